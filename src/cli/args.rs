@@ -1,0 +1,310 @@
+//! The command line, as clap sees it. `docs/cli.md` documents every command;
+//! keep the two together.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use testigo::model::{Category, Meta, ReportedTo, ThreatLevel, parse_time};
+
+/// Testigo: document online harassment and bot campaigns in an encrypted vault.
+/// Testigo: documenta el acoso en línea y las campañas de bots en una bóveda cifrada.
+#[derive(Debug, Parser)]
+#[command(name = "testigo", version, max_term_width = 100)]
+pub struct Cli {
+    /// Vault folder (default: the OS data folder) / Carpeta de la bóveda
+    #[arg(long, global = true, env = "TESTIGO_VAULT", value_name = "DIR")]
+    pub vault: Option<PathBuf>,
+
+    /// Print one JSON document on stdout / Imprime un documento JSON
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// A subcommand.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new vault (asks for a passphrase) / Crea una bóveda nueva
+    Init,
+    /// Create and list cases / Crea y lista casos
+    #[command(subcommand)]
+    Case(CaseCommand),
+    /// Import screenshots and files, or whole folders / Importa capturas y archivos
+    Add {
+        /// Files or folders (folders are imported recursively)
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Case id or name
+        #[arg(long, value_name = "CASE")]
+        case: String,
+        #[command(flatten)]
+        meta: MetaArgs,
+    },
+    /// Record links to posts / Registra enlaces a publicaciones
+    Link {
+        /// http or https URLs
+        #[arg(required = true, value_name = "URL")]
+        urls: Vec<String>,
+        /// Case id or name
+        #[arg(long, value_name = "CASE")]
+        case: String,
+        #[command(flatten)]
+        meta: MetaArgs,
+    },
+    /// Write a note / Escribe una nota
+    Note {
+        /// The note's text
+        #[arg(value_name = "TEXT")]
+        note_text: String,
+        /// Case id or name
+        #[arg(long, value_name = "CASE")]
+        case: String,
+        #[command(flatten)]
+        meta: MetaArgs,
+    },
+    /// List items / Lista elementos
+    List(ListArgs),
+    /// Show one item with its history / Muestra un elemento
+    Show {
+        /// Item id or a unique prefix of it
+        item: String,
+    },
+    /// Change an item's fields / Cambia los campos de un elemento
+    Edit {
+        /// Item id or a unique prefix of it
+        item: String,
+        #[command(flatten)]
+        meta: MetaArgs,
+        /// Clear a field (platform, url, author, author-name, posted-at, category,
+        /// threat-level, target, state, hashtag, tag, note, reported-to, text)
+        #[arg(long, value_name = "FIELD")]
+        clear: Vec<String>,
+    },
+    /// Full-text search, accents ignored / Búsqueda de texto, sin importar acentos
+    Search {
+        /// Words to find
+        #[arg(required = true, value_name = "QUERY")]
+        query: Vec<String>,
+        /// Only in this case
+        #[arg(long, value_name = "CASE")]
+        case: Option<String>,
+    },
+    /// Authors with their items / Autores con sus elementos
+    Accounts {
+        /// Only in this case
+        #[arg(long, value_name = "CASE")]
+        case: Option<String>,
+    },
+    /// Write an item's original bytes / Escribe los bytes originales
+    Cat {
+        /// Item id or a unique prefix of it
+        item: String,
+        /// Write to this file instead of standard output
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Remove an item; the custody log keeps the record / Elimina un elemento
+    Rm {
+        /// Item id or a unique prefix of it
+        item: String,
+        /// Why it is removed (kept in the custody log)
+        #[arg(long, required = true)]
+        reason: String,
+    },
+    /// The custody log / La cadena de custodia
+    Log {
+        /// Only this case
+        #[arg(long, value_name = "CASE")]
+        case: Option<String>,
+    },
+    /// Verify the database, every object and the custody chain / Verifica la bóveda
+    Check,
+    /// Change the passphrase / Cambia la contraseña
+    Passphrase,
+}
+
+/// `case` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Create a case / Crea un caso
+    New {
+        /// Unique name
+        name: String,
+        /// What the case is about
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List cases / Lista casos
+    List,
+    /// Rename or describe a case / Renombra o describe un caso
+    Edit {
+        /// Case id or name
+        case: String,
+        /// New name
+        #[arg(long)]
+        name: Option<String>,
+        /// New description
+        #[arg(long)]
+        description: Option<String>,
+    },
+}
+
+/// Filters of `list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Case id or name
+    #[arg(long, value_name = "CASE")]
+    pub case: Option<String>,
+    /// Only items with this category
+    #[arg(long, value_name = "C")]
+    pub category: Option<String>,
+    /// Only items on this platform
+    #[arg(long, value_name = "P")]
+    pub platform: Option<String>,
+    /// Only items by this handle (with or without @)
+    #[arg(long, value_name = "H")]
+    pub author: Option<String>,
+    /// Only items of this kind (screenshot, file, link, note)
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only items with this threat level
+    #[arg(long)]
+    pub threat_level: Option<String>,
+    /// Only items from this location
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Posted (or captured) at or after this time
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Posted (or captured) before this time
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Sort by posted time instead of captured time
+    #[arg(long)]
+    pub by_posted: bool,
+}
+
+/// The fields of a documentation record, as flags.
+#[derive(Debug, Args, Default)]
+pub struct MetaArgs {
+    /// Platform (x, facebook, instagram, tiktok, ...)
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// URL of the post
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Author's handle
+    #[arg(long)]
+    pub author: Option<String>,
+    /// Author's display name
+    #[arg(long)]
+    pub author_name: Option<String>,
+    /// Time shown on the post (2024-05-01T18:30:00-06:00; without offset, UTC)
+    #[arg(long)]
+    pub posted_at: Option<String>,
+    /// Kind of attack, repeatable: threat, harassment, doxxing, hate, incitement,
+    /// sexual_violence, impersonation, disinformation, bot, coordinated, other
+    #[arg(long)]
+    pub category: Vec<String>,
+    /// low, medium, high, critical
+    #[arg(long)]
+    pub threat_level: Option<String>,
+    /// Who was targeted
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Location: a Mexican federal entity (official name or e.g. cdmx) or free text
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Hashtag, repeatable
+    #[arg(long)]
+    pub hashtag: Vec<String>,
+    /// Tag, repeatable
+    #[arg(long)]
+    pub tag: Vec<String>,
+    /// Context and notes
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Where it was reported, repeatable: "WHERE[; TICKET[; RESPONSE]]"
+    #[arg(long)]
+    pub reported_to: Vec<String>,
+    /// The post's text as shown
+    #[arg(long)]
+    pub text: Option<String>,
+}
+
+impl MetaArgs {
+    /// Parses the flags into the core's [`Meta`]; `clear` names fields to empty.
+    pub fn to_meta(&self, clear: &[String]) -> testigo::Result<Meta> {
+        let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
+        let mut meta = Meta {
+            platform: self.platform.clone(),
+            url: self.url.clone(),
+            author: self.author.clone(),
+            author_name: self.author_name.clone(),
+            posted_at: match self.posted_at.as_deref().map(str::trim) {
+                None => None,
+                Some("") => Some(None),
+                Some(t) => Some(Some(parse_time(t)?)),
+            },
+            categories: if self.category.is_empty() {
+                None
+            } else {
+                Some(self.category.iter().map(|c| Category::parse(c)).collect::<Result<_, _>>()?)
+            },
+            threat_level: match self.threat_level.as_deref().map(str::trim) {
+                None => None,
+                Some("") => Some(None),
+                Some(t) => Some(Some(ThreatLevel::parse(t)?)),
+            },
+            target: self.target.clone(),
+            state: self.state.clone(),
+            hashtags: list(&self.hashtag),
+            tags: list(&self.tag),
+            notes: self.note.clone(),
+            reported_to: if self.reported_to.is_empty() {
+                None
+            } else {
+                Some(self.reported_to.iter().map(|r| ReportedTo::parse(r)).collect::<Result<_, _>>()?)
+            },
+            text: self.text.clone(),
+        };
+        for field in clear {
+            let empty = Some(String::new());
+            match field.trim().trim_start_matches("--").replace('_', "-").as_str() {
+                "platform" => meta.platform = empty,
+                "url" => meta.url = empty,
+                "author" => meta.author = empty,
+                "author-name" => meta.author_name = empty,
+                "posted-at" => meta.posted_at = Some(None),
+                "category" | "categories" => meta.categories = Some(Vec::new()),
+                "threat-level" => meta.threat_level = Some(None),
+                "target" => meta.target = empty,
+                "state" => meta.state = empty,
+                "hashtag" | "hashtags" => meta.hashtags = Some(Vec::new()),
+                "tag" | "tags" => meta.tags = Some(Vec::new()),
+                "note" | "notes" => meta.notes = empty,
+                "reported-to" => meta.reported_to = Some(Vec::new()),
+                "text" => meta.text = empty,
+                other => {
+                    return Err(testigo::Error::Invalid(format!(
+                        "--clear {other}: no such field; see `testigo edit --help`"
+                    )));
+                }
+            }
+        }
+        Ok(meta)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,362 @@
+//! The `testigo` command: parses the command line, opens the vault, calls
+//! the core, prints the result. Exit codes: 0 success, 1 when anything
+//! failed (after doing all that could be done), 2 usage errors.
+
+mod args;
+mod render;
+mod term;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use serde::Serialize;
+use testigo::model::{Category, Kind, ThreatLevel, parse_time};
+use testigo::{AddStatus, Error, ErrorKind, ItemFilter, Vault};
+
+use args::{CaseCommand, Cli, Command};
+use term::{Confirm, tr};
+
+/// Runs the CLI and returns its exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let name = command_name(&cli.command);
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", term::message(&e));
+            if let Some(h) = term::hint(&e, name) {
+                eprintln!("{}: {h}", tr("hint", "sugerencia"));
+            }
+            if e.kind() == ErrorKind::Invalid {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn command_name(c: &Command) -> &'static str {
+    match c {
+        Command::Init => "init",
+        Command::Case(_) => "case",
+        Command::Add { .. } => "add",
+        Command::Link { .. } => "link",
+        Command::Note { .. } => "note",
+        Command::List(_) => "list",
+        Command::Show { .. } => "show",
+        Command::Edit { .. } => "edit",
+        Command::Search { .. } => "search",
+        Command::Accounts { .. } => "accounts",
+        Command::Cat { .. } => "cat",
+        Command::Rm { .. } => "rm",
+        Command::Log { .. } => "log",
+        Command::Check => "check",
+        Command::Passphrase => "passphrase",
+    }
+}
+
+fn vault_dir(cli: &Cli) -> Result<PathBuf, Error> {
+    cli.vault.clone().or_else(testigo::vault::default_dir).ok_or_else(|| {
+        Error::Invalid("cannot find a data folder for the vault; give one with --vault DIR".into())
+    })
+}
+
+fn open(dir: &Path) -> Result<Vault, Error> {
+    if !testigo::vault::exists(dir) {
+        return Err(Error::NoVault(dir.to_path_buf()));
+    }
+    let pass = term::passphrase("TESTIGO_PASSPHRASE", "Passphrase: ", "Contraseña: ", Confirm::Once)?;
+    Vault::open(dir, &pass)
+}
+
+fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Invalid(format!("cannot print JSON: {e}")))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}").map_err(Error::io("writing to standard output"))
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
+    let dir = vault_dir(&cli)?;
+    let json = cli.json;
+    match cli.command {
+        Command::Init => {
+            if testigo::vault::exists(&dir) {
+                return Err(Error::VaultExists(dir));
+            }
+            let pass = term::passphrase(
+                "TESTIGO_PASSPHRASE",
+                "New passphrase: ",
+                "Contraseña nueva: ",
+                Confirm::Twice,
+            )?;
+            if let Some(w) = term::weak_passphrase_warning(&pass) {
+                eprintln!("{w}");
+            }
+            let vault = Vault::create(&dir, &pass)?;
+            if json {
+                print_json(&serde_json::json!({ "vault": vault.dir() }))?;
+            } else {
+                println!("{} {}", tr("Vault created at", "Bóveda creada en"), vault.dir().display());
+                eprintln!(
+                    "{}",
+                    tr(
+                        "Keep the passphrase safe: without it the evidence cannot be recovered.",
+                        "Guarda bien la contraseña: sin ella la evidencia no se puede recuperar."
+                    )
+                );
+            }
+        }
+        Command::Case(cmd) => {
+            let vault = open(&dir)?;
+            match cmd {
+                CaseCommand::New { name, description } => {
+                    let case = vault.create_case(&name, &description)?;
+                    if json {
+                        print_json(&case)?;
+                    } else {
+                        println!("{} {} ({})", tr("Created case", "Caso creado"), case.name, case.id);
+                    }
+                }
+                CaseCommand::List => {
+                    let cases = vault.cases()?;
+                    if json {
+                        print_json(&cases)?;
+                    } else {
+                        render::cases(&cases);
+                    }
+                }
+                CaseCommand::Edit { case, name, description } => {
+                    let case = vault.edit_case(&case, name.as_deref(), description.as_deref())?;
+                    if json {
+                        print_json(&case)?;
+                    } else {
+                        println!("{} {} ({})", tr("Updated case", "Caso actualizado"), case.name, case.id);
+                    }
+                }
+            }
+        }
+        Command::Add { paths, case, meta } => {
+            let meta = meta.to_meta(&[])?;
+            let vault = open(&dir)?;
+            return add(&vault, &case, &paths, &meta, json);
+        }
+        Command::Link { urls, case, meta } => {
+            let meta = meta.to_meta(&[])?;
+            let vault = open(&dir)?;
+            let case = vault.resolve_case(&case)?;
+            let mut out = Vec::new();
+            let mut failed = false;
+            for url in &urls {
+                match vault.add_link(&case.id, url, &meta) {
+                    Ok(o) => {
+                        if !json {
+                            eprintln!("{}", render::outcome_line(&o));
+                        }
+                        if let Some(id) = &o.id {
+                            let mut item = serde_json::to_value(vault.item(id)?)
+                                .map_err(|e| Error::Invalid(format!("cannot print JSON: {e}")))?;
+                            item["status"] = serde_json::json!(o.status);
+                            out.push(item);
+                        }
+                    }
+                    Err(e) => {
+                        failed = true;
+                        eprintln!("error: {url}: {}", term::message(&e));
+                        out.push(serde_json::json!({ "status": AddStatus::Error, "url": url, "error": e.to_string() }));
+                    }
+                }
+            }
+            if json {
+                print_json(&out)?;
+            }
+            return Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+        }
+        Command::Note { note_text, case, meta } => {
+            let meta = meta.to_meta(&[])?;
+            let vault = open(&dir)?;
+            let item = vault.add_note(&case, &note_text, &meta)?;
+            if json {
+                print_json(&item)?;
+            } else {
+                println!("{} {}", tr("Added note", "Nota agregada"), item.id);
+            }
+        }
+        Command::List(a) => {
+            let vault = open(&dir)?;
+            let filter = ItemFilter {
+                case_id: a.case.as_deref().map(|c| vault.resolve_case(c)).transpose()?.map(|c| c.id),
+                category: a.category.as_deref().map(Category::parse).transpose()?,
+                platform: a.platform,
+                author: a.author,
+                kind: a.kind.as_deref().map(Kind::parse).transpose()?,
+                threat_level: a.threat_level.as_deref().map(ThreatLevel::parse).transpose()?,
+                state: a.state,
+                since: a.since.as_deref().map(parse_time).transpose()?,
+                until: a.until.as_deref().map(parse_time).transpose()?,
+                by_posted: a.by_posted,
+            };
+            let items = vault.list(&filter)?;
+            if json {
+                print_json(&items)?;
+            } else {
+                render::items(&items);
+            }
+        }
+        Command::Show { item } => {
+            let vault = open(&dir)?;
+            let d = vault.item_detail(&item)?;
+            if json {
+                print_json(&d)?;
+            } else {
+                render::detail(&d);
+            }
+        }
+        Command::Edit { item, meta, clear } => {
+            let meta = meta.to_meta(&clear)?;
+            if meta.is_empty() {
+                return Err(Error::Invalid(
+                    "nothing to change: give the fields to set, e.g. --category threat".into(),
+                ));
+            }
+            let vault = open(&dir)?;
+            let item = vault.edit(&item, &meta)?;
+            if json {
+                print_json(&item)?;
+            } else {
+                println!("{} {}", tr("Updated", "Actualizado"), item.id);
+            }
+        }
+        Command::Search { query, case } => {
+            let vault = open(&dir)?;
+            let case_id = case.as_deref().map(|c| vault.resolve_case(c)).transpose()?.map(|c| c.id);
+            let items = vault.search(&query.join(" "), case_id.as_deref())?;
+            if json {
+                print_json(&items)?;
+            } else {
+                render::items(&items);
+            }
+        }
+        Command::Accounts { case } => {
+            let vault = open(&dir)?;
+            let case_id = case.as_deref().map(|c| vault.resolve_case(c)).transpose()?.map(|c| c.id);
+            let accounts = vault.accounts(case_id.as_deref())?;
+            if json {
+                print_json(&accounts)?;
+            } else {
+                render::accounts(&accounts);
+            }
+        }
+        Command::Cat { item, out } => {
+            let vault = open(&dir)?;
+            cat(&vault, &item, out.as_deref())?;
+        }
+        Command::Rm { item, reason } => {
+            let vault = open(&dir)?;
+            let removed = vault.remove(&item, &reason)?;
+            if json {
+                print_json(&removed)?;
+            } else {
+                println!("{} {}", tr("Removed", "Eliminado"), removed.id);
+            }
+        }
+        Command::Log { case } => {
+            let vault = open(&dir)?;
+            let case_id = case.as_deref().map(|c| vault.resolve_case(c)).transpose()?.map(|c| c.id);
+            let entries = vault.log(case_id.as_deref())?;
+            if json {
+                print_json(&entries)?;
+            } else {
+                render::log(&entries);
+            }
+        }
+        Command::Check => {
+            let vault = open(&dir)?;
+            let report = vault.check()?;
+            if json {
+                print_json(&report)?;
+            } else {
+                render::check(&report);
+            }
+            if !report.ok {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Passphrase => {
+            let old = term::passphrase("TESTIGO_PASSPHRASE", "Current passphrase: ", "Contraseña actual: ", Confirm::Once)?;
+            if !testigo::vault::exists(&dir) {
+                return Err(Error::NoVault(dir));
+            }
+            let mut vault = Vault::open(&dir, &old)?;
+            let new = term::passphrase(
+                "TESTIGO_NEW_PASSPHRASE",
+                "New passphrase: ",
+                "Contraseña nueva: ",
+                Confirm::Twice,
+            )?;
+            if let Some(w) = term::weak_passphrase_warning(&new) {
+                eprintln!("{w}");
+            }
+            vault.change_passphrase(&old, &new)?;
+            println!("{}", tr("Passphrase changed.", "Contraseña cambiada."));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn add(vault: &Vault, case: &str, paths: &[PathBuf], meta: &testigo::Meta, json: bool) -> Result<ExitCode, Error> {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let outcomes = vault.import_paths(case, paths, meta, &mut |p| {
+        bar.set_length(p.total as u64);
+        bar.set_position(p.done as u64);
+        if let Some(path) = &p.outcome.path {
+            bar.set_message(path.clone());
+        }
+        if !json || p.outcome.status == AddStatus::Error {
+            bar.suspend(|| eprintln!("{}", render::outcome_line(p.outcome)));
+        }
+    })?;
+    bar.finish_and_clear();
+    eprintln!("{}", render::outcome_summary(&outcomes));
+    if json {
+        print_json(&outcomes)?;
+    }
+    let failed = outcomes.iter().any(|o| o.status == AddStatus::Error);
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Writes an item's original bytes to stdout or to a file (via a temporary
+/// name, so a damaged object never leaves a plausible-looking file behind).
+fn cat(vault: &Vault, item: &str, out: Option<&Path>) -> Result<(), Error> {
+    match out {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            vault.export(item, &mut stdout, "standard output")?;
+            stdout.flush().map_err(Error::io("writing to standard output"))?;
+        }
+        Some(path) => {
+            let mut tmp_name = path.as_os_str().to_owned();
+            tmp_name.push(".part");
+            let tmp = PathBuf::from(tmp_name);
+            let ctx = || format!("writing {}", path.display());
+            let mut file = std::fs::File::create(&tmp).map_err(Error::io(ctx()))?;
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            let result = vault.export(item, &mut file, &absolute.display().to_string());
+            if let Err(e) = result {
+                drop(file);
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+            file.sync_all().map_err(Error::io(ctx()))?;
+            std::fs::rename(&tmp, path).map_err(Error::io(ctx()))?;
+        }
+    }
+    Ok(())
+}

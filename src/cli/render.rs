@@ -1,0 +1,303 @@
+//! Human-readable output of the CLI: tables and field lists, in the person's
+//! language. JSON output does not come through here.
+
+use testigo::model::{Category, ThreatLevel};
+use testigo::{Account, AddOutcome, AddStatus, Case, CheckReport, Entry, Item, ItemDetail};
+
+use super::term::{Lang, lang, tr};
+
+/// Prints rows as columns padded to their widest cell; the last column is not padded.
+pub fn table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let n = cells.len();
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.into_iter().zip(&widths).enumerate() {
+            out.push_str(cell);
+            if i + 1 < n {
+                out.push_str(&" ".repeat(w - cell.chars().count() + 2));
+            }
+        }
+        println!("{}", out.trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
+fn short(s: &str, max: usize) -> String {
+    let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= max {
+        one_line
+    } else {
+        format!("{}…", one_line.chars().take(max - 1).collect::<String>())
+    }
+}
+
+fn category_label(c: Category) -> &'static str {
+    match lang() {
+        Lang::En => c.label_en(),
+        Lang::Es => c.label_es(),
+    }
+}
+
+fn threat_label(t: ThreatLevel) -> &'static str {
+    match lang() {
+        Lang::En => t.label_en(),
+        Lang::Es => t.label_es(),
+    }
+}
+
+/// Cases as a table.
+pub fn cases(cases: &[Case]) {
+    if cases.is_empty() {
+        eprintln!("{}", tr("No cases yet. Create one: testigo case new NAME", "Aún no hay casos. Crea uno: testigo case new NOMBRE"));
+        return;
+    }
+    let rows: Vec<Vec<String>> = cases
+        .iter()
+        .map(|c| vec![c.id.clone(), c.item_count.to_string(), c.name.clone(), short(&c.description, 50)])
+        .collect();
+    table(&["ID", tr("ITEMS", "ELEMENTOS"), tr("NAME", "NOMBRE"), tr("DESCRIPTION", "DESCRIPCIÓN")], &rows);
+}
+
+/// What an item is about, in a few words.
+fn summary(i: &Item) -> String {
+    let s = i
+        .text
+        .as_deref()
+        .or(i.notes.as_deref())
+        .or(i.url.as_deref())
+        .or(i.file_name.as_deref())
+        .unwrap_or("");
+    short(s, 48)
+}
+
+/// Items as a table.
+pub fn items(items: &[Item]) {
+    if items.is_empty() {
+        eprintln!("{}", tr("No items.", "No hay elementos."));
+        return;
+    }
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|i| {
+            vec![
+                i.id.clone(),
+                i.kind.as_str().to_string(),
+                i.captured_at.format("%Y-%m-%d %H:%M").to_string(),
+                i.platform.clone().unwrap_or_default(),
+                i.author.clone().unwrap_or_default(),
+                i.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","),
+                summary(i),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "ID",
+            tr("KIND", "TIPO"),
+            tr("CAPTURED (UTC)", "CAPTURADO (UTC)"),
+            tr("PLATFORM", "PLATAFORMA"),
+            tr("AUTHOR", "AUTOR"),
+            tr("CATEGORIES", "CATEGORÍAS"),
+            tr("CONTENT", "CONTENIDO"),
+        ],
+        &rows,
+    );
+    eprintln!("{} {}", items.len(), tr("item(s)", "elemento(s)"));
+}
+
+/// One item with its history.
+pub fn detail(d: &ItemDetail) {
+    let i = &d.item;
+    let mut rows: Vec<(&str, String)> = vec![
+        ("ID", i.id.clone()),
+        (tr("Kind", "Tipo"), i.kind.as_str().into()),
+        (tr("Case", "Caso"), i.case_id.clone()),
+        (tr("Captured", "Capturado"), testigo::model::format_time(&i.captured_at)),
+    ];
+    let mut opt = |label: &'static str, v: Option<String>| {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            rows.push((label, v));
+        }
+    };
+    opt("SHA-256", i.sha256.clone());
+    opt(tr("Size", "Tamaño"), i.size.map(|s| format!("{s} bytes")));
+    opt(tr("Media type", "Tipo de medio"), i.media_type.clone());
+    opt(tr("File name", "Nombre de archivo"), i.file_name.clone());
+    opt(tr("Dimensions", "Dimensiones"), i.width.zip(i.height).map(|(w, h)| format!("{w}x{h}")));
+    opt(tr("Posted", "Publicado"), i.posted_at.as_ref().map(testigo::model::format_time));
+    opt(tr("Platform", "Plataforma"), i.platform.clone());
+    opt("URL", i.url.clone());
+    opt(tr("Author", "Autor"), i.author.clone());
+    opt(tr("Author name", "Nombre del autor"), i.author_name.clone());
+    opt(tr("Text", "Texto"), i.text.clone());
+    opt(
+        tr("Categories", "Categorías"),
+        Some(i.categories.iter().map(|c| category_label(*c)).collect::<Vec<_>>().join(", ")),
+    );
+    opt(tr("Threat level", "Nivel de amenaza"), i.threat_level.map(|t| threat_label(t).to_string()));
+    opt(tr("Target", "Objetivo"), i.target.clone());
+    opt(tr("Location", "Ubicación"), i.state.clone());
+    opt("Hashtags", Some(i.hashtags.iter().map(|h| format!("#{h}")).collect::<Vec<_>>().join(" ")));
+    opt(tr("Tags", "Etiquetas"), Some(i.tags.join(", ")));
+    opt(tr("Notes", "Notas"), i.notes.clone());
+    for r in &i.reported_to {
+        let mut s = r.to.clone();
+        if let Some(t) = &r.ticket {
+            s.push_str(&format!(" ({} {t})", tr("ticket", "folio")));
+        }
+        if let Some(resp) = &r.response {
+            s.push_str(&format!(": {resp}"));
+        }
+        opt(tr("Reported to", "Reportado a"), Some(s));
+    }
+    opt(tr("Same bytes as", "Mismos bytes que"), i.duplicate_of.clone());
+    opt(tr("Near-duplicates", "Casi duplicados"), Some(i.near_duplicates.join(", ")));
+    for a in &d.artifacts {
+        opt(tr("Artifact", "Artefacto"), Some(format!("{} {} ({} bytes)", a.role, a.sha256, a.size)));
+    }
+    let width = rows.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0);
+    for (label, value) in rows {
+        let pad = " ".repeat(width - label.chars().count());
+        let mut lines = value.lines();
+        println!("{label}{pad}  {}", lines.next().unwrap_or(""));
+        for more in lines {
+            println!("{}  {more}", " ".repeat(width));
+        }
+    }
+    println!();
+    println!("{}", tr("Custody history:", "Historial de custodia:"));
+    log(&d.custody);
+}
+
+/// Custody entries as a table.
+pub fn log(entries: &[Entry]) {
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            vec![
+                e.seq.to_string(),
+                testigo::model::format_time(&e.at),
+                e.action.clone(),
+                e.item_id.clone().or(e.case_id.clone()).unwrap_or_default(),
+                e.sha256.as_deref().map(|s| s[..12.min(s.len())].to_string()).unwrap_or_default(),
+                e.hash[..12].to_string(),
+            ]
+        })
+        .collect();
+    table(
+        &["#", tr("TIME (UTC)", "HORA (UTC)"), tr("ACTION", "ACCIÓN"), tr("ITEM/CASE", "ELEMENTO/CASO"), "SHA-256", tr("ENTRY HASH", "HASH DE ENTRADA")],
+        &rows,
+    );
+}
+
+/// Accounts as a table.
+pub fn accounts(accounts: &[Account]) {
+    if accounts.is_empty() {
+        eprintln!("{}", tr("No accounts: no item has an author yet.", "No hay cuentas: ningún elemento tiene autor todavía."));
+        return;
+    }
+    let rows: Vec<Vec<String>> = accounts
+        .iter()
+        .map(|a| {
+            vec![
+                format!("@{}", a.handle),
+                a.platform.clone().unwrap_or_default(),
+                a.item_count.to_string(),
+                a.first_seen.format("%Y-%m-%d").to_string(),
+                a.last_seen.format("%Y-%m-%d").to_string(),
+                a.display_names.join(", "),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            tr("HANDLE", "USUARIO"),
+            tr("PLATFORM", "PLATAFORMA"),
+            tr("ITEMS", "ELEMENTOS"),
+            tr("FIRST SEEN", "PRIMERA VEZ"),
+            tr("LAST SEEN", "ÚLTIMA VEZ"),
+            tr("NAMES", "NOMBRES"),
+        ],
+        &rows,
+    );
+}
+
+/// One line per imported file (on stderr, beside the progress bar).
+pub fn outcome_line(o: &AddOutcome) -> String {
+    let what = o.path.clone().or_else(|| o.id.clone()).unwrap_or_default();
+    match o.status {
+        AddStatus::Added => {
+            let mut s = format!("{}  {}  {what}", tr("added", "agregado"), o.id.as_deref().unwrap_or(""));
+            if let Some(d) = &o.duplicate_of {
+                s.push_str(&format!(" ({} {d})", tr("same bytes as", "mismos bytes que")));
+            }
+            if !o.near_duplicates.is_empty() {
+                s.push_str(&format!(
+                    " ({} {})",
+                    tr("looks like", "se parece a"),
+                    o.near_duplicates.join(", ")
+                ));
+            }
+            s
+        }
+        AddStatus::Duplicate => format!(
+            "{}  {what}: {} {}",
+            tr("duplicate", "duplicado"),
+            tr("already in this case as", "ya está en este caso como"),
+            o.id.as_deref().unwrap_or("")
+        ),
+        AddStatus::Error => format!("error  {what}: {}", o.error.as_deref().unwrap_or("")),
+    }
+}
+
+/// The closing count of an import.
+pub fn outcome_summary(outcomes: &[AddOutcome]) -> String {
+    let count = |s: AddStatus| outcomes.iter().filter(|o| o.status == s).count();
+    format!(
+        "{} {}, {} {}, {} {}",
+        count(AddStatus::Added),
+        tr("added", "agregados"),
+        count(AddStatus::Duplicate),
+        tr("duplicates", "duplicados"),
+        count(AddStatus::Error),
+        tr("errors", "errores"),
+    )
+}
+
+/// The result of `check`.
+pub fn check(r: &CheckReport) {
+    for n in &r.notes {
+        println!("{}: {n}", tr("note", "nota"));
+    }
+    for p in &r.problems {
+        println!("{}: {p}", tr("PROBLEM", "PROBLEMA"));
+    }
+    let counts = format!(
+        "{} {}, {} {}, {} {}",
+        r.items,
+        tr("items", "elementos"),
+        r.objects,
+        tr("objects", "objetos"),
+        r.log_entries,
+        tr("custody entries", "entradas de custodia"),
+    );
+    if r.ok {
+        println!("{}: {counts} {}", tr("ok", "correcto"), tr("verified", "verificados"));
+    } else {
+        println!(
+            "{}: {} {} ({counts})",
+            tr("FAILED", "FALLÓ"),
+            r.problems.len(),
+            tr("problem(s)", "problema(s)")
+        );
+    }
+}

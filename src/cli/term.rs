@@ -1,0 +1,133 @@
+//! The terminal side of the CLI: the language of messages, the passphrase
+//! (from `TESTIGO_PASSPHRASE` or a prompt), and error reporting.
+
+use std::sync::OnceLock;
+
+use testigo::{Error, ErrorKind};
+
+/// Language of human-readable output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Spanish.
+    Es,
+}
+
+/// The language from `TESTIGO_LANG`, `LC_ALL`, `LC_MESSAGES` or `LANG`.
+pub fn lang() -> Lang {
+    static LANG: OnceLock<Lang> = OnceLock::new();
+    *LANG.get_or_init(|| {
+        ["TESTIGO_LANG", "LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|v| std::env::var(v).ok())
+            .find(|v| !v.is_empty())
+            .map_or(Lang::En, |v| if v.starts_with("es") { Lang::Es } else { Lang::En })
+    })
+}
+
+/// Picks the English or Spanish text.
+pub fn tr<'a>(en: &'a str, es: &'a str) -> &'a str {
+    match lang() {
+        Lang::En => en,
+        Lang::Es => es,
+    }
+}
+
+/// Where the passphrase comes from.
+pub enum Confirm {
+    /// Ask once.
+    Once,
+    /// Ask twice and compare (new passphrases).
+    Twice,
+}
+
+/// Reads a passphrase from an environment variable, or prompts on the terminal.
+pub fn passphrase(var: &str, prompt_en: &str, prompt_es: &str, confirm: Confirm) -> Result<String, Error> {
+    if let Ok(p) = std::env::var(var) {
+        return Ok(p);
+    }
+    let ask = |prompt: &str| {
+        rpassword::prompt_password(prompt).map_err(|e| {
+            Error::Invalid(format!(
+                "cannot ask for the passphrase ({e}); run in a terminal or set {var}"
+            ))
+        })
+    };
+    let first = ask(tr(prompt_en, prompt_es))?;
+    if let Confirm::Twice = confirm {
+        let again = ask(tr("Repeat it: ", "Repítela: "))?;
+        if again != first {
+            return Err(Error::Invalid(
+                tr(
+                    "the two passphrases differ; nothing was changed, try again",
+                    "las dos contraseñas no coinciden; no se cambió nada, inténtalo de nuevo",
+                )
+                .into(),
+            ));
+        }
+    }
+    Ok(first)
+}
+
+/// A warning for passphrases that are easy to guess.
+pub fn weak_passphrase_warning(p: &str) -> Option<&'static str> {
+    (p.chars().count() < 12).then(|| {
+        tr(
+            "warning: this passphrase is short; a phrase of four or more words is much harder to guess",
+            "aviso: esta contraseña es corta; una frase de cuatro o más palabras es mucho más difícil de adivinar",
+        )
+    })
+}
+
+/// The message for an error, in the person's language where it has been translated.
+pub fn message(e: &Error) -> String {
+    if lang() == Lang::En {
+        return e.to_string();
+    }
+    match e {
+        Error::WrongPassphrase => {
+            "contraseña incorrecta, o el archivo de llaves de la bóveda está dañado; revisa la contraseña e inténtalo de nuevo".into()
+        }
+        Error::NoVault(p) => format!(
+            "no hay una bóveda en {}; crea una con `testigo init` o indica una existente con --vault",
+            p.display()
+        ),
+        Error::VaultExists(p) => format!(
+            "ya existe una bóveda en {}; úsala o elige otra carpeta con --vault",
+            p.display()
+        ),
+        Error::NotFound { what, query } => format!(
+            "ningún {} coincide con `{query}`",
+            if *what == "case" { "caso" } else { "elemento" }
+        ),
+        Error::Ambiguous { query, candidates, .. } => format!(
+            "`{query}` coincide con varios ({candidates}); escribe más caracteres del id"
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// What to try next, for some errors.
+pub fn hint(e: &Error, command: &str) -> Option<String> {
+    Some(match (e.kind(), e) {
+        (ErrorKind::NoVault, _) => tr(
+            "create a vault with `testigo init`, or set TESTIGO_VAULT to the folder of an existing one",
+            "crea una bóveda con `testigo init`, o pon en TESTIGO_VAULT la carpeta de una existente",
+        )
+        .into(),
+        (ErrorKind::WrongPassphrase, _) => tr(
+            "the passphrase is read from TESTIGO_PASSPHRASE, or asked for on the terminal",
+            "la contraseña se lee de TESTIGO_PASSPHRASE, o se pide en la terminal",
+        )
+        .into(),
+        (ErrorKind::NotFound, Error::NotFound { what: "case", .. }) => {
+            tr("`testigo case list` shows the cases", "`testigo case list` muestra los casos").into()
+        }
+        (ErrorKind::NotFound | ErrorKind::Ambiguous, _) => {
+            tr("`testigo list` shows item ids", "`testigo list` muestra los ids de los elementos").into()
+        }
+        (ErrorKind::Invalid, _) => format!("testigo {command} --help"),
+        _ => return None,
+    })
+}

@@ -1,0 +1,344 @@
+//! The custody log: append-only, hash-chained record of everything done to
+//! the evidence (Berkeley Protocol chain of custody).
+//!
+//! Main types: [`Entry`] and [`Action`]. Each entry's `hash` is the SHA-256 of
+//! its fields and of the previous entry's hash ([`entry_hash`]), so changing,
+//! removing or reordering any entry breaks the chain from there on. The
+//! database refuses updates and deletes of the table with triggers.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::Result;
+use crate::model::format_time;
+
+/// The previous-hash of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// The vault was created.
+    VaultCreated,
+    /// A case was created.
+    CaseCreated,
+    /// A case's name or description changed.
+    CaseEdited,
+    /// An item entered the vault.
+    ItemAdded,
+    /// An item's fields changed.
+    ItemEdited,
+    /// An item was removed; its bytes were deleted.
+    ItemRemoved,
+    /// An item's original bytes were written out of the vault.
+    Exported,
+    /// The passphrase was changed.
+    PassphraseChanged,
+    /// Items were sealed into a signed report bundle.
+    Sealed,
+    /// A bundle was submitted to an organization.
+    Submitted,
+}
+
+impl Action {
+    /// The stable identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::VaultCreated => "vault_created",
+            Action::CaseCreated => "case_created",
+            Action::CaseEdited => "case_edited",
+            Action::ItemAdded => "item_added",
+            Action::ItemEdited => "item_edited",
+            Action::ItemRemoved => "item_removed",
+            Action::Exported => "exported",
+            Action::PassphraseChanged => "passphrase_changed",
+            Action::Sealed => "sealed",
+            Action::Submitted => "submitted",
+        }
+    }
+}
+
+/// One entry of the log.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Entry {
+    /// Position, from 1, without gaps.
+    pub seq: i64,
+    /// When it happened (UTC).
+    pub at: DateTime<Utc>,
+    /// What happened (an [`Action`] id).
+    pub action: String,
+    /// The case concerned.
+    pub case_id: Option<String>,
+    /// The item concerned.
+    pub item_id: Option<String>,
+    /// The item's SHA-256 at the time.
+    pub sha256: Option<String>,
+    /// Details: fields changed, reason for removal, file name, and so on.
+    pub detail: serde_json::Value,
+    /// Hash of the previous entry ([`GENESIS`] for the first).
+    pub prev_hash: String,
+    /// Hash of this entry.
+    pub hash: String,
+}
+
+/// What a new entry says; the log adds sequence, time and hashes.
+pub struct NewEntry<'a> {
+    /// What happened.
+    pub action: Action,
+    /// The case concerned.
+    pub case_id: Option<&'a str>,
+    /// The item concerned.
+    pub item_id: Option<&'a str>,
+    /// The item's SHA-256.
+    pub sha256: Option<&'a str>,
+    /// Details.
+    pub detail: serde_json::Value,
+}
+
+/// The hash of an entry: SHA-256 over its fields as stored, each prefixed by
+/// its length so no two different entries hash the same input.
+pub fn entry_hash(
+    seq: i64,
+    at: &str,
+    action: &str,
+    case_id: Option<&str>,
+    item_id: Option<&str>,
+    sha256: Option<&str>,
+    detail: &str,
+    prev_hash: &str,
+) -> String {
+    let mut h = Sha256::new();
+    h.update(b"testigo custody v1\n");
+    let seq = seq.to_string();
+    for field in [
+        Some(seq.as_str()),
+        Some(at),
+        Some(action),
+        case_id,
+        item_id,
+        sha256,
+        Some(detail),
+        Some(prev_hash),
+    ] {
+        match field {
+            Some(f) => {
+                h.update((f.len() as u64).to_be_bytes());
+                h.update(f.as_bytes());
+            }
+            None => h.update(u64::MAX.to_be_bytes()),
+        }
+    }
+    hex::encode(h.finalize())
+}
+
+/// Appends an entry. Call inside the transaction that makes the change, so
+/// the change and its record commit together.
+pub fn append(conn: &Connection, e: NewEntry<'_>) -> Result<Entry> {
+    let last: Option<(i64, String)> = conn
+        .query_row("SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let (seq, prev_hash) = match last {
+        Some((s, h)) => (s + 1, h),
+        None => (1, GENESIS.to_string()),
+    };
+    let at_time = Utc::now();
+    let at = format_time(&at_time);
+    let detail = serde_json::to_string(&e.detail)?;
+    let action = e.action.as_str();
+    let hash = entry_hash(seq, &at, action, e.case_id, e.item_id, e.sha256, &detail, &prev_hash);
+    conn.execute(
+        "INSERT INTO custody (seq, at, action, case_id, item_id, sha256, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![seq, at, action, e.case_id, e.item_id, e.sha256, detail, prev_hash, hash],
+    )?;
+    Ok(Entry {
+        seq,
+        at: parse_stored_time(&at),
+        action: action.to_string(),
+        case_id: e.case_id.map(str::to_string),
+        item_id: e.item_id.map(str::to_string),
+        sha256: e.sha256.map(str::to_string),
+        detail: e.detail,
+        prev_hash,
+        hash,
+    })
+}
+
+/// A row as stored, before its detail is parsed.
+struct Row {
+    seq: i64,
+    at: String,
+    action: String,
+    case_id: Option<String>,
+    item_id: Option<String>,
+    sha256: Option<String>,
+    detail: String,
+    prev_hash: String,
+    hash: String,
+}
+
+const SELECT: &str = "SELECT seq, at, action, case_id, item_id, sha256, detail, prev_hash, hash FROM custody";
+
+fn rows(conn: &Connection, filter: &str, arg: Option<&str>) -> Result<Vec<Row>> {
+    let mut stmt = conn.prepare(&format!("{SELECT} {filter} ORDER BY seq"))?;
+    let map = |r: &rusqlite::Row<'_>| {
+        Ok(Row {
+            seq: r.get(0)?,
+            at: r.get(1)?,
+            action: r.get(2)?,
+            case_id: r.get(3)?,
+            item_id: r.get(4)?,
+            sha256: r.get(5)?,
+            detail: r.get(6)?,
+            prev_hash: r.get(7)?,
+            hash: r.get(8)?,
+        })
+    };
+    let out = match arg {
+        Some(a) => stmt.query_map([a], map)?.collect::<Result<Vec<_>, _>>()?,
+        None => stmt.query_map([], map)?.collect::<Result<Vec<_>, _>>()?,
+    };
+    Ok(out)
+}
+
+fn to_entry(r: Row) -> Entry {
+    Entry {
+        seq: r.seq,
+        at: parse_stored_time(&r.at),
+        action: r.action,
+        case_id: r.case_id,
+        item_id: r.item_id,
+        sha256: r.sha256,
+        detail: serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::String(r.detail)),
+        prev_hash: r.prev_hash,
+        hash: r.hash,
+    }
+}
+
+fn parse_stored_time(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// Every entry, or those of one case or one item.
+pub fn entries(conn: &Connection, scope: Scope<'_>) -> Result<Vec<Entry>> {
+    let rows = match scope {
+        Scope::All => rows(conn, "", None)?,
+        Scope::Case(c) => rows(conn, "WHERE case_id = ?1", Some(c))?,
+        Scope::Item(i) => rows(conn, "WHERE item_id = ?1", Some(i))?,
+    };
+    Ok(rows.into_iter().map(to_entry).collect())
+}
+
+/// Which entries to read.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// The whole log.
+    All,
+    /// One case.
+    Case(&'a str),
+    /// One item.
+    Item(&'a str),
+}
+
+/// Walks the whole chain and describes every break in it.
+pub fn verify_chain(conn: &Connection) -> Result<(usize, Vec<String>)> {
+    let all = rows(conn, "", None)?;
+    let mut problems = Vec::new();
+    let mut prev = GENESIS.to_string();
+    for (i, r) in all.iter().enumerate() {
+        let expected_seq = i as i64 + 1;
+        if r.seq != expected_seq {
+            problems.push(format!(
+                "custody log: entry {} is missing (found {} in its place)",
+                expected_seq, r.seq
+            ));
+        }
+        if r.prev_hash != prev {
+            problems.push(format!(
+                "custody log: entry {} does not follow entry {} (the chain is broken)",
+                r.seq,
+                r.seq - 1
+            ));
+        }
+        let h = entry_hash(
+            r.seq,
+            &r.at,
+            &r.action,
+            r.case_id.as_deref(),
+            r.item_id.as_deref(),
+            r.sha256.as_deref(),
+            &r.detail,
+            &r.prev_hash,
+        );
+        if h != r.hash {
+            problems.push(format!(
+                "custody log: entry {} ({}) was altered after it was written",
+                r.seq, r.action
+            ));
+        }
+        prev = r.hash.clone();
+    }
+    Ok((all.len(), problems))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn log() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(crate::db::MIGRATIONS[0]).unwrap();
+        for i in 0..3 {
+            append(
+                &conn,
+                NewEntry {
+                    action: Action::ItemAdded,
+                    case_id: Some("C"),
+                    item_id: Some(&format!("I{i}")),
+                    sha256: Some("ab"),
+                    detail: json!({"n": i}),
+                },
+            )
+            .unwrap();
+        }
+        conn
+    }
+
+    #[test]
+    fn a_fresh_chain_verifies() {
+        let conn = log();
+        let (n, problems) = verify_chain(&conn).unwrap();
+        assert_eq!((n, problems), (3, vec![]));
+        let e = entries(&conn, Scope::Item("I1")).unwrap();
+        assert_eq!(e[0].prev_hash, entries(&conn, Scope::All).unwrap()[0].hash);
+    }
+
+    #[test]
+    fn the_log_refuses_updates_and_deletes() {
+        let conn = log();
+        assert!(conn.execute("UPDATE custody SET action = 'x'", []).is_err());
+        assert!(conn.execute("DELETE FROM custody WHERE seq = 2", []).is_err());
+    }
+
+    #[test]
+    fn tampering_names_the_entry() {
+        let conn = log();
+        conn.execute_batch(
+            "DROP TRIGGER custody_append_only_update; DROP TRIGGER custody_append_only_delete;
+             UPDATE custody SET detail = '{\"n\":9}' WHERE seq = 2; DELETE FROM custody WHERE seq = 1;",
+        )
+        .unwrap();
+        let (_, problems) = verify_chain(&conn).unwrap();
+        let text = problems.join("\n");
+        assert!(text.contains("entry 1 is missing"), "{text}");
+        assert!(text.contains("entry 2 (item_added) was altered"), "{text}");
+    }
+}

@@ -1,0 +1,143 @@
+//! The vault database: SQLCipher (encrypted SQLite) opened with a raw key
+//! derived from the vault key, in WAL mode, with versioned migrations.
+//!
+//! The schema is the list [`MIGRATIONS`]; `PRAGMA user_version` records how
+//! many have run. Migrations only ever get appended.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// Schema migrations, in order. Never edit one that has shipped; append.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: cases, items, accounts, artifacts, near-duplicates, the custody log, search.
+    r#"
+    CREATE TABLE cases (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        description TEXT NOT NULL DEFAULT '',
+        created_at  TEXT NOT NULL
+    );
+    CREATE TABLE accounts (
+        id           INTEGER PRIMARY KEY,
+        platform_key TEXT NOT NULL,
+        handle_key   TEXT NOT NULL,
+        platform     TEXT,
+        handle       TEXT NOT NULL,
+        UNIQUE (platform_key, handle_key)
+    );
+    CREATE TABLE items (
+        id           TEXT PRIMARY KEY,
+        case_id      TEXT NOT NULL REFERENCES cases(id),
+        kind         TEXT NOT NULL,
+        sha256       TEXT,
+        size         INTEGER,
+        media_type   TEXT,
+        file_name    TEXT,
+        width        INTEGER,
+        height       INTEGER,
+        phash        TEXT,
+        captured_at  TEXT NOT NULL,
+        posted_at    TEXT,
+        platform     TEXT,
+        url          TEXT,
+        author       TEXT,
+        author_name  TEXT,
+        account_id   INTEGER REFERENCES accounts(id),
+        text         TEXT,
+        categories   TEXT NOT NULL DEFAULT '[]',
+        threat_level TEXT,
+        target       TEXT,
+        state        TEXT,
+        hashtags     TEXT NOT NULL DEFAULT '[]',
+        tags         TEXT NOT NULL DEFAULT '[]',
+        notes        TEXT,
+        reported_to  TEXT NOT NULL DEFAULT '[]',
+        duplicate_of TEXT
+    );
+    CREATE INDEX items_case ON items(case_id, captured_at);
+    CREATE INDEX items_sha ON items(sha256);
+    CREATE INDEX items_account ON items(account_id);
+    CREATE TABLE artifacts (
+        item_id    TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        role       TEXT NOT NULL,
+        sha256     TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        media_type TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (item_id, role, sha256)
+    );
+    CREATE INDEX artifacts_sha ON artifacts(sha256);
+    CREATE TABLE near_duplicates (
+        a        TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        b        TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        distance INTEGER NOT NULL,
+        PRIMARY KEY (a, b)
+    );
+    CREATE TABLE custody (
+        seq       INTEGER PRIMARY KEY,
+        at        TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        case_id   TEXT,
+        item_id   TEXT,
+        sha256    TEXT,
+        detail    TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash      TEXT NOT NULL
+    );
+    CREATE INDEX custody_item ON custody(item_id);
+    CREATE INDEX custody_case ON custody(case_id);
+    CREATE TRIGGER custody_append_only_update BEFORE UPDATE ON custody
+        BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END;
+    CREATE TRIGGER custody_append_only_delete BEFORE DELETE ON custody
+        BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END;
+    CREATE VIRTUAL TABLE items_fts USING fts5(
+        item_id UNINDEXED,
+        body,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    "#,
+];
+
+/// Opens (creating if needed) the encrypted database and brings its schema up to date.
+pub fn open(path: &Path, key: &Zeroizing<[u8; 32]>) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    let hex_key = Zeroizing::new(hex::encode(key.as_ref()));
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex_key.as_str()))?;
+    // The first read tells whether the key fits: SQLCipher only checks then.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+        .map_err(|e| {
+            Error::Corrupt(format!(
+                "the vault database {} cannot be read with this vault's key ({e}); it is damaged or from another vault",
+                path.display()
+            ))
+        })?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA busy_timeout = 30000;",
+    )?;
+    migrate(&conn)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &Connection) -> Result<()> {
+    let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > MIGRATIONS.len() {
+        return Err(Error::Corrupt(format!(
+            "this vault was written by a newer Testigo (schema {version}); update Testigo to open it"
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! The one error type of the core, and the closed list of its kinds that
+//! clients (CLI exit codes, the desktop UI) switch on.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// What went wrong, in a form a client can act on without parsing text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The input was not acceptable (bad value, bad URL, unknown category).
+    Invalid,
+    /// The passphrase does not open the vault.
+    WrongPassphrase,
+    /// No vault where one was expected.
+    NoVault,
+    /// A vault already exists where one would be created.
+    VaultExists,
+    /// No case or item matches.
+    NotFound,
+    /// Several cases or items match a prefix.
+    Ambiguous,
+    /// A file could not be imported (decode failure, limits, unreadable).
+    Import,
+    /// Stored data failed its integrity check.
+    Corrupt,
+    /// Reading or writing files failed.
+    Io,
+    /// The database failed.
+    Database,
+}
+
+/// An error of the core library. Messages are lowercase, say what was being
+/// done, and what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// See [`ErrorKind::Invalid`].
+    #[error("{0}")]
+    Invalid(String),
+    /// See [`ErrorKind::WrongPassphrase`].
+    #[error("wrong passphrase, or the vault's key file is damaged; check the passphrase and try again")]
+    WrongPassphrase,
+    /// See [`ErrorKind::NoVault`].
+    #[error("no vault at {0}; create one with `testigo init` or point --vault at an existing one")]
+    NoVault(PathBuf),
+    /// See [`ErrorKind::VaultExists`].
+    #[error("a vault already exists at {0}; use it, or choose another folder with --vault")]
+    VaultExists(PathBuf),
+    /// See [`ErrorKind::NotFound`].
+    #[error("no {what} matches `{query}`")]
+    NotFound {
+        /// "case" or "item".
+        what: &'static str,
+        /// What was asked for.
+        query: String,
+    },
+    /// See [`ErrorKind::Ambiguous`].
+    #[error("`{query}` matches several {what}s ({candidates}); give more characters of the id")]
+    Ambiguous {
+        /// "case" or "item".
+        what: &'static str,
+        /// What was asked for.
+        query: String,
+        /// Some of the ids it matches.
+        candidates: String,
+    },
+    /// See [`ErrorKind::Import`].
+    #[error("{0}")]
+    Import(String),
+    /// See [`ErrorKind::Corrupt`].
+    #[error("{0}")]
+    Corrupt(String),
+    /// See [`ErrorKind::Io`].
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, naming the path.
+        context: String,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// See [`ErrorKind::Database`].
+    #[error("vault database: {0}")]
+    Database(#[from] rusqlite::Error),
+}
+
+impl Error {
+    /// The kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Invalid(_) => ErrorKind::Invalid,
+            Error::WrongPassphrase => ErrorKind::WrongPassphrase,
+            Error::NoVault(_) => ErrorKind::NoVault,
+            Error::VaultExists(_) => ErrorKind::VaultExists,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::Ambiguous { .. } => ErrorKind::Ambiguous,
+            Error::Import(_) => ErrorKind::Import,
+            Error::Corrupt(_) => ErrorKind::Corrupt,
+            Error::Io { .. } => ErrorKind::Io,
+            Error::Database(_) => ErrorKind::Database,
+        }
+    }
+
+    /// Wraps an I/O error with what was being done.
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Io { context, source }
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::Corrupt(format!("stored JSON could not be read: {e}"))
+    }
+}
+
+/// The core's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,473 @@
+//! Importing files and folders: screenshots are decoded with limits,
+//! thumbnailed and perceptually hashed; other files are stored as they are.
+//!
+//! Main types: [`Progress`] and the limits ([`MAX_IMAGE_FILE`], [`MAX_SIDE`],
+//! [`MAX_PIXELS`]). Files are prepared on worker threads (read, hash,
+//! decode, encrypt into the object store) and committed one by one, in input
+//! order, on the calling thread: an item is reported only once its
+//! transaction has committed, and a failure touches only its own file.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+use image_hasher::{HashAlg, HasherConfig};
+use rusqlite::{OptionalExtension, params};
+
+use crate::error::{Error, Result};
+use crate::items::{AddOutcome, AddStatus, NewItem, insert_item};
+use crate::model::{Kind, Meta, format_time};
+use crate::store::{ObjectStore, Stored};
+use crate::vault::Vault;
+
+/// Largest image file that is decoded, in bytes.
+pub const MAX_IMAGE_FILE: u64 = 256 * 1024 * 1024;
+/// Largest width or height of an image, in pixels.
+pub const MAX_SIDE: u32 = 40_000;
+/// Largest number of pixels in an image (a 1920-wide page 100,000 tall fits).
+pub const MAX_PIXELS: u64 = 200_000_000;
+/// Largest allocation a decoder may make.
+pub const MAX_ALLOC: u64 = 1024 * 1024 * 1024;
+/// Longest side of a thumbnail.
+pub const THUMB_SIDE: u32 = 320;
+/// Perceptual hashes this many bits apart or fewer (of 256) mark near-duplicates.
+pub const NEAR_DUPLICATE_BITS: u32 = 16;
+
+/// Where an import is, for progress bars and events.
+pub struct Progress<'a> {
+    /// Files finished so far, this one included.
+    pub done: usize,
+    /// Files in the batch.
+    pub total: usize,
+    /// What happened to this file.
+    pub outcome: &'a AddOutcome,
+}
+
+/// A file read, decoded and stored, waiting to be committed.
+struct Prepared {
+    kind: Kind,
+    original: Stored,
+    media_type: String,
+    file_name: Option<String>,
+    dims: Option<(u32, u32)>,
+    phash: Option<Vec<u8>>,
+    thumbnail: Option<Stored>,
+}
+
+const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "jpe", "webp", "gif", "bmp"];
+
+fn media_type(format: ImageFormat) -> &'static str {
+    match format {
+        ImageFormat::Png => "image/png",
+        ImageFormat::Jpeg => "image/jpeg",
+        ImageFormat::WebP => "image/webp",
+        ImageFormat::Gif => "image/gif",
+        _ => "image/bmp",
+    }
+}
+
+/// Expands folders (recursively, in name order, skipping hidden entries) into files.
+fn expand(paths: &[PathBuf]) -> Vec<(PathBuf, Option<String>)> {
+    let mut out = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            out.push((p.clone(), None));
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(p)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_dir() => {}
+                Ok(e) if e.file_type().is_symlink() && e.path().is_dir() => {
+                    out.push((e.path().to_path_buf(), Some("a link to a folder; not followed".into())));
+                }
+                Ok(e) => out.push((e.path().to_path_buf(), None)),
+                Err(err) => {
+                    let path = err.path().map(Path::to_path_buf).unwrap_or_else(|| p.clone());
+                    out.push((path, Some(format!("cannot read this folder entry: {err}"))));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Reads a file and stores its original (and thumbnail) in the object store.
+fn prepare(store: &ObjectStore, path: &Path) -> Result<Prepared> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Error::Import(match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied; check the file's permissions".to_string(),
+            _ => format!("cannot read the file: {e}"),
+        })
+    })?;
+    if !meta.is_file() {
+        return Err(Error::Import("not a regular file".into()));
+    }
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let open_err = |e: std::io::Error| Error::Import(format!("cannot read the file: {e}"));
+    let mut file = File::open(path).map_err(open_err)?;
+    let mut head = [0u8; 64];
+    let n = read_up_to(&mut file, &mut head).map_err(open_err)?;
+    let sniffed = image::guess_format(&head[..n]).ok().filter(|f| {
+        matches!(
+            f,
+            ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP | ImageFormat::Gif | ImageFormat::Bmp
+        )
+    });
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let claims_image = IMAGE_EXTENSIONS.contains(&ext.as_str());
+    match sniffed {
+        Some(format) => prepare_image(store, (&head[..n]).chain(file), meta.len(), format, file_name),
+        None if claims_image => Err(Error::Import(format!(
+            "named like a .{ext} image, but its content is not a PNG, JPEG, WebP, GIF or BMP image (damaged or mislabeled); fix or rename it to import it as a plain file"
+        ))),
+        None => {
+            let original = store.put(&mut (&head[..n]).chain(BufReader::new(file)))?;
+            let media_type = mime_guess::from_path(path)
+                .first_raw()
+                .unwrap_or("application/octet-stream")
+                .to_string();
+            Ok(Prepared {
+                kind: Kind::File,
+                original,
+                media_type,
+                file_name,
+                dims: None,
+                phash: None,
+                thumbnail: None,
+            })
+        }
+    }
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+fn prepare_image(
+    store: &ObjectStore,
+    mut reader: impl Read,
+    len: u64,
+    format: ImageFormat,
+    file_name: Option<String>,
+) -> Result<Prepared> {
+    let name = format!("{format:?}").to_uppercase();
+    if len > MAX_IMAGE_FILE {
+        return Err(Error::Import(format!(
+            "the {name} image is {} MiB; images over {} MiB are not decoded",
+            len / (1024 * 1024),
+            MAX_IMAGE_FILE / (1024 * 1024)
+        )));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::Import(format!("cannot read the file: {e}")))?;
+    let img = decode_limited(&bytes, format)?;
+    let (width, height) = (img.width(), img.height());
+    let thumb = img.thumbnail(THUMB_SIDE, THUMB_SIDE);
+    drop(img);
+    let phash = HasherConfig::new()
+        .hash_size(16, 16)
+        .hash_alg(HashAlg::Gradient)
+        .to_hasher()
+        .hash_image(&thumb)
+        .as_bytes()
+        .to_vec();
+    let mut thumb_jpeg = Vec::new();
+    flatten_on_white(&thumb)
+        .write_to(&mut Cursor::new(&mut thumb_jpeg), ImageFormat::Jpeg)
+        .map_err(|e| Error::Import(format!("making the thumbnail failed: {e}")))?;
+    let original = store.put_bytes(&bytes)?;
+    let thumbnail = store.put_bytes(&thumb_jpeg)?;
+    Ok(Prepared {
+        kind: Kind::Screenshot,
+        original,
+        media_type: media_type(format).to_string(),
+        file_name,
+        dims: Some((width, height)),
+        phash: Some(phash),
+        thumbnail: Some(thumbnail),
+    })
+}
+
+/// Decodes an image after checking its dimensions, under allocation limits,
+/// so a decompression bomb fails on its header instead of exhausting memory.
+pub fn decode_limited(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage> {
+    let name = format!("{format:?}").to_uppercase();
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC);
+    let reader = |limits: Limits| {
+        let mut r = ImageReader::with_format(Cursor::new(bytes), format);
+        r.limits(limits);
+        r
+    };
+    let damaged = |e: image::ImageError| match e {
+        image::ImageError::Limits(l) => Error::Import(format!(
+            "the {name} image is too large to decode safely ({l}); limits are {MAX_SIDE} pixels a side and {MAX_PIXELS} pixels in all"
+        )),
+        other => Error::Import(format!(
+            "cannot decode this {name} image ({other}); the file is damaged or truncated"
+        )),
+    };
+    let (w, h) = reader(limits.clone()).into_dimensions().map_err(damaged)?;
+    if w == 0 || h == 0 {
+        return Err(Error::Import(format!("the {name} image has no pixels ({w}x{h})")));
+    }
+    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(Error::Import(format!(
+            "the {name} image claims {w}x{h} pixels, over the limit of {MAX_SIDE} a side and {MAX_PIXELS} in all (a decompression bomb?); it was not decoded"
+        )));
+    }
+    reader(limits).decode().map_err(damaged)
+}
+
+/// Puts transparent parts on white, as a viewer would show them.
+fn flatten_on_white(img: &DynamicImage) -> DynamicImage {
+    if !img.color().has_alpha() {
+        return DynamicImage::ImageRgb8(img.to_rgb8());
+    }
+    let rgba = img.to_rgba8();
+    let rgb = image::RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let p = rgba.get_pixel(x, y).0;
+        let a = u16::from(p[3]);
+        let mix = |c: u8| ((u16::from(c) * a + 255 * (255 - a)) / 255) as u8;
+        image::Rgb([mix(p[0]), mix(p[1]), mix(p[2])])
+    });
+    DynamicImage::ImageRgb8(rgb)
+}
+
+fn hamming(a: &[u8], b: &[u8]) -> u32 {
+    if a.len() != b.len() {
+        return u32::MAX;
+    }
+    a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
+}
+
+impl Vault {
+    /// Imports files and folders into a case. Returns one outcome per file,
+    /// in input order (folders expanded); `on_progress` hears each as it is done.
+    pub fn import_paths(
+        &self,
+        case: &str,
+        paths: &[PathBuf],
+        meta: &Meta,
+        on_progress: &mut dyn FnMut(Progress<'_>),
+    ) -> Result<Vec<AddOutcome>> {
+        let case = self.resolve_case(case)?;
+        let _lock = self.write_lock()?;
+        self.sweep_leftovers()?;
+        let inputs = expand(paths);
+        let total = inputs.len();
+        let mut known = self.phashes()?;
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+        let (job_tx, job_rx) = mpsc::channel::<(usize, PathBuf)>();
+        let job_rx = std::sync::Mutex::new(job_rx);
+        let (res_tx, res_rx) = mpsc::sync_channel::<(usize, Result<Prepared>)>(workers * 2);
+        let mut outcomes = Vec::with_capacity(total);
+        std::thread::scope(|s| -> Result<()> {
+            for _ in 0..workers {
+                let res_tx = res_tx.clone();
+                let job_rx = &job_rx;
+                let store = &self.objects;
+                s.spawn(move || {
+                    loop {
+                        let job = job_rx.lock().map(|rx| rx.recv());
+                        let Ok(Ok((i, path))) = job else { break };
+                        if res_tx.send((i, prepare(store, &path))).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(res_tx);
+            let mut pending: BTreeMap<usize, Result<Prepared>> = BTreeMap::new();
+            for (i, (path, problem)) in inputs.iter().enumerate() {
+                match problem {
+                    Some(p) => {
+                        pending.insert(i, Err(Error::Import(p.clone())));
+                    }
+                    None => {
+                        let _ = job_tx.send((i, path.clone()));
+                    }
+                }
+            }
+            drop(job_tx);
+            let mut next = 0;
+            while next < total {
+                while !pending.contains_key(&next) {
+                    match res_rx.recv() {
+                        Ok((i, r)) => {
+                            pending.insert(i, r);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let prepared = pending
+                    .remove(&next)
+                    .unwrap_or_else(|| Err(Error::Import("the import worker stopped".into())));
+                let path = inputs[next].0.display().to_string();
+                let outcome = match prepared.and_then(|p| self.commit(&case.id, p, meta, &mut known)) {
+                    Ok(mut o) => {
+                        o.path = Some(path);
+                        o
+                    }
+                    Err(e) => AddOutcome::failed(Some(path), e.to_string()),
+                };
+                next += 1;
+                on_progress(Progress {
+                    done: next,
+                    total,
+                    outcome: &outcome,
+                });
+                outcomes.push(outcome);
+            }
+            Ok(())
+        })?;
+        Ok(outcomes)
+    }
+
+    /// Perceptual hashes of every screenshot in the vault.
+    fn phashes(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut stmt = self.db.prepare("SELECT id, phash FROM items WHERE phash IS NOT NULL")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, hex_hash) = row?;
+            if let Ok(h) = hex::decode(hex_hash) {
+                out.push((id, h));
+            }
+        }
+        Ok(out)
+    }
+
+    fn commit(
+        &self,
+        case_id: &str,
+        p: Prepared,
+        meta: &Meta,
+        known: &mut Vec<(String, Vec<u8>)>,
+    ) -> Result<AddOutcome> {
+        let sha = p.original.sha256.clone();
+        let tx = self.db.unchecked_transaction()?;
+        let same_case: Option<String> = tx
+            .query_row(
+                "SELECT id FROM items WHERE case_id = ?1 AND sha256 = ?2 ORDER BY id LIMIT 1",
+                [case_id, &sha],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = same_case {
+            return Ok(AddOutcome {
+                path: None,
+                status: AddStatus::Duplicate,
+                id: Some(id.clone()),
+                sha256: Some(sha),
+                error: None,
+                kind: Some(p.kind),
+                duplicate_of: Some(id),
+                near_duplicates: Vec::new(),
+            });
+        }
+        let duplicate_of: Option<String> = tx
+            .query_row(
+                "SELECT id FROM items WHERE sha256 = ?1 ORDER BY id LIMIT 1",
+                [&sha],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let new = NewItem {
+            kind: p.kind,
+            case_id: case_id.to_string(),
+            sha256: Some(sha.clone()),
+            size: Some(p.original.size),
+            media_type: Some(p.media_type),
+            file_name: p.file_name,
+            width: p.dims.map(|d| d.0),
+            height: p.dims.map(|d| d.1),
+            phash: p.phash.as_ref().map(hex::encode),
+            text: None,
+            duplicate_of: duplicate_of.clone(),
+        };
+        let item = insert_item(&tx, new, meta)?;
+        if let Some(t) = &p.thumbnail {
+            tx.execute(
+                "INSERT OR IGNORE INTO artifacts (item_id, role, sha256, size, media_type, created_at)
+                 VALUES (?1, 'thumbnail', ?2, ?3, 'image/jpeg', ?4)",
+                params![item.id, t.sha256, t.size, format_time(&item.captured_at)],
+            )?;
+        }
+        let mut near = Vec::new();
+        if let Some(h) = &p.phash {
+            let mut seen = HashSet::new();
+            for (other, oh) in known.iter() {
+                let d = hamming(h, oh);
+                if d <= NEAR_DUPLICATE_BITS && Some(other) != duplicate_of.as_ref() && seen.insert(other.clone()) {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO near_duplicates (a, b, distance) VALUES (?1, ?2, ?3)",
+                        params![other, item.id, d],
+                    )?;
+                    near.push(other.clone());
+                }
+            }
+        }
+        tx.commit()?;
+        if let Some(h) = p.phash {
+            known.push((item.id.clone(), h));
+        }
+        Ok(AddOutcome {
+            path: None,
+            status: AddStatus::Added,
+            id: Some(item.id),
+            sha256: Some(sha),
+            error: None,
+            kind: Some(p.kind),
+            duplicate_of,
+            near_duplicates: near,
+        })
+    }
+
+    /// Removes what a crashed import left: unfinished writes and objects no
+    /// item refers to. Call only while holding the write lock.
+    pub(crate) fn sweep_leftovers(&self) -> Result<usize> {
+        let mut removed = self.objects.sweep_unfinished()?;
+        let referenced = self.referenced_names()?;
+        for (name, path) in self.objects.list()? {
+            if !referenced.contains(&name) {
+                std::fs::remove_file(&path).map_err(Error::io(format!("removing {}", path.display())))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Object names of every hash the database refers to.
+    pub(crate) fn referenced_names(&self) -> Result<HashSet<String>> {
+        let mut stmt = self.db.prepare(
+            "SELECT sha256 FROM items WHERE sha256 IS NOT NULL UNION SELECT sha256 FROM artifacts",
+        )?;
+        let shas = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(shas.iter().map(|s| self.objects.name_for(s)).collect())
+    }
+}

@@ -1,0 +1,42 @@
+//! Testigo's core: the encrypted evidence vault, its custody log, import,
+//! search and checks. Every client (the `testigo` CLI, the desktop shell)
+//! calls this library; it knows nothing about Tauri.
+//!
+//! Start at [`Vault`]: [`Vault::create`] and [`Vault::open`] give a handle;
+//! cases ([`Vault::create_case`]), items ([`Vault::import_paths`],
+//! [`Vault::add_link`], [`Vault::add_note`], [`Vault::edit`],
+//! [`Vault::remove`], [`Vault::export`]), reading ([`Vault::list`],
+//! [`Vault::search`], [`Vault::accounts`], [`Vault::item_detail`]), the
+//! log ([`Vault::log`]) and [`Vault::check`]. The record itself is in
+//! [`model`].
+
+pub mod check;
+pub mod crypto;
+pub mod custody;
+pub mod db;
+pub mod error;
+pub mod import;
+pub mod items;
+pub mod model;
+pub mod search;
+pub mod store;
+pub mod vault;
+
+pub use check::CheckReport;
+pub use custody::{Action, Entry};
+pub use error::{Error, ErrorKind, Result};
+pub use items::{AddOutcome, AddStatus, Artifact, ItemDetail, ItemFilter};
+pub use model::{Case, Category, Item, Kind, Meta, ReportedTo, ThreatLevel};
+pub use search::Account;
+pub use vault::Vault;
+
+impl Vault {
+    /// Custody entries, of the whole vault or of one case.
+    pub fn log(&self, case_id: Option<&str>) -> Result<Vec<Entry>> {
+        let scope = match case_id {
+            Some(c) => custody::Scope::Case(c),
+            None => custody::Scope::All,
+        };
+        custody::entries(&self.db, scope)
+    }
+}

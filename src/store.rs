@@ -1,0 +1,236 @@
+//! The encrypted object store: `objects/` inside the vault, one file per
+//! object, content-addressed by the SHA-256 of the plaintext (through a keyed
+//! name, see [`crate::crypto::object_name`]).
+//!
+//! Main type: [`ObjectStore`]. Writes go to `objects/tmp/` (ciphertext only),
+//! are synced, then renamed into place, so a crash leaves either nothing or a
+//! whole object; an object no item refers to is swept by the next writer.
+
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use rand::RngCore;
+use zeroize::Zeroizing;
+
+use crate::crypto::{ObjectReader, ObjectWriter, VaultKey, object_name};
+use crate::error::{Error, Result};
+
+/// A stored object's plaintext hash and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// SHA-256 of the plaintext, hex.
+    pub sha256: String,
+    /// Plaintext size in bytes.
+    pub size: u64,
+}
+
+/// Encrypted, content-addressed files under `objects/`.
+pub struct ObjectStore {
+    root: PathBuf,
+    enc_key: Zeroizing<[u8; 32]>,
+    name_key: Zeroizing<[u8; 32]>,
+}
+
+impl ObjectStore {
+    /// Opens (creating if needed) the store under `vault_dir/objects`.
+    pub fn open(vault_dir: &Path, key: &VaultKey) -> Result<ObjectStore> {
+        let root = vault_dir.join("objects");
+        fs::create_dir_all(root.join("tmp"))
+            .map_err(Error::io(format!("creating {}", root.display())))?;
+        Ok(ObjectStore {
+            root,
+            enc_key: key.subkey("objects"),
+            name_key: key.subkey("object names"),
+        })
+    }
+
+    /// The file that holds the object with this plaintext hash.
+    pub fn path_for(&self, sha256: &str) -> PathBuf {
+        let name = object_name(&self.name_key, sha256);
+        self.root.join(&name[..2]).join(&name[2..])
+    }
+
+    /// The object name (two-level path without the folder separator) for a hash.
+    pub fn name_for(&self, sha256: &str) -> String {
+        object_name(&self.name_key, sha256)
+    }
+
+    /// Stores everything `reader` yields, streaming. If an object with the same
+    /// content is already there, the new copy is dropped.
+    pub fn put(&self, reader: &mut dyn Read) -> Result<Stored> {
+        let tmp = self.tmp_path();
+        let result = self.put_at(&tmp, reader);
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    /// Stores bytes held in memory.
+    pub fn put_bytes(&self, data: &[u8]) -> Result<Stored> {
+        self.put(&mut &data[..])
+    }
+
+    fn put_at(&self, tmp: &Path, reader: &mut dyn Read) -> Result<Stored> {
+        let ctx = || format!("writing an encrypted object to {}", tmp.display());
+        let file = File::create(tmp).map_err(Error::io(ctx()))?;
+        let mut w = ObjectWriter::new(&self.enc_key, BufWriter::with_capacity(256 * 1024, file))
+            .map_err(Error::io(ctx()))?;
+        io::copy(reader, &mut w).map_err(|e| Error::Import(format!("reading the file failed: {e}")))?;
+        let (buf, sha256, size) = w.finish().map_err(Error::io(ctx()))?;
+        let file = buf.into_inner().map_err(|e| Error::io(ctx())(e.into_error()))?;
+        file.sync_all().map_err(Error::io(ctx()))?;
+        drop(file);
+        let dest = self.path_for(&sha256);
+        if dest.exists() {
+            fs::remove_file(tmp).map_err(Error::io(ctx()))?;
+        } else {
+            let dir = dest.parent().expect("object paths have a parent");
+            fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
+            fs::rename(tmp, &dest).map_err(Error::io(format!("moving an object into {}", dir.display())))?;
+            sync_dir(dir);
+        }
+        Ok(Stored { sha256, size })
+    }
+
+    fn tmp_path(&self) -> PathBuf {
+        let mut r = [0u8; 12];
+        rand::rng().fill_bytes(&mut r);
+        self.root.join("tmp").join(format!("{}.part", hex::encode(r)))
+    }
+
+    /// Opens the object with this hash for reading its plaintext.
+    pub fn open_object(&self, sha256: &str) -> Result<ObjectReader<BufReader<File>>> {
+        self.open_path(&self.path_for(sha256))
+    }
+
+    fn open_path(&self, path: &Path) -> Result<ObjectReader<BufReader<File>>> {
+        let ctx = || format!("reading object {}", path.display());
+        let file = File::open(path).map_err(Error::io(ctx()))?;
+        let len = file.metadata().map_err(Error::io(ctx()))?.len();
+        ObjectReader::new(&self.enc_key, BufReader::with_capacity(256 * 1024, file), len)
+            .map_err(Error::io(ctx()))
+    }
+
+    /// Reads a whole object into memory and checks it against its hash.
+    pub fn read(&self, sha256: &str) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.copy_to(sha256, &mut out)?;
+        Ok(out)
+    }
+
+    /// Streams an object's plaintext into `out`, then checks the hash. On a
+    /// mismatch the bytes already written must be discarded by the caller.
+    pub fn copy_to(&self, sha256: &str, out: &mut dyn Write) -> Result<u64> {
+        let mut reader = self.open_object(sha256)?;
+        let mut hashing = HashingWriter::new(out);
+        io::copy(&mut reader, &mut hashing)
+            .map_err(|e| Error::Corrupt(format!("object for {sha256} cannot be read: {e}")))?;
+        let (got, size) = hashing.finish();
+        if got != sha256 {
+            return Err(Error::Corrupt(format!(
+                "object for {sha256} holds other content (SHA-256 {got})"
+            )));
+        }
+        Ok(size)
+    }
+
+    /// Decrypts a file found under `objects/` and returns its plaintext hash.
+    pub fn verify_path(&self, path: &Path) -> Result<String> {
+        let mut reader = self.open_path(path)?;
+        let mut hashing = HashingWriter::new(io::sink());
+        io::copy(&mut reader, &mut hashing).map_err(|e| Error::Corrupt(e.to_string()))?;
+        Ok(hashing.finish().0)
+    }
+
+    /// Deletes the object with this hash, if present.
+    pub fn remove(&self, sha256: &str) -> Result<()> {
+        let path = self.path_for(sha256);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(format!("deleting {}", path.display()))(e)),
+        }
+    }
+
+    /// Every object file (name, path), not counting unfinished writes.
+    pub fn list(&self) -> Result<Vec<(String, PathBuf)>> {
+        let mut out = Vec::new();
+        let ctx = || format!("listing {}", self.root.display());
+        for dir in fs::read_dir(&self.root).map_err(Error::io(ctx()))? {
+            let dir = dir.map_err(Error::io(ctx()))?;
+            let prefix = dir.file_name().to_string_lossy().into_owned();
+            if prefix == "tmp" {
+                continue;
+            }
+            if !dir.file_type().map_err(Error::io(ctx()))?.is_dir() {
+                out.push((prefix, dir.path()));
+                continue;
+            }
+            for f in fs::read_dir(dir.path()).map_err(Error::io(ctx()))? {
+                let f = f.map_err(Error::io(ctx()))?;
+                out.push((format!("{prefix}{}", f.file_name().to_string_lossy()), f.path()));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Unfinished writes left by a crash (ciphertext only).
+    pub fn unfinished(&self) -> Result<Vec<PathBuf>> {
+        let dir = self.root.join("tmp");
+        let entries = fs::read_dir(&dir).map_err(Error::io(format!("listing {}", dir.display())))?;
+        Ok(entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+    }
+
+    /// Removes unfinished writes. Call only while holding the vault's write lock.
+    pub fn sweep_unfinished(&self) -> Result<usize> {
+        let files = self.unfinished()?;
+        for f in &files {
+            fs::remove_file(f).map_err(Error::io(format!("removing {}", f.display())))?;
+        }
+        Ok(files.len())
+    }
+}
+
+/// A writer that hashes what passes through it.
+struct HashingWriter<W: Write> {
+    inner: W,
+    hasher: sha2::Sha256,
+    size: u64,
+}
+
+impl<W: Write> HashingWriter<W> {
+    fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: sha2::Digest::new(),
+            size: 0,
+        }
+    }
+
+    fn finish(self) -> (String, u64) {
+        (hex::encode(sha2::Digest::finalize(self.hasher)), self.size)
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        sha2::Digest::update(&mut self.hasher, &buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Makes a rename durable (best effort: not every platform can sync a folder).
+pub(crate) fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}

@@ -1,0 +1,331 @@
+//! The vault: a folder holding the key file, the encrypted database and the
+//! encrypted objects. [`Vault`] is the handle every client uses; opening one
+//! needs the passphrase.
+//!
+//! Layout of the folder:
+//! - `vault.json`: the [`KeyFile`] (Argon2id settings and the wrapped vault key);
+//! - `testigo.db` (and its WAL): the SQLCipher database;
+//! - `objects/`: encrypted originals, thumbnails and captures;
+//! - `vault.lock`: taken by a writer for the length of one change, so that
+//!   sweeping leftovers of a crashed import never races a running one.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::json;
+
+use crate::crypto::KeyFile;
+use crate::custody::{self, Action, NewEntry};
+use crate::db;
+use crate::error::{Error, Result};
+use crate::model::{Case, format_time};
+use crate::store::{ObjectStore, sync_dir};
+
+const KEY_FILE: &str = "vault.json";
+const DB_FILE: &str = "testigo.db";
+const LOCK_FILE: &str = "vault.lock";
+
+/// An open, unlocked vault.
+pub struct Vault {
+    dir: PathBuf,
+    pub(crate) db: Connection,
+    pub(crate) objects: ObjectStore,
+}
+
+/// Held while changing the vault; released when dropped.
+pub(crate) struct WriteLock(File);
+
+impl Drop for WriteLock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
+/// The default vault folder: the OS data directory (`~/.local/share/testigo`
+/// on Linux).
+pub fn default_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("org", "Testigo", "testigo").map(|d| d.data_dir().to_path_buf())
+}
+
+/// True when `dir` holds a vault.
+pub fn exists(dir: &Path) -> bool {
+    dir.join(KEY_FILE).is_file()
+}
+
+impl Vault {
+    /// Creates a vault in `dir` (which must be missing or empty) under `passphrase`.
+    pub fn create(dir: &Path, passphrase: &str) -> Result<Vault> {
+        if exists(dir) {
+            return Err(Error::VaultExists(dir.to_path_buf()));
+        }
+        if passphrase.is_empty() {
+            return Err(Error::Invalid("the passphrase is empty; choose a long one".into()));
+        }
+        if dir.is_dir() {
+            let mut entries = fs::read_dir(dir).map_err(Error::io(format!("reading {}", dir.display())))?;
+            if entries.next().is_some() {
+                return Err(Error::Invalid(format!(
+                    "{} is not empty and holds no vault; choose an empty or new folder",
+                    dir.display()
+                )));
+            }
+        }
+        fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
+        let (key_file, key) = KeyFile::create(passphrase)?;
+        write_key_file(dir, &key_file)?;
+        let db = db::open(&dir.join(DB_FILE), &key.subkey("database"))?;
+        let objects = ObjectStore::open(dir, &key)?;
+        let vault = Vault {
+            dir: dir.to_path_buf(),
+            db,
+            objects,
+        };
+        custody::append(
+            &vault.db,
+            NewEntry {
+                action: Action::VaultCreated,
+                case_id: None,
+                item_id: None,
+                sha256: None,
+                detail: json!({ "software": concat!("testigo ", env!("CARGO_PKG_VERSION")) }),
+            },
+        )?;
+        Ok(vault)
+    }
+
+    /// Opens the vault in `dir`. A wrong passphrase changes nothing on disk.
+    pub fn open(dir: &Path, passphrase: &str) -> Result<Vault> {
+        let key_file = read_key_file(dir)?;
+        let key = key_file.unwrap_key(passphrase)?;
+        let db = db::open(&dir.join(DB_FILE), &key.subkey("database"))?;
+        let objects = ObjectStore::open(dir, &key)?;
+        Ok(Vault {
+            dir: dir.to_path_buf(),
+            db,
+            objects,
+        })
+    }
+
+    /// The vault's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Re-wraps the vault key under a new passphrase. Files are not re-encrypted.
+    pub fn change_passphrase(&mut self, old: &str, new: &str) -> Result<()> {
+        if new.is_empty() {
+            return Err(Error::Invalid("the new passphrase is empty; choose a long one".into()));
+        }
+        let _lock = self.write_lock()?;
+        let key = read_key_file(&self.dir)?.unwrap_key(old)?;
+        let rewrapped = KeyFile::wrap(&key, new)?;
+        write_key_file(&self.dir, &rewrapped)?;
+        custody::append(
+            &self.db,
+            NewEntry {
+                action: Action::PassphraseChanged,
+                case_id: None,
+                item_id: None,
+                sha256: None,
+                detail: json!({}),
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Takes the vault's write lock, waiting for another writer to finish.
+    pub(crate) fn write_lock(&self) -> Result<WriteLock> {
+        let path = self.dir.join(LOCK_FILE);
+        let f = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(Error::io(format!("opening {}", path.display())))?;
+        f.lock().map_err(Error::io(format!("locking {}", path.display())))?;
+        Ok(WriteLock(f))
+    }
+
+    /// Creates a case.
+    pub fn create_case(&self, name: &str, description: &str) -> Result<Case> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::Invalid("a case needs a name".into()));
+        }
+        let exists: Option<String> = self
+            .db
+            .query_row("SELECT id FROM cases WHERE name = ?1", [name], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = exists {
+            return Err(Error::Invalid(format!(
+                "a case named `{name}` already exists ({id}); choose another name"
+            )));
+        }
+        let now = chrono::Utc::now();
+        let id = ulid::Ulid::new().to_string();
+        let tx = self.db.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO cases (id, name, description, created_at) VALUES (?1, ?2, ?3, ?4)",
+            (&id, name, description, format_time(&now)),
+        )?;
+        custody::append(
+            &tx,
+            NewEntry {
+                action: Action::CaseCreated,
+                case_id: Some(&id),
+                item_id: None,
+                sha256: None,
+                detail: json!({ "name": name, "description": description }),
+            },
+        )?;
+        tx.commit()?;
+        self.case(&id)
+    }
+
+    /// Renames or re-describes a case.
+    pub fn edit_case(&self, case: &str, name: Option<&str>, description: Option<&str>) -> Result<Case> {
+        let before = self.resolve_case(case)?;
+        let name = name.map(str::trim).unwrap_or(&before.name);
+        let description = description.unwrap_or(&before.description);
+        if name.is_empty() {
+            return Err(Error::Invalid("a case needs a name".into()));
+        }
+        let tx = self.db.unchecked_transaction()?;
+        tx.execute(
+            "UPDATE cases SET name = ?2, description = ?3 WHERE id = ?1",
+            (&before.id, name, description),
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                Error::Invalid(format!("a case named `{name}` already exists; choose another name"))
+            }
+            other => other.into(),
+        })?;
+        custody::append(
+            &tx,
+            NewEntry {
+                action: Action::CaseEdited,
+                case_id: Some(&before.id),
+                item_id: None,
+                sha256: None,
+                detail: json!({
+                    "name": { "from": before.name, "to": name },
+                    "description": { "from": before.description, "to": description },
+                }),
+            },
+        )?;
+        tx.commit()?;
+        self.case(&before.id)
+    }
+
+    /// Every case, oldest first, with its item count.
+    pub fn cases(&self) -> Result<Vec<Case>> {
+        let mut stmt = self.db.prepare(&format!("{CASE_SELECT} ORDER BY c.id"))?;
+        let rows = stmt.query_map([], case_from_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn case(&self, id: &str) -> Result<Case> {
+        Ok(self
+            .db
+            .query_row(&format!("{CASE_SELECT} WHERE c.id = ?1"), [id], case_from_row)?)
+    }
+
+    /// Finds a case by id, unique name (ignoring case) or unique id prefix.
+    pub fn resolve_case(&self, query: &str) -> Result<Case> {
+        let q = query.trim();
+        let by_name: Option<String> = self
+            .db
+            .query_row("SELECT id FROM cases WHERE name = ?1 OR id = ?1", [q], |r| r.get(0))
+            .optional()?;
+        let id = match by_name {
+            Some(id) => id,
+            None => resolve_prefix(&self.db, "cases", "case", q)?,
+        };
+        self.case(&id)
+    }
+
+    /// Finds an item id by its id or a unique prefix of it.
+    pub fn resolve_item(&self, query: &str) -> Result<String> {
+        resolve_prefix(&self.db, "items", "item", query.trim())
+    }
+}
+
+const CASE_SELECT: &str = "SELECT c.id, c.name, c.description, c.created_at,
+    (SELECT count(*) FROM items i WHERE i.case_id = c.id) FROM cases c";
+
+fn case_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
+    let created: String = r.get(3)?;
+    Ok(Case {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        description: r.get(2)?,
+        created_at: parse_db_time(&created),
+        item_count: r.get(4)?,
+    })
+}
+
+/// Reads a time the vault wrote with [`format_time`].
+pub(crate) fn parse_db_time(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_default()
+}
+
+fn resolve_prefix(db: &Connection, table: &str, what: &'static str, q: &str) -> Result<String> {
+    let not_found = || Error::NotFound {
+        what,
+        query: q.to_string(),
+    };
+    if q.is_empty() || !q.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(not_found());
+    }
+    let prefix = q.to_ascii_uppercase();
+    let mut stmt = db.prepare(&format!(
+        "SELECT id FROM {table} WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 6"
+    ))?;
+    let ids = stmt
+        .query_map([&prefix], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    match ids.as_slice() {
+        [] => Err(not_found()),
+        [one] => Ok(one.clone()),
+        many => Err(Error::Ambiguous {
+            what,
+            query: q.to_string(),
+            candidates: many.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
+        }),
+    }
+}
+
+fn read_key_file(dir: &Path) -> Result<KeyFile> {
+    let path = dir.join(KEY_FILE);
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::NoVault(dir.to_path_buf())),
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        Error::Corrupt(format!(
+            "the key file {} is damaged ({e}); restore it from a backup",
+            path.display()
+        ))
+    })
+}
+
+fn write_key_file(dir: &Path, key_file: &KeyFile) -> Result<()> {
+    let path = dir.join(KEY_FILE);
+    let tmp = dir.join("vault.json.tmp");
+    let text = serde_json::to_string_pretty(key_file)?;
+    let ctx = || format!("writing {}", path.display());
+    {
+        use std::io::Write;
+        let mut f = File::create(&tmp).map_err(Error::io(ctx()))?;
+        f.write_all(text.as_bytes()).map_err(Error::io(ctx()))?;
+        f.sync_all().map_err(Error::io(ctx()))?;
+    }
+    fs::rename(&tmp, &path).map_err(Error::io(ctx()))?;
+    sync_dir(dir);
+    Ok(())
+}
