@@ -75,9 +75,13 @@ impl Vault {
         let mut seen = HashSet::new();
         for (id, sha, seq, logged) in rows {
             if !seen.insert(id.clone()) {
-                r.problems.push(format!("item {id}: added more than once in the custody log"));
+                r.problems.push(format!(
+                    "item {id}: added more than once in the custody log"
+                ));
             } else if seq.is_none() {
-                r.problems.push(format!("item {id}: has no `item_added` entry in the custody log"));
+                r.problems.push(format!(
+                    "item {id}: has no `item_added` entry in the custody log"
+                ));
             } else if sha.is_some() && logged != sha {
                 r.problems.push(format!(
                     "item {id}: its SHA-256 differs from the one recorded when it was added (entry {})",
@@ -95,14 +99,22 @@ impl Vault {
              UNION ALL SELECT sha256, role || ' of item ' || item_id FROM artifacts",
         )?;
         let mut expected: HashMap<String, (String, String)> = HashMap::new();
-        for row in stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))? {
+        for row in stmt.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })? {
             let (sha, owner) = row?;
-            expected.entry(self.objects.name_for(&sha)).or_insert((sha, owner));
+            expected
+                .entry(self.objects.name_for(&sha))
+                .or_insert((sha, owner));
         }
         let mut found = HashSet::new();
         for (name, path) in self.objects.list()? {
             r.objects += 1;
-            let shown = format!("objects/{}/{}", &name[..2.min(name.len())], name.get(2..).unwrap_or(""));
+            let shown = format!(
+                "objects/{}/{}",
+                &name[..2.min(name.len())],
+                name.get(2..).unwrap_or("")
+            );
             match (expected.get(&name), self.objects.verify_path(&path)) {
                 (Some((sha, _)), Ok(got)) if &got == sha => {
                     found.insert(name);

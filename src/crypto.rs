@@ -79,7 +79,8 @@ impl KdfParams {
     }
 
     fn derive(&self, passphrase: &str) -> Result<Zeroizing<[u8; 32]>> {
-        let bad = |e: String| Error::Corrupt(format!("the vault's key file has bad KDF settings: {e}"));
+        let bad =
+            |e: String| Error::Corrupt(format!("the vault's key file has bad KDF settings: {e}"));
         let params = Params::new(self.m_cost, self.t_cost, self.p_cost, Some(32))
             .map_err(|e| bad(e.to_string()))?;
         let salt = hex::decode(&self.salt).map_err(|e| bad(e.to_string()))?;
@@ -157,7 +158,10 @@ impl KeyFile {
                 .decrypt(XNonce::from_slice(&nonce), wrapped.as_slice())
                 .map_err(|_| Error::WrongPassphrase)?,
         );
-        let bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_| Error::WrongPassphrase)?;
+        let bytes: [u8; 32] = plain
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::WrongPassphrase)?;
         Ok(VaultKey(bytes))
     }
 }
@@ -165,7 +169,8 @@ impl KeyFile {
 /// Keyed name of an object: HMAC-SHA256 of its content hash, so the file names
 /// under `objects/` do not reveal which known files a vault holds.
 pub fn object_name(name_key: &[u8; 32], sha256_hex: &str) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(name_key).expect("HMAC takes any key length");
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(name_key).expect("HMAC takes any key length");
     mac.update(sha256_hex.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
@@ -199,7 +204,10 @@ impl<W: Write> ObjectWriter<W> {
     /// Seals the last chunk and returns the inner writer, the plaintext's
     /// SHA-256 (hex) and its size.
     pub fn finish(mut self) -> io::Result<(W, String, u64)> {
-        let enc = self.enc.take().ok_or_else(|| io::Error::other("object already finished"))?;
+        let enc = self
+            .enc
+            .take()
+            .ok_or_else(|| io::Error::other("object already finished"))?;
         let ct = enc
             .encrypt_last(self.buf.as_slice())
             .map_err(|_| io::Error::other("encryption failed"))?;
@@ -212,7 +220,10 @@ impl<W: Write> ObjectWriter<W> {
 
 impl<W: Write> Write for ObjectWriter<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let enc = self.enc.as_mut().ok_or_else(|| io::Error::other("object already finished"))?;
+        let enc = self
+            .enc
+            .as_mut()
+            .ok_or_else(|| io::Error::other("object already finished"))?;
         self.hasher.update(data);
         self.size += data.len() as u64;
         let mut rest = data;
@@ -251,7 +262,12 @@ pub struct ObjectReader<R: Read> {
 impl<R: Read> ObjectReader<R> {
     /// Opens an object of `total_len` encrypted bytes.
     pub fn new(key: &[u8; 32], mut inner: R, total_len: u64) -> io::Result<Self> {
-        let damaged = || io::Error::new(io::ErrorKind::InvalidData, "not a Testigo object, or damaged");
+        let damaged = || {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "not a Testigo object, or damaged",
+            )
+        };
         if total_len < (HEADER + TAG) as u64 {
             return Err(damaged());
         }
@@ -275,7 +291,12 @@ impl<R: Read> ObjectReader<R> {
         let Some(dec) = self.dec.as_mut() else {
             return Ok(());
         };
-        let damaged = || io::Error::new(io::ErrorKind::InvalidData, "object failed authentication: it was changed or damaged");
+        let damaged = || {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "object failed authentication: it was changed or damaged",
+            )
+        };
         let full = (CHUNK + TAG) as u64;
         let last = self.remaining <= full;
         let len = self.remaining.min(full) as usize;
@@ -354,13 +375,19 @@ mod tests {
             assert!(read(&bad).is_err(), "flip at {pos}");
         }
         assert!(read(&ct[..ct.len() - (CHUNK + TAG) + 3]).is_err());
-        assert!(read(&ct[..HEADER + CHUNK + TAG]).is_err(), "dropping the last chunk");
+        assert!(
+            read(&ct[..HEADER + CHUNK + TAG]).is_err(),
+            "dropping the last chunk"
+        );
     }
 
     #[test]
     fn wrong_passphrase_is_refused() {
         let (file, key) = KeyFile::create("correcto").unwrap();
         assert_eq!(file.unwrap_key("correcto").unwrap().0, key.0);
-        assert!(matches!(file.unwrap_key("incorrecto"), Err(Error::WrongPassphrase)));
+        assert!(matches!(
+            file.unwrap_key("incorrecto"),
+            Err(Error::WrongPassphrase)
+        ));
     }
 }

@@ -2,7 +2,7 @@
 //! the evidence (Berkeley Protocol chain of custody).
 //!
 //! Main types: [`Entry`] and [`Action`]. Each entry's `hash` is the SHA-256 of
-//! its fields and of the previous entry's hash ([`entry_hash`]), so changing,
+//! its fields and of the previous entry's hash ([`HashedFields::hash`]), so changing,
 //! removing or reordering any entry breaks the chain from there on. The
 //! database refuses updates and deletes of the table with triggers.
 
@@ -98,49 +98,64 @@ pub struct NewEntry<'a> {
     pub detail: serde_json::Value,
 }
 
-/// The hash of an entry: SHA-256 over its fields as stored, each prefixed by
-/// its length so no two different entries hash the same input.
-pub fn entry_hash(
-    seq: i64,
-    at: &str,
-    action: &str,
-    case_id: Option<&str>,
-    item_id: Option<&str>,
-    sha256: Option<&str>,
-    detail: &str,
-    prev_hash: &str,
-) -> String {
-    let mut h = Sha256::new();
-    h.update(b"testigo custody v1\n");
-    let seq = seq.to_string();
-    for field in [
-        Some(seq.as_str()),
-        Some(at),
-        Some(action),
-        case_id,
-        item_id,
-        sha256,
-        Some(detail),
-        Some(prev_hash),
-    ] {
-        match field {
-            Some(f) => {
-                h.update((f.len() as u64).to_be_bytes());
-                h.update(f.as_bytes());
+/// The stored fields of an entry that its hash covers.
+pub struct HashedFields<'a> {
+    /// Position.
+    pub seq: i64,
+    /// Time, as stored.
+    pub at: &'a str,
+    /// Action id.
+    pub action: &'a str,
+    /// Case id.
+    pub case_id: Option<&'a str>,
+    /// Item id.
+    pub item_id: Option<&'a str>,
+    /// Item hash.
+    pub sha256: Option<&'a str>,
+    /// Detail JSON, as stored.
+    pub detail: &'a str,
+    /// Previous entry's hash.
+    pub prev_hash: &'a str,
+}
+
+impl HashedFields<'_> {
+    /// The entry's hash: SHA-256 over its fields as stored, each prefixed by
+    /// its length (absent ones by a marker), so no two entries share an input.
+    pub fn hash(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(b"testigo custody v1\n");
+        let seq = self.seq.to_string();
+        for field in [
+            Some(seq.as_str()),
+            Some(self.at),
+            Some(self.action),
+            self.case_id,
+            self.item_id,
+            self.sha256,
+            Some(self.detail),
+            Some(self.prev_hash),
+        ] {
+            match field {
+                Some(f) => {
+                    h.update((f.len() as u64).to_be_bytes());
+                    h.update(f.as_bytes());
+                }
+                None => h.update(u64::MAX.to_be_bytes()),
             }
-            None => h.update(u64::MAX.to_be_bytes()),
         }
+        hex::encode(h.finalize())
     }
-    hex::encode(h.finalize())
 }
 
 /// Appends an entry. Call inside the transaction that makes the change, so
 /// the change and its record commit together.
 pub fn append(conn: &Connection, e: NewEntry<'_>) -> Result<Entry> {
     let last: Option<(i64, String)> = conn
-        .query_row("SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     let (seq, prev_hash) = match last {
         Some((s, h)) => (s + 1, h),
@@ -150,11 +165,23 @@ pub fn append(conn: &Connection, e: NewEntry<'_>) -> Result<Entry> {
     let at = format_time(&at_time);
     let detail = serde_json::to_string(&e.detail)?;
     let action = e.action.as_str();
-    let hash = entry_hash(seq, &at, action, e.case_id, e.item_id, e.sha256, &detail, &prev_hash);
+    let hash = HashedFields {
+        seq,
+        at: &at,
+        action,
+        case_id: e.case_id,
+        item_id: e.item_id,
+        sha256: e.sha256,
+        detail: &detail,
+        prev_hash: &prev_hash,
+    }
+    .hash();
     conn.execute(
         "INSERT INTO custody (seq, at, action, case_id, item_id, sha256, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![seq, at, action, e.case_id, e.item_id, e.sha256, detail, prev_hash, hash],
+        params![
+            seq, at, action, e.case_id, e.item_id, e.sha256, detail, prev_hash, hash
+        ],
     )?;
     Ok(Entry {
         seq,
@@ -182,7 +209,8 @@ struct Row {
     hash: String,
 }
 
-const SELECT: &str = "SELECT seq, at, action, case_id, item_id, sha256, detail, prev_hash, hash FROM custody";
+const SELECT: &str =
+    "SELECT seq, at, action, case_id, item_id, sha256, detail, prev_hash, hash FROM custody";
 
 fn rows(conn: &Connection, filter: &str, arg: Option<&str>) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare(&format!("{SELECT} {filter} ORDER BY seq"))?;
@@ -267,16 +295,17 @@ pub fn verify_chain(conn: &Connection) -> Result<(usize, Vec<String>)> {
                 r.seq - 1
             ));
         }
-        let h = entry_hash(
-            r.seq,
-            &r.at,
-            &r.action,
-            r.case_id.as_deref(),
-            r.item_id.as_deref(),
-            r.sha256.as_deref(),
-            &r.detail,
-            &r.prev_hash,
-        );
+        let h = HashedFields {
+            seq: r.seq,
+            at: &r.at,
+            action: &r.action,
+            case_id: r.case_id.as_deref(),
+            item_id: r.item_id.as_deref(),
+            sha256: r.sha256.as_deref(),
+            detail: &r.detail,
+            prev_hash: &r.prev_hash,
+        }
+        .hash();
         if h != r.hash {
             problems.push(format!(
                 "custody log: entry {} ({}) was altered after it was written",
@@ -325,7 +354,10 @@ mod tests {
     fn the_log_refuses_updates_and_deletes() {
         let conn = log();
         assert!(conn.execute("UPDATE custody SET action = 'x'", []).is_err());
-        assert!(conn.execute("DELETE FROM custody WHERE seq = 2", []).is_err());
+        assert!(
+            conn.execute("DELETE FROM custody WHERE seq = 2", [])
+                .is_err()
+        );
     }
 
     #[test]

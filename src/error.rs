@@ -39,7 +39,9 @@ pub enum Error {
     #[error("{0}")]
     Invalid(String),
     /// See [`ErrorKind::WrongPassphrase`].
-    #[error("wrong passphrase, or the vault's key file is damaged; check the passphrase and try again")]
+    #[error(
+        "wrong passphrase, or the vault's key file is damaged; check the passphrase and try again"
+    )]
     WrongPassphrase,
     /// See [`ErrorKind::NoVault`].
     #[error("no vault at {0}; create one with `testigo init` or point --vault at an existing one")]

@@ -34,7 +34,7 @@ pub const MAX_ALLOC: u64 = 1024 * 1024 * 1024;
 /// Longest side of a thumbnail.
 pub const THUMB_SIDE: u32 = 320;
 /// Perceptual hashes this many bits apart or fewer (of 256) mark near-duplicates.
-pub const NEAR_DUPLICATE_BITS: u32 = 16;
+pub const NEAR_DUPLICATE_BITS: u32 = 28;
 
 /// Where an import is, for progress bars and events.
 pub struct Progress<'a> {
@@ -85,11 +85,17 @@ fn expand(paths: &[PathBuf]) -> Vec<(PathBuf, Option<String>)> {
             match entry {
                 Ok(e) if e.file_type().is_dir() => {}
                 Ok(e) if e.file_type().is_symlink() && e.path().is_dir() => {
-                    out.push((e.path().to_path_buf(), Some("a link to a folder; not followed".into())));
+                    out.push((
+                        e.path().to_path_buf(),
+                        Some("a link to a folder; not followed".into()),
+                    ));
                 }
                 Ok(e) => out.push((e.path().to_path_buf(), None)),
                 Err(err) => {
-                    let path = err.path().map(Path::to_path_buf).unwrap_or_else(|| p.clone());
+                    let path = err
+                        .path()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| p.clone());
                     out.push((path, Some(format!("cannot read this folder entry: {err}"))));
                 }
             }
@@ -103,7 +109,9 @@ fn prepare(store: &ObjectStore, path: &Path) -> Result<Prepared> {
     let meta = std::fs::metadata(path).map_err(|e| {
         Error::Import(match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
-            std::io::ErrorKind::PermissionDenied => "permission denied; check the file's permissions".to_string(),
+            std::io::ErrorKind::PermissionDenied => {
+                "permission denied; check the file's permissions".to_string()
+            }
             _ => format!("cannot read the file: {e}"),
         })
     })?;
@@ -118,7 +126,11 @@ fn prepare(store: &ObjectStore, path: &Path) -> Result<Prepared> {
     let sniffed = image::guess_format(&head[..n]).ok().filter(|f| {
         matches!(
             f,
-            ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP | ImageFormat::Gif | ImageFormat::Bmp
+            ImageFormat::Png
+                | ImageFormat::Jpeg
+                | ImageFormat::WebP
+                | ImageFormat::Gif
+                | ImageFormat::Bmp
         )
     });
     let ext = path
@@ -127,7 +139,13 @@ fn prepare(store: &ObjectStore, path: &Path) -> Result<Prepared> {
         .unwrap_or_default();
     let claims_image = IMAGE_EXTENSIONS.contains(&ext.as_str());
     match sniffed {
-        Some(format) => prepare_image(store, (&head[..n]).chain(file), meta.len(), format, file_name),
+        Some(format) => prepare_image(
+            store,
+            (&head[..n]).chain(file),
+            meta.len(),
+            format,
+            file_name,
+        ),
         None if claims_image => Err(Error::Import(format!(
             "named like a .{ext} image, but its content is not a PNG, JPEG, WebP, GIF or BMP image (damaged or mislabeled); fix or rename it to import it as a plain file"
         ))),
@@ -231,7 +249,9 @@ pub fn decode_limited(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage>
     };
     let (w, h) = reader(limits.clone()).into_dimensions().map_err(damaged)?;
     if w == 0 || h == 0 {
-        return Err(Error::Import(format!("the {name} image has no pixels ({w}x{h})")));
+        return Err(Error::Import(format!(
+            "the {name} image has no pixels ({w}x{h})"
+        )));
     }
     if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
         return Err(Error::Import(format!(
@@ -279,7 +299,9 @@ impl Vault {
         let inputs = expand(paths);
         let total = inputs.len();
         let mut known = self.phashes()?;
-        let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+        let workers = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 4);
         let (job_tx, job_rx) = mpsc::channel::<(usize, PathBuf)>();
         let job_rx = std::sync::Mutex::new(job_rx);
         let (res_tx, res_rx) = mpsc::sync_channel::<(usize, Result<Prepared>)>(workers * 2);
@@ -326,13 +348,14 @@ impl Vault {
                     .remove(&next)
                     .unwrap_or_else(|| Err(Error::Import("the import worker stopped".into())));
                 let path = inputs[next].0.display().to_string();
-                let outcome = match prepared.and_then(|p| self.commit(&case.id, p, meta, &mut known)) {
-                    Ok(mut o) => {
-                        o.path = Some(path);
-                        o
-                    }
-                    Err(e) => AddOutcome::failed(Some(path), e.to_string()),
-                };
+                let outcome =
+                    match prepared.and_then(|p| self.commit(&case.id, p, meta, &mut known)) {
+                        Ok(mut o) => {
+                            o.path = Some(path);
+                            o
+                        }
+                        Err(e) => AddOutcome::failed(Some(path), e.to_string()),
+                    };
                 next += 1;
                 on_progress(Progress {
                     done: next,
@@ -348,7 +371,9 @@ impl Vault {
 
     /// Perceptual hashes of every screenshot in the vault.
     fn phashes(&self) -> Result<Vec<(String, Vec<u8>)>> {
-        let mut stmt = self.db.prepare("SELECT id, phash FROM items WHERE phash IS NOT NULL")?;
+        let mut stmt = self
+            .db
+            .prepare("SELECT id, phash FROM items WHERE phash IS NOT NULL")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         let mut out = Vec::new();
         for row in rows {
@@ -421,7 +446,10 @@ impl Vault {
             let mut seen = HashSet::new();
             for (other, oh) in known.iter() {
                 let d = hamming(h, oh);
-                if d <= NEAR_DUPLICATE_BITS && Some(other) != duplicate_of.as_ref() && seen.insert(other.clone()) {
+                if d <= NEAR_DUPLICATE_BITS
+                    && Some(other) != duplicate_of.as_ref()
+                    && seen.insert(other.clone())
+                {
                     tx.execute(
                         "INSERT OR IGNORE INTO near_duplicates (a, b, distance) VALUES (?1, ?2, ?3)",
                         params![other, item.id, d],
@@ -453,7 +481,8 @@ impl Vault {
         let referenced = self.referenced_names()?;
         for (name, path) in self.objects.list()? {
             if !referenced.contains(&name) {
-                std::fs::remove_file(&path).map_err(Error::io(format!("removing {}", path.display())))?;
+                std::fs::remove_file(&path)
+                    .map_err(Error::io(format!("removing {}", path.display())))?;
                 removed += 1;
             }
         }

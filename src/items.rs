@@ -183,7 +183,10 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
 }
 
 /// Reads a JSON list column; an unreadable one reads as empty.
-fn json_column<T: serde::de::DeserializeOwned + Default>(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<T> {
+fn json_column<T: serde::de::DeserializeOwned + Default>(
+    r: &rusqlite::Row<'_>,
+    i: usize,
+) -> rusqlite::Result<T> {
     let text: String = r.get(i)?;
     Ok(serde_json::from_str(&text).unwrap_or_default())
 }
@@ -447,7 +450,11 @@ impl Vault {
             );
         }
         if let Some(p) = &f.platform {
-            arg(&mut sql, " AND lower(platform) = ?", p.trim().to_lowercase());
+            arg(
+                &mut sql,
+                " AND lower(platform) = ?",
+                p.trim().to_lowercase(),
+            );
         }
         if let Some(a) = &f.author {
             let (_, handle) = account_key(None, a);
@@ -463,10 +470,18 @@ impl Vault {
             arg(&mut sql, " AND state = ?", normalize_state(s));
         }
         if let Some(t) = &f.since {
-            arg(&mut sql, " AND coalesce(posted_at, captured_at) >= ?", format_time(t));
+            arg(
+                &mut sql,
+                " AND coalesce(posted_at, captured_at) >= ?",
+                format_time(t),
+            );
         }
         if let Some(t) = &f.until {
-            arg(&mut sql, " AND coalesce(posted_at, captured_at) < ?", format_time(t));
+            arg(
+                &mut sql,
+                " AND coalesce(posted_at, captured_at) < ?",
+                format_time(t),
+            );
         }
         sql.push_str(if f.by_posted {
             " ORDER BY coalesce(posted_at, captured_at), id"
@@ -706,7 +721,9 @@ pub fn validate_url(input: &str) -> Result<String> {
         )));
     }
     if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(Error::Invalid(format!("`{s}` has no host; give the full address")));
+        return Err(Error::Invalid(format!(
+            "`{s}` has no host; give the full address"
+        )));
     }
     Ok(s.to_string())
 }
@@ -721,7 +738,10 @@ mod tests {
             validate_url(" https://x.com/a/status/1 ").unwrap(),
             "https://x.com/a/status/1"
         );
-        assert_eq!(validate_url("https://example.org").unwrap(), "https://example.org");
+        assert_eq!(
+            validate_url("https://example.org").unwrap(),
+            "https://example.org"
+        );
         assert!(validate_url("ftp://example.org/x").is_err());
         assert!(validate_url("javascript:alert(1)").is_err());
         assert!(validate_url("x.com/a").is_err());

@@ -457,14 +457,20 @@ mod tests {
             Category::parse("sexual-violence").ok(),
             Some(Category::SexualViolence)
         );
-        assert_eq!(Category::parse("difamación").ok(), Some(Category::Disinformation));
+        assert_eq!(
+            Category::parse("difamación").ok(),
+            Some(Category::Disinformation)
+        );
         let err = Category::parse("spam").unwrap_err().to_string();
         assert!(err.contains("threat, harassment"), "{err}");
     }
 
     #[test]
     fn threat_levels_parse() {
-        assert_eq!(ThreatLevel::parse("CRÍTICO").ok(), Some(ThreatLevel::Critical));
+        assert_eq!(
+            ThreatLevel::parse("CRÍTICO").ok(),
+            Some(ThreatLevel::Critical)
+        );
         assert_eq!(ThreatLevel::parse("low").ok(), Some(ThreatLevel::Low));
         assert!(ThreatLevel::parse("extreme").is_err());
     }

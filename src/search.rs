@@ -105,8 +105,14 @@ mod tests {
 
     #[test]
     fn queries_are_quoted_prefix_terms() {
-        assert_eq!(fts_query("línea roja").as_deref(), Some("\"línea\"* \"roja\"*"));
-        assert_eq!(fts_query("a\" OR \"b").as_deref(), Some("\"a\"* \"OR\"* \"b\"*"));
+        assert_eq!(
+            fts_query("línea roja").as_deref(),
+            Some("\"línea\"* \"roja\"*")
+        );
+        assert_eq!(
+            fts_query("a\" OR \"b").as_deref(),
+            Some("\"a\"* \"OR\"* \"b\"*")
+        );
         assert_eq!(fts_query(" * - "), None);
     }
 }

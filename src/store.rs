@@ -77,9 +77,12 @@ impl ObjectStore {
         let file = File::create(tmp).map_err(Error::io(ctx()))?;
         let mut w = ObjectWriter::new(&self.enc_key, BufWriter::with_capacity(256 * 1024, file))
             .map_err(Error::io(ctx()))?;
-        io::copy(reader, &mut w).map_err(|e| Error::Import(format!("reading the file failed: {e}")))?;
+        io::copy(reader, &mut w)
+            .map_err(|e| Error::Import(format!("reading the file failed: {e}")))?;
         let (buf, sha256, size) = w.finish().map_err(Error::io(ctx()))?;
-        let file = buf.into_inner().map_err(|e| Error::io(ctx())(e.into_error()))?;
+        let file = buf
+            .into_inner()
+            .map_err(|e| Error::io(ctx())(e.into_error()))?;
         file.sync_all().map_err(Error::io(ctx()))?;
         drop(file);
         let dest = self.path_for(&sha256);
@@ -88,7 +91,10 @@ impl ObjectStore {
         } else {
             let dir = dest.parent().expect("object paths have a parent");
             fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
-            fs::rename(tmp, &dest).map_err(Error::io(format!("moving an object into {}", dir.display())))?;
+            fs::rename(tmp, &dest).map_err(Error::io(format!(
+                "moving an object into {}",
+                dir.display()
+            )))?;
             sync_dir(dir);
         }
         Ok(Stored { sha256, size })
@@ -97,7 +103,9 @@ impl ObjectStore {
     fn tmp_path(&self) -> PathBuf {
         let mut r = [0u8; 12];
         rand::rng().fill_bytes(&mut r);
-        self.root.join("tmp").join(format!("{}.part", hex::encode(r)))
+        self.root
+            .join("tmp")
+            .join(format!("{}.part", hex::encode(r)))
     }
 
     /// Opens the object with this hash for reading its plaintext.
@@ -109,8 +117,12 @@ impl ObjectStore {
         let ctx = || format!("reading object {}", path.display());
         let file = File::open(path).map_err(Error::io(ctx()))?;
         let len = file.metadata().map_err(Error::io(ctx()))?.len();
-        ObjectReader::new(&self.enc_key, BufReader::with_capacity(256 * 1024, file), len)
-            .map_err(Error::io(ctx()))
+        ObjectReader::new(
+            &self.enc_key,
+            BufReader::with_capacity(256 * 1024, file),
+            len,
+        )
+        .map_err(Error::io(ctx()))
     }
 
     /// Reads a whole object into memory and checks it against its hash.
@@ -170,7 +182,10 @@ impl ObjectStore {
             }
             for f in fs::read_dir(dir.path()).map_err(Error::io(ctx()))? {
                 let f = f.map_err(Error::io(ctx()))?;
-                out.push((format!("{prefix}{}", f.file_name().to_string_lossy()), f.path()));
+                out.push((
+                    format!("{prefix}{}", f.file_name().to_string_lossy()),
+                    f.path(),
+                ));
             }
         }
         out.sort();
@@ -180,7 +195,8 @@ impl ObjectStore {
     /// Unfinished writes left by a crash (ciphertext only).
     pub fn unfinished(&self) -> Result<Vec<PathBuf>> {
         let dir = self.root.join("tmp");
-        let entries = fs::read_dir(&dir).map_err(Error::io(format!("listing {}", dir.display())))?;
+        let entries =
+            fs::read_dir(&dir).map_err(Error::io(format!("listing {}", dir.display())))?;
         Ok(entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
     }
 

@@ -60,10 +60,13 @@ impl Vault {
             return Err(Error::VaultExists(dir.to_path_buf()));
         }
         if passphrase.is_empty() {
-            return Err(Error::Invalid("the passphrase is empty; choose a long one".into()));
+            return Err(Error::Invalid(
+                "the passphrase is empty; choose a long one".into(),
+            ));
         }
         if dir.is_dir() {
-            let mut entries = fs::read_dir(dir).map_err(Error::io(format!("reading {}", dir.display())))?;
+            let mut entries =
+                fs::read_dir(dir).map_err(Error::io(format!("reading {}", dir.display())))?;
             if entries.next().is_some() {
                 return Err(Error::Invalid(format!(
                     "{} is not empty and holds no vault; choose an empty or new folder",
@@ -115,7 +118,9 @@ impl Vault {
     /// Re-wraps the vault key under a new passphrase. Files are not re-encrypted.
     pub fn change_passphrase(&mut self, old: &str, new: &str) -> Result<()> {
         if new.is_empty() {
-            return Err(Error::Invalid("the new passphrase is empty; choose a long one".into()));
+            return Err(Error::Invalid(
+                "the new passphrase is empty; choose a long one".into(),
+            ));
         }
         let _lock = self.write_lock()?;
         let key = read_key_file(&self.dir)?.unwrap_key(old)?;
@@ -143,7 +148,8 @@ impl Vault {
             .write(true)
             .open(&path)
             .map_err(Error::io(format!("opening {}", path.display())))?;
-        f.lock().map_err(Error::io(format!("locking {}", path.display())))?;
+        f.lock()
+            .map_err(Error::io(format!("locking {}", path.display())))?;
         Ok(WriteLock(f))
     }
 
@@ -184,7 +190,12 @@ impl Vault {
     }
 
     /// Renames or re-describes a case.
-    pub fn edit_case(&self, case: &str, name: Option<&str>, description: Option<&str>) -> Result<Case> {
+    pub fn edit_case(
+        &self,
+        case: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<Case> {
         let before = self.resolve_case(case)?;
         let name = name.map(str::trim).unwrap_or(&before.name);
         let description = description.unwrap_or(&before.description);
@@ -197,8 +208,12 @@ impl Vault {
             (&before.id, name, description),
         )
         .map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-                Error::Invalid(format!("a case named `{name}` already exists; choose another name"))
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Error::Invalid(format!(
+                    "a case named `{name}` already exists; choose another name"
+                ))
             }
             other => other.into(),
         })?;
@@ -227,9 +242,11 @@ impl Vault {
     }
 
     fn case(&self, id: &str) -> Result<Case> {
-        Ok(self
-            .db
-            .query_row(&format!("{CASE_SELECT} WHERE c.id = ?1"), [id], case_from_row)?)
+        Ok(self.db.query_row(
+            &format!("{CASE_SELECT} WHERE c.id = ?1"),
+            [id],
+            case_from_row,
+        )?)
     }
 
     /// Finds a case by id, unique name (ignoring case) or unique id prefix.
@@ -237,7 +254,11 @@ impl Vault {
         let q = query.trim();
         let by_name: Option<String> = self
             .db
-            .query_row("SELECT id FROM cases WHERE name = ?1 OR id = ?1", [q], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM cases WHERE name = ?1 OR id = ?1",
+                [q],
+                |r| r.get(0),
+            )
             .optional()?;
         let id = match by_name {
             Some(id) => id,
@@ -303,7 +324,9 @@ fn read_key_file(dir: &Path) -> Result<KeyFile> {
     let path = dir.join(KEY_FILE);
     let text = match fs::read_to_string(&path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::NoVault(dir.to_path_buf())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::NoVault(dir.to_path_buf()));
+        }
         Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
     };
     serde_json::from_str(&text).map_err(|e| {

@@ -252,7 +252,12 @@ impl MetaArgs {
             categories: if self.category.is_empty() {
                 None
             } else {
-                Some(self.category.iter().map(|c| Category::parse(c)).collect::<Result<_, _>>()?)
+                Some(
+                    self.category
+                        .iter()
+                        .map(|c| Category::parse(c))
+                        .collect::<Result<_, _>>()?,
+                )
             },
             threat_level: match self.threat_level.as_deref().map(str::trim) {
                 None => None,
@@ -267,13 +272,23 @@ impl MetaArgs {
             reported_to: if self.reported_to.is_empty() {
                 None
             } else {
-                Some(self.reported_to.iter().map(|r| ReportedTo::parse(r)).collect::<Result<_, _>>()?)
+                Some(
+                    self.reported_to
+                        .iter()
+                        .map(|r| ReportedTo::parse(r))
+                        .collect::<Result<_, _>>()?,
+                )
             },
             text: self.text.clone(),
         };
         for field in clear {
             let empty = Some(String::new());
-            match field.trim().trim_start_matches("--").replace('_', "-").as_str() {
+            match field
+                .trim()
+                .trim_start_matches("--")
+                .replace('_', "-")
+                .as_str()
+            {
                 "platform" => meta.platform = empty,
                 "url" => meta.url = empty,
                 "author" => meta.author = empty,

@@ -59,16 +59,26 @@ fn command_name(c: &Command) -> &'static str {
 }
 
 fn vault_dir(cli: &Cli) -> Result<PathBuf, Error> {
-    cli.vault.clone().or_else(testigo::vault::default_dir).ok_or_else(|| {
-        Error::Invalid("cannot find a data folder for the vault; give one with --vault DIR".into())
-    })
+    cli.vault
+        .clone()
+        .or_else(testigo::vault::default_dir)
+        .ok_or_else(|| {
+            Error::Invalid(
+                "cannot find a data folder for the vault; give one with --vault DIR".into(),
+            )
+        })
 }
 
 fn open(dir: &Path) -> Result<Vault, Error> {
     if !testigo::vault::exists(dir) {
         return Err(Error::NoVault(dir.to_path_buf()));
     }
-    let pass = term::passphrase("TESTIGO_PASSPHRASE", "Passphrase: ", "Contraseña: ", Confirm::Once)?;
+    let pass = term::passphrase(
+        "TESTIGO_PASSPHRASE",
+        "Passphrase: ",
+        "Contraseña: ",
+        Confirm::Once,
+    )?;
     Vault::open(dir, &pass)
 }
 
@@ -100,7 +110,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             if json {
                 print_json(&serde_json::json!({ "vault": vault.dir() }))?;
             } else {
-                println!("{} {}", tr("Vault created at", "Bóveda creada en"), vault.dir().display());
+                println!(
+                    "{} {}",
+                    tr("Vault created at", "Bóveda creada en"),
+                    vault.dir().display()
+                );
                 eprintln!(
                     "{}",
                     tr(
@@ -118,7 +132,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                     if json {
                         print_json(&case)?;
                     } else {
-                        println!("{} {} ({})", tr("Created case", "Caso creado"), case.name, case.id);
+                        println!(
+                            "{} {} ({})",
+                            tr("Created case", "Caso creado"),
+                            case.name,
+                            case.id
+                        );
                     }
                 }
                 CaseCommand::List => {
@@ -129,12 +148,21 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                         render::cases(&cases);
                     }
                 }
-                CaseCommand::Edit { case, name, description } => {
+                CaseCommand::Edit {
+                    case,
+                    name,
+                    description,
+                } => {
                     let case = vault.edit_case(&case, name.as_deref(), description.as_deref())?;
                     if json {
                         print_json(&case)?;
                     } else {
-                        println!("{} {} ({})", tr("Updated case", "Caso actualizado"), case.name, case.id);
+                        println!(
+                            "{} {} ({})",
+                            tr("Updated case", "Caso actualizado"),
+                            case.name,
+                            case.id
+                        );
                     }
                 }
             }
@@ -173,9 +201,17 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             if json {
                 print_json(&out)?;
             }
-            return Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+            return Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            });
         }
-        Command::Note { note_text, case, meta } => {
+        Command::Note {
+            note_text,
+            case,
+            meta,
+        } => {
             let meta = meta.to_meta(&[])?;
             let vault = open(&dir)?;
             let item = vault.add_note(&case, &note_text, &meta)?;
@@ -188,12 +224,21 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         Command::List(a) => {
             let vault = open(&dir)?;
             let filter = ItemFilter {
-                case_id: a.case.as_deref().map(|c| vault.resolve_case(c)).transpose()?.map(|c| c.id),
+                case_id: a
+                    .case
+                    .as_deref()
+                    .map(|c| vault.resolve_case(c))
+                    .transpose()?
+                    .map(|c| c.id),
                 category: a.category.as_deref().map(Category::parse).transpose()?,
                 platform: a.platform,
                 author: a.author,
                 kind: a.kind.as_deref().map(Kind::parse).transpose()?,
-                threat_level: a.threat_level.as_deref().map(ThreatLevel::parse).transpose()?,
+                threat_level: a
+                    .threat_level
+                    .as_deref()
+                    .map(ThreatLevel::parse)
+                    .transpose()?,
                 state: a.state,
                 since: a.since.as_deref().map(parse_time).transpose()?,
                 until: a.until.as_deref().map(parse_time).transpose()?,
@@ -232,7 +277,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Search { query, case } => {
             let vault = open(&dir)?;
-            let case_id = case.as_deref().map(|c| vault.resolve_case(c)).transpose()?.map(|c| c.id);
+            let case_id = case
+                .as_deref()
+                .map(|c| vault.resolve_case(c))
+                .transpose()?
+                .map(|c| c.id);
             let items = vault.search(&query.join(" "), case_id.as_deref())?;
             if json {
                 print_json(&items)?;
@@ -242,7 +291,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Accounts { case } => {
             let vault = open(&dir)?;
-            let case_id = case.as_deref().map(|c| vault.resolve_case(c)).transpose()?.map(|c| c.id);
+            let case_id = case
+                .as_deref()
+                .map(|c| vault.resolve_case(c))
+                .transpose()?
+                .map(|c| c.id);
             let accounts = vault.accounts(case_id.as_deref())?;
             if json {
                 print_json(&accounts)?;
@@ -265,7 +318,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Log { case } => {
             let vault = open(&dir)?;
-            let case_id = case.as_deref().map(|c| vault.resolve_case(c)).transpose()?.map(|c| c.id);
+            let case_id = case
+                .as_deref()
+                .map(|c| vault.resolve_case(c))
+                .transpose()?
+                .map(|c| c.id);
             let entries = vault.log(case_id.as_deref())?;
             if json {
                 print_json(&entries)?;
@@ -286,7 +343,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             }
         }
         Command::Passphrase => {
-            let old = term::passphrase("TESTIGO_PASSPHRASE", "Current passphrase: ", "Contraseña actual: ", Confirm::Once)?;
+            let old = term::passphrase(
+                "TESTIGO_PASSPHRASE",
+                "Current passphrase: ",
+                "Contraseña actual: ",
+                Confirm::Once,
+            )?;
             if !testigo::vault::exists(&dir) {
                 return Err(Error::NoVault(dir));
             }
@@ -307,7 +369,13 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn add(vault: &Vault, case: &str, paths: &[PathBuf], meta: &testigo::Meta, json: bool) -> Result<ExitCode, Error> {
+fn add(
+    vault: &Vault,
+    case: &str,
+    paths: &[PathBuf],
+    meta: &testigo::Meta,
+    json: bool,
+) -> Result<ExitCode, Error> {
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
@@ -329,7 +397,11 @@ fn add(vault: &Vault, case: &str, paths: &[PathBuf], meta: &testigo::Meta, json:
         print_json(&outcomes)?;
     }
     let failed = outcomes.iter().any(|o| o.status == AddStatus::Error);
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Writes an item's original bytes to stdout or to a file (via a temporary
@@ -339,7 +411,9 @@ fn cat(vault: &Vault, item: &str, out: Option<&Path>) -> Result<(), Error> {
         None => {
             let mut stdout = std::io::stdout().lock();
             vault.export(item, &mut stdout, "standard output")?;
-            stdout.flush().map_err(Error::io("writing to standard output"))?;
+            stdout
+                .flush()
+                .map_err(Error::io("writing to standard output"))?;
         }
         Some(path) => {
             let mut tmp_name = path.as_os_str().to_owned();

@@ -57,14 +57,35 @@ fn threat_label(t: ThreatLevel) -> &'static str {
 /// Cases as a table.
 pub fn cases(cases: &[Case]) {
     if cases.is_empty() {
-        eprintln!("{}", tr("No cases yet. Create one: testigo case new NAME", "Aún no hay casos. Crea uno: testigo case new NOMBRE"));
+        eprintln!(
+            "{}",
+            tr(
+                "No cases yet. Create one: testigo case new NAME",
+                "Aún no hay casos. Crea uno: testigo case new NOMBRE"
+            )
+        );
         return;
     }
     let rows: Vec<Vec<String>> = cases
         .iter()
-        .map(|c| vec![c.id.clone(), c.item_count.to_string(), c.name.clone(), short(&c.description, 50)])
+        .map(|c| {
+            vec![
+                c.id.clone(),
+                c.item_count.to_string(),
+                c.name.clone(),
+                short(&c.description, 50),
+            ]
+        })
         .collect();
-    table(&["ID", tr("ITEMS", "ELEMENTOS"), tr("NAME", "NOMBRE"), tr("DESCRIPTION", "DESCRIPCIÓN")], &rows);
+    table(
+        &[
+            "ID",
+            tr("ITEMS", "ELEMENTOS"),
+            tr("NAME", "NOMBRE"),
+            tr("DESCRIPTION", "DESCRIPCIÓN"),
+        ],
+        &rows,
+    );
 }
 
 /// What an item is about, in a few words.
@@ -94,7 +115,11 @@ pub fn items(items: &[Item]) {
                 i.captured_at.format("%Y-%m-%d %H:%M").to_string(),
                 i.platform.clone().unwrap_or_default(),
                 i.author.clone().unwrap_or_default(),
-                i.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","),
+                i.categories
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
                 summary(i),
             ]
         })
@@ -121,7 +146,10 @@ pub fn detail(d: &ItemDetail) {
         ("ID", i.id.clone()),
         (tr("Kind", "Tipo"), i.kind.as_str().into()),
         (tr("Case", "Caso"), i.case_id.clone()),
-        (tr("Captured", "Capturado"), testigo::model::format_time(&i.captured_at)),
+        (
+            tr("Captured", "Capturado"),
+            testigo::model::format_time(&i.captured_at),
+        ),
     ];
     let mut opt = |label: &'static str, v: Option<String>| {
         if let Some(v) = v.filter(|v| !v.is_empty()) {
@@ -132,8 +160,14 @@ pub fn detail(d: &ItemDetail) {
     opt(tr("Size", "Tamaño"), i.size.map(|s| format!("{s} bytes")));
     opt(tr("Media type", "Tipo de medio"), i.media_type.clone());
     opt(tr("File name", "Nombre de archivo"), i.file_name.clone());
-    opt(tr("Dimensions", "Dimensiones"), i.width.zip(i.height).map(|(w, h)| format!("{w}x{h}")));
-    opt(tr("Posted", "Publicado"), i.posted_at.as_ref().map(testigo::model::format_time));
+    opt(
+        tr("Dimensions", "Dimensiones"),
+        i.width.zip(i.height).map(|(w, h)| format!("{w}x{h}")),
+    );
+    opt(
+        tr("Posted", "Publicado"),
+        i.posted_at.as_ref().map(testigo::model::format_time),
+    );
     opt(tr("Platform", "Plataforma"), i.platform.clone());
     opt("URL", i.url.clone());
     opt(tr("Author", "Autor"), i.author.clone());
@@ -141,12 +175,30 @@ pub fn detail(d: &ItemDetail) {
     opt(tr("Text", "Texto"), i.text.clone());
     opt(
         tr("Categories", "Categorías"),
-        Some(i.categories.iter().map(|c| category_label(*c)).collect::<Vec<_>>().join(", ")),
+        Some(
+            i.categories
+                .iter()
+                .map(|c| category_label(*c))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
     );
-    opt(tr("Threat level", "Nivel de amenaza"), i.threat_level.map(|t| threat_label(t).to_string()));
+    opt(
+        tr("Threat level", "Nivel de amenaza"),
+        i.threat_level.map(|t| threat_label(t).to_string()),
+    );
     opt(tr("Target", "Objetivo"), i.target.clone());
     opt(tr("Location", "Ubicación"), i.state.clone());
-    opt("Hashtags", Some(i.hashtags.iter().map(|h| format!("#{h}")).collect::<Vec<_>>().join(" ")));
+    opt(
+        "Hashtags",
+        Some(
+            i.hashtags
+                .iter()
+                .map(|h| format!("#{h}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+    );
     opt(tr("Tags", "Etiquetas"), Some(i.tags.join(", ")));
     opt(tr("Notes", "Notas"), i.notes.clone());
     for r in &i.reported_to {
@@ -159,12 +211,25 @@ pub fn detail(d: &ItemDetail) {
         }
         opt(tr("Reported to", "Reportado a"), Some(s));
     }
-    opt(tr("Same bytes as", "Mismos bytes que"), i.duplicate_of.clone());
-    opt(tr("Near-duplicates", "Casi duplicados"), Some(i.near_duplicates.join(", ")));
+    opt(
+        tr("Same bytes as", "Mismos bytes que"),
+        i.duplicate_of.clone(),
+    );
+    opt(
+        tr("Near-duplicates", "Casi duplicados"),
+        Some(i.near_duplicates.join(", ")),
+    );
     for a in &d.artifacts {
-        opt(tr("Artifact", "Artefacto"), Some(format!("{} {} ({} bytes)", a.role, a.sha256, a.size)));
+        opt(
+            tr("Artifact", "Artefacto"),
+            Some(format!("{} {} ({} bytes)", a.role, a.sha256, a.size)),
+        );
     }
-    let width = rows.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0);
+    let width = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0);
     for (label, value) in rows {
         let pad = " ".repeat(width - label.chars().count());
         let mut lines = value.lines();
@@ -188,13 +253,23 @@ pub fn log(entries: &[Entry]) {
                 testigo::model::format_time(&e.at),
                 e.action.clone(),
                 e.item_id.clone().or(e.case_id.clone()).unwrap_or_default(),
-                e.sha256.as_deref().map(|s| s[..12.min(s.len())].to_string()).unwrap_or_default(),
+                e.sha256
+                    .as_deref()
+                    .map(|s| s[..12.min(s.len())].to_string())
+                    .unwrap_or_default(),
                 e.hash[..12].to_string(),
             ]
         })
         .collect();
     table(
-        &["#", tr("TIME (UTC)", "HORA (UTC)"), tr("ACTION", "ACCIÓN"), tr("ITEM/CASE", "ELEMENTO/CASO"), "SHA-256", tr("ENTRY HASH", "HASH DE ENTRADA")],
+        &[
+            "#",
+            tr("TIME (UTC)", "HORA (UTC)"),
+            tr("ACTION", "ACCIÓN"),
+            tr("ITEM/CASE", "ELEMENTO/CASO"),
+            "SHA-256",
+            tr("ENTRY HASH", "HASH DE ENTRADA"),
+        ],
         &rows,
     );
 }
@@ -202,7 +277,13 @@ pub fn log(entries: &[Entry]) {
 /// Accounts as a table.
 pub fn accounts(accounts: &[Account]) {
     if accounts.is_empty() {
-        eprintln!("{}", tr("No accounts: no item has an author yet.", "No hay cuentas: ningún elemento tiene autor todavía."));
+        eprintln!(
+            "{}",
+            tr(
+                "No accounts: no item has an author yet.",
+                "No hay cuentas: ningún elemento tiene autor todavía."
+            )
+        );
         return;
     }
     let rows: Vec<Vec<String>> = accounts
@@ -236,9 +317,16 @@ pub fn outcome_line(o: &AddOutcome) -> String {
     let what = o.path.clone().or_else(|| o.id.clone()).unwrap_or_default();
     match o.status {
         AddStatus::Added => {
-            let mut s = format!("{}  {}  {what}", tr("added", "agregado"), o.id.as_deref().unwrap_or(""));
+            let mut s = format!(
+                "{}  {}  {what}",
+                tr("added", "agregado"),
+                o.id.as_deref().unwrap_or("")
+            );
             if let Some(d) = &o.duplicate_of {
-                s.push_str(&format!(" ({} {d})", tr("same bytes as", "mismos bytes que")));
+                s.push_str(&format!(
+                    " ({} {d})",
+                    tr("same bytes as", "mismos bytes que")
+                ));
             }
             if !o.near_duplicates.is_empty() {
                 s.push_str(&format!(
@@ -291,7 +379,11 @@ pub fn check(r: &CheckReport) {
         tr("custody entries", "entradas de custodia"),
     );
     if r.ok {
-        println!("{}: {counts} {}", tr("ok", "correcto"), tr("verified", "verificados"));
+        println!(
+            "{}: {counts} {}",
+            tr("ok", "correcto"),
+            tr("verified", "verificados")
+        );
     } else {
         println!(
             "{}: {} {} ({counts})",

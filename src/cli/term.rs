@@ -22,7 +22,13 @@ pub fn lang() -> Lang {
             .iter()
             .filter_map(|v| std::env::var(v).ok())
             .find(|v| !v.is_empty())
-            .map_or(Lang::En, |v| if v.starts_with("es") { Lang::Es } else { Lang::En })
+            .map_or(Lang::En, |v| {
+                if v.starts_with("es") {
+                    Lang::Es
+                } else {
+                    Lang::En
+                }
+            })
     })
 }
 
@@ -43,7 +49,12 @@ pub enum Confirm {
 }
 
 /// Reads a passphrase from an environment variable, or prompts on the terminal.
-pub fn passphrase(var: &str, prompt_en: &str, prompt_es: &str, confirm: Confirm) -> Result<String, Error> {
+pub fn passphrase(
+    var: &str,
+    prompt_en: &str,
+    prompt_es: &str,
+    confirm: Confirm,
+) -> Result<String, Error> {
     if let Ok(p) = std::env::var(var) {
         return Ok(p);
     }

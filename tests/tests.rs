@@ -1,0 +1,15 @@
+//! Integration tests: one binary, one module per area. They drive the real
+//! `testigo` binary in temporary vaults, with fixtures generated on the fly.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
+
+mod support;
+
+mod accounts;
+mod cli;
+mod crash;
+mod custody;
+mod hostile;
+mod import;
+mod search;
+mod secrecy;
