@@ -108,14 +108,21 @@ impl Vault {
                 .or_insert((sha, owner));
         }
         let mut found = HashSet::new();
-        for (name, path) in self.objects.list()? {
+        for entry in self.objects.list()? {
             r.objects += 1;
-            let shown = format!(
-                "objects/{}/{}",
-                &name[..2.min(name.len())],
-                name.get(2..).unwrap_or("")
-            );
-            match (expected.get(&name), self.objects.verify_path(&path)) {
+            let shown = &entry.shown;
+            let Some(name) = entry.name else {
+                r.problems.push(format!(
+                    "{shown}: unexpected {}, not an object of this vault",
+                    if entry.path.is_dir() {
+                        "folder"
+                    } else {
+                        "file"
+                    }
+                ));
+                continue;
+            };
+            match (expected.get(&name), self.objects.verify_path(&entry.path)) {
                 (Some((sha, _)), Ok(got)) if &got == sha => {
                     found.insert(name);
                 }
@@ -127,7 +134,8 @@ impl Vault {
                 }
                 (Some((_, owner)), Err(e)) => {
                     found.insert(name);
-                    r.problems.push(format!("{shown} ({owner}): altered or damaged ({e})"));
+                    r.problems
+                        .push(format!("{shown} ({owner}): altered or damaged ({e})"));
                 }
                 (None, Ok(got)) if self.objects.name_for(&got) == name => r.notes.push(format!(
                     "{shown}: not referenced by any item (left by an interrupted import; the next import removes it)"

@@ -351,6 +351,30 @@ mod tests {
     }
 
     #[test]
+    fn details_are_stored_in_canonical_form() {
+        // Outside verifiers re-serialise `detail` with sorted keys and no
+        // spaces; this pins that serde_json keeps writing exactly that.
+        let conn = log();
+        let e = append(
+            &conn,
+            NewEntry {
+                action: Action::ItemEdited,
+                case_id: None,
+                item_id: None,
+                sha256: None,
+                detail: json!({"z": 1, "a": {"y": "ñ/\n", "b": [3, null]}}),
+            },
+        )
+        .unwrap();
+        let stored: String = conn
+            .query_row("SELECT detail FROM custody WHERE seq = ?1", [e.seq], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(stored, r#"{"a":{"b":[3,null],"y":"ñ/\n"},"z":1}"#);
+    }
+
+    #[test]
     fn the_log_refuses_updates_and_deletes() {
         let conn = log();
         assert!(conn.execute("UPDATE custody SET action = 'x'", []).is_err());

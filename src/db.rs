@@ -77,6 +77,7 @@ pub const MIGRATIONS: &[&str] = &[
         distance INTEGER NOT NULL,
         PRIMARY KEY (a, b)
     );
+    CREATE INDEX near_duplicates_b ON near_duplicates(b);
     CREATE TABLE custody (
         seq       INTEGER PRIMARY KEY,
         at        TEXT NOT NULL,

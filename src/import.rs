@@ -34,7 +34,7 @@ pub const MAX_ALLOC: u64 = 1024 * 1024 * 1024;
 /// Longest side of a thumbnail.
 pub const THUMB_SIDE: u32 = 320;
 /// Perceptual hashes this many bits apart or fewer (of 256) mark near-duplicates.
-pub const NEAR_DUPLICATE_BITS: u32 = 28;
+pub const NEAR_DUPLICATE_BITS: u32 = 24;
 
 /// Where an import is, for progress bars and events.
 pub struct Progress<'a> {
@@ -123,16 +123,7 @@ fn prepare(store: &ObjectStore, path: &Path) -> Result<Prepared> {
     let mut file = File::open(path).map_err(open_err)?;
     let mut head = [0u8; 64];
     let n = read_up_to(&mut file, &mut head).map_err(open_err)?;
-    let sniffed = image::guess_format(&head[..n]).ok().filter(|f| {
-        matches!(
-            f,
-            ImageFormat::Png
-                | ImageFormat::Jpeg
-                | ImageFormat::WebP
-                | ImageFormat::Gif
-                | ImageFormat::Bmp
-        )
-    });
+    let sniffed = sniff_image(&head[..n]);
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -165,6 +156,25 @@ fn prepare(store: &ObjectStore, path: &Path) -> Result<Prepared> {
                 thumbnail: None,
             })
         }
+    }
+}
+
+/// The image format a file's first bytes announce, among those imported as
+/// screenshots. BMP's two-byte `BM` is confirmed by a known header size, so a
+/// text file that happens to start with "BM" stays a plain file.
+fn sniff_image(head: &[u8]) -> Option<ImageFormat> {
+    match image::guess_format(head).ok()? {
+        ImageFormat::Bmp => {
+            let dib = head.get(14..18)?;
+            let size = u32::from_le_bytes([dib[0], dib[1], dib[2], dib[3]]);
+            [12, 40, 52, 56, 64, 108, 124]
+                .contains(&size)
+                .then_some(ImageFormat::Bmp)
+        }
+        f @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP | ImageFormat::Gif) => {
+            Some(f)
+        }
+        _ => None,
     }
 }
 
@@ -204,7 +214,8 @@ fn prepare_image(
     drop(img);
     let phash = HasherConfig::new()
         .hash_size(16, 16)
-        .hash_alg(HashAlg::Gradient)
+        .hash_alg(HashAlg::Median)
+        .preproc_dct()
         .to_hasher()
         .hash_image(&thumb)
         .as_bytes()
@@ -479,10 +490,14 @@ impl Vault {
     pub(crate) fn sweep_leftovers(&self) -> Result<usize> {
         let mut removed = self.objects.sweep_unfinished()?;
         let referenced = self.referenced_names()?;
-        for (name, path) in self.objects.list()? {
-            if !referenced.contains(&name) {
-                std::fs::remove_file(&path)
-                    .map_err(Error::io(format!("removing {}", path.display())))?;
+        for entry in self.objects.list()? {
+            // Only object-named files are ours to remove; anything else is
+            // left for `check` to report.
+            if let Some(name) = &entry.name
+                && !referenced.contains(name)
+            {
+                std::fs::remove_file(&entry.path)
+                    .map_err(Error::io(format!("removing {}", entry.path.display())))?;
                 removed += 1;
             }
         }

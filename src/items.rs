@@ -467,7 +467,11 @@ impl Vault {
             arg(&mut sql, " AND threat_level = ?", t.as_str().into());
         }
         if let Some(s) = &f.state {
-            arg(&mut sql, " AND state = ?", normalize_state(s));
+            arg(
+                &mut sql,
+                " AND state = ? COLLATE NOCASE",
+                normalize_state(s),
+            );
         }
         if let Some(t) = &f.since {
             arg(

@@ -25,6 +25,32 @@ pub struct Stored {
     pub size: u64,
 }
 
+/// An entry found under `objects/`.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// The path inside the vault, for messages (`objects/ab/cd…`).
+    pub shown: String,
+    /// The object name, when the entry is a file named like an object.
+    pub name: Option<String>,
+    /// Where it is.
+    pub path: PathBuf,
+}
+
+impl Listed {
+    fn stray(root: &Path, path: PathBuf) -> Listed {
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        Listed {
+            shown: format!("objects/{rel}"),
+            name: None,
+            path,
+        }
+    }
+}
+
 /// Encrypted, content-addressed files under `objects/`.
 pub struct ObjectStore {
     root: PathBuf,
@@ -137,8 +163,12 @@ impl ObjectStore {
     pub fn copy_to(&self, sha256: &str, out: &mut dyn Write) -> Result<u64> {
         let mut reader = self.open_object(sha256)?;
         let mut hashing = HashingWriter::new(out);
-        io::copy(&mut reader, &mut hashing)
-            .map_err(|e| Error::Corrupt(format!("object for {sha256} cannot be read: {e}")))?;
+        io::copy(&mut reader, &mut hashing).map_err(|e| match e.kind() {
+            io::ErrorKind::InvalidData => {
+                Error::Corrupt(format!("object for {sha256} cannot be read: {e}"))
+            }
+            _ => Error::io("copying the original out of the vault")(e),
+        })?;
         let (got, size) = hashing.finish();
         if got != sha256 {
             return Err(Error::Corrupt(format!(
@@ -166,29 +196,37 @@ impl ObjectStore {
         }
     }
 
-    /// Every object file (name, path), not counting unfinished writes.
-    pub fn list(&self) -> Result<Vec<(String, PathBuf)>> {
+    /// Everything under `objects/` but unfinished writes, sorted by path.
+    pub fn list(&self) -> Result<Vec<Listed>> {
         let mut out = Vec::new();
         let ctx = || format!("listing {}", self.root.display());
-        for dir in fs::read_dir(&self.root).map_err(Error::io(ctx()))? {
-            let dir = dir.map_err(Error::io(ctx()))?;
-            let prefix = dir.file_name().to_string_lossy().into_owned();
-            if prefix == "tmp" {
+        for top in fs::read_dir(&self.root).map_err(Error::io(ctx()))? {
+            let top = top.map_err(Error::io(ctx()))?;
+            let prefix = top.file_name().to_string_lossy().into_owned();
+            let is_dir = top.file_type().map_err(Error::io(ctx()))?.is_dir();
+            if prefix == "tmp" && is_dir {
                 continue;
             }
-            if !dir.file_type().map_err(Error::io(ctx()))?.is_dir() {
-                out.push((prefix, dir.path()));
+            if !is_dir || prefix.len() != 2 {
+                out.push(Listed::stray(&self.root, top.path()));
                 continue;
             }
-            for f in fs::read_dir(dir.path()).map_err(Error::io(ctx()))? {
+            for f in fs::read_dir(top.path()).map_err(Error::io(ctx()))? {
                 let f = f.map_err(Error::io(ctx()))?;
-                out.push((
-                    format!("{prefix}{}", f.file_name().to_string_lossy()),
-                    f.path(),
-                ));
+                let name = format!("{prefix}{}", f.file_name().to_string_lossy());
+                let is_file = f.file_type().map_err(Error::io(ctx()))?.is_file();
+                if is_file && name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    out.push(Listed {
+                        shown: format!("objects/{prefix}/{}", &name[2..]),
+                        name: Some(name),
+                        path: f.path(),
+                    });
+                } else {
+                    out.push(Listed::stray(&self.root, f.path()));
+                }
             }
         }
-        out.sort();
+        out.sort_by(|a, b| a.shown.cmp(&b.shown));
         Ok(out)
     }
 

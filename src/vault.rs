@@ -196,11 +196,19 @@ impl Vault {
         name: Option<&str>,
         description: Option<&str>,
     ) -> Result<Case> {
+        if name.is_none() && description.is_none() {
+            return Err(Error::Invalid(
+                "nothing to change: give --name or --description".into(),
+            ));
+        }
         let before = self.resolve_case(case)?;
         let name = name.map(str::trim).unwrap_or(&before.name);
         let description = description.unwrap_or(&before.description);
         if name.is_empty() {
             return Err(Error::Invalid("a case needs a name".into()));
+        }
+        if name == before.name && description == before.description {
+            return Ok(before);
         }
         let tx = self.db.unchecked_transaction()?;
         tx.execute(

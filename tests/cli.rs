@@ -283,6 +283,36 @@ fn edit_changes_fields_and_logs_the_change() {
         "medium"
     );
     env.fails(&["edit", &id], 2);
+    let e = env.fails(&["edit", &id, "--clear", "tags", "--tag", "b"], 2);
+    assert!(e.contains("give one of them"), "{e}");
+}
+
+#[test]
+fn cases_can_be_renamed_and_described() {
+    let env = Env::new();
+    let id = env.case("viejo");
+    env.fails(&["case", "edit", "viejo"], 2);
+    let v = env.json(&[
+        "case",
+        "edit",
+        "viejo",
+        "--name",
+        "nuevo",
+        "--description",
+        "otra",
+    ]);
+    assert_eq!(
+        (v["id"].as_str(), v["name"].as_str()),
+        (Some(id.as_str()), Some("nuevo"))
+    );
+    env.case("otro");
+    let e = env.fails(&["case", "edit", "nuevo", "--name", "OTRO"], 2);
+    assert!(e.contains("already exists"), "{e}");
+    let log = env.json(&["log", "--case", &id]);
+    assert_eq!(
+        log.as_array().unwrap().last().unwrap()["action"],
+        "case_edited"
+    );
 }
 
 #[test]

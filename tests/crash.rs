@@ -39,17 +39,25 @@ fn killing_an_import_at_random_points_loses_nothing_reported() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(20 + rand(600)));
+        let mut stderr = child.stderr.take().unwrap();
+        let mut seen = String::new();
+        if round % 2 == 0 {
+            // Kill right after the k-th item is reported, while others are in flight.
+            let k = 1 + rand(10) as usize;
+            let mut buf = [0u8; 1];
+            while seen.matches("added  ").count() < k && stderr.read(&mut buf).unwrap_or(0) == 1 {
+                seen.push(buf[0] as char);
+            }
+        } else {
+            // Kill at a random moment, from start-up to the end of the batch.
+            std::thread::sleep(Duration::from_millis(rand(700)));
+        }
         let _ = child.kill(); // SIGKILL on Unix
         let _ = child.wait();
-        let mut stderr = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        for line in stderr.lines() {
+        let mut rest = String::new();
+        let _ = stderr.read_to_string(&mut rest);
+        seen.push_str(&rest);
+        for line in seen.lines() {
             if let Some(rest) = line.strip_prefix("added  ") {
                 reported.push(rest.split_whitespace().next().unwrap().to_string());
             }

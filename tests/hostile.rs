@@ -107,3 +107,33 @@ fn hostile_search_syntax_is_taken_literally() {
     }
     assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn text_that_starts_like_a_bmp_is_a_plain_file() {
+    let env = Env::new();
+    env.case("c");
+    let p = env.path("placas.txt");
+    std::fs::write(&p, "BMW negro, placas ABC-123, nos siguió dos cuadras").unwrap();
+    let id = env.add(&p, "c", &[]);
+    assert_eq!(env.json(&["show", &id])["kind"], "file");
+}
+
+#[test]
+fn stray_entries_in_objects_do_not_break_imports_and_are_reported() {
+    let env = Env::new();
+    env.case("c");
+    std::fs::create_dir_all(env.vault().join("objects/ab/carpeta")).unwrap();
+    std::fs::write(env.vault().join("objects/ff_junk"), b"x").unwrap();
+    let img = write_image(&env, "a.png", 100, 80, 1, ImageFormat::Png);
+    env.add(&img, "c", &[]);
+    let report = env.json(&["check"]);
+    let problems = report["problems"].to_string();
+    assert!(
+        problems.contains("objects/ab/carpeta: unexpected folder"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("objects/ff_junk: unexpected file"),
+        "{problems}"
+    );
+}

@@ -13,3 +13,4 @@ mod hostile;
 mod import;
 mod search;
 mod secrecy;
+mod tidy;

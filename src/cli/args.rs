@@ -281,33 +281,42 @@ impl MetaArgs {
             },
             text: self.text.clone(),
         };
+        let given = meta.clone();
         for field in clear {
-            let empty = Some(String::new());
-            match field
-                .trim()
-                .trim_start_matches("--")
-                .replace('_', "-")
-                .as_str()
-            {
-                "platform" => meta.platform = empty,
-                "url" => meta.url = empty,
-                "author" => meta.author = empty,
-                "author-name" => meta.author_name = empty,
-                "posted-at" => meta.posted_at = Some(None),
-                "category" | "categories" => meta.categories = Some(Vec::new()),
-                "threat-level" => meta.threat_level = Some(None),
-                "target" => meta.target = empty,
-                "state" => meta.state = empty,
-                "hashtag" | "hashtags" => meta.hashtags = Some(Vec::new()),
-                "tag" | "tags" => meta.tags = Some(Vec::new()),
-                "note" | "notes" => meta.notes = empty,
-                "reported-to" => meta.reported_to = Some(Vec::new()),
-                "text" => meta.text = empty,
+            let key = field.trim().trim_start_matches("--").replace('_', "-");
+            let empty = || Some(String::new());
+            // Clears the field and says whether a new value was also given.
+            macro_rules! clear {
+                ($f:ident, $v:expr) => {{
+                    meta.$f = $v;
+                    given.$f.is_some()
+                }};
+            }
+            let also_set = match key.as_str() {
+                "platform" => clear!(platform, empty()),
+                "url" => clear!(url, empty()),
+                "author" => clear!(author, empty()),
+                "author-name" => clear!(author_name, empty()),
+                "posted-at" => clear!(posted_at, Some(None)),
+                "category" | "categories" => clear!(categories, Some(Vec::new())),
+                "threat-level" => clear!(threat_level, Some(None)),
+                "target" => clear!(target, empty()),
+                "state" => clear!(state, empty()),
+                "hashtag" | "hashtags" => clear!(hashtags, Some(Vec::new())),
+                "tag" | "tags" => clear!(tags, Some(Vec::new())),
+                "note" | "notes" => clear!(notes, empty()),
+                "reported-to" => clear!(reported_to, Some(Vec::new())),
+                "text" => clear!(text, empty()),
                 other => {
                     return Err(testigo::Error::Invalid(format!(
                         "--clear {other}: no such field; see `testigo edit --help`"
                     )));
                 }
+            };
+            if also_set {
+                return Err(testigo::Error::Invalid(format!(
+                    "--clear {key} and a new value for it were both given; give one of them"
+                )));
             }
         }
         Ok(meta)

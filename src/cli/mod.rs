@@ -2,6 +2,17 @@
 //! the core, prints the result. Exit codes: 0 success, 1 when anything
 //! failed (after doing all that could be done), 2 usage errors.
 
+/// Prints a line on stdout. When the reader has gone (`testigo list | head`),
+/// the program ends quietly instead of panicking on the closed pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 mod args;
 mod render;
 mod term;
@@ -24,6 +35,9 @@ pub fn run() -> ExitCode {
     let name = command_name(&cli.command);
     match dispatch(cli) {
         Ok(code) => code,
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {}", term::message(&e));
             if let Some(h) = term::hint(&e, name) {
@@ -85,8 +99,8 @@ fn open(dir: &Path) -> Result<Vault, Error> {
 fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), Error> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::Invalid(format!("cannot print JSON: {e}")))?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}").map_err(Error::io("writing to standard output"))
+    outln!("{text}");
+    Ok(())
 }
 
 fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
@@ -110,7 +124,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             if json {
                 print_json(&serde_json::json!({ "vault": vault.dir() }))?;
             } else {
-                println!(
+                outln!(
                     "{} {}",
                     tr("Vault created at", "Bóveda creada en"),
                     vault.dir().display()
@@ -132,7 +146,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                     if json {
                         print_json(&case)?;
                     } else {
-                        println!(
+                        outln!(
                             "{} {} ({})",
                             tr("Created case", "Caso creado"),
                             case.name,
@@ -157,7 +171,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                     if json {
                         print_json(&case)?;
                     } else {
-                        println!(
+                        outln!(
                             "{} {} ({})",
                             tr("Updated case", "Caso actualizado"),
                             case.name,
@@ -180,7 +194,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             let mut failed = false;
             for url in &urls {
                 match vault.add_link(&case.id, url, &meta) {
-                    Ok(o) => {
+                    Ok(mut o) => {
+                        o.path = Some(url.clone());
                         if !json {
                             eprintln!("{}", render::outcome_line(&o));
                         }
@@ -218,7 +233,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             if json {
                 print_json(&item)?;
             } else {
-                println!("{} {}", tr("Added note", "Nota agregada"), item.id);
+                outln!("{} {}", tr("Added note", "Nota agregada"), item.id);
             }
         }
         Command::List(a) => {
@@ -272,7 +287,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             if json {
                 print_json(&item)?;
             } else {
-                println!("{} {}", tr("Updated", "Actualizado"), item.id);
+                outln!("{} {}", tr("Updated", "Actualizado"), item.id);
             }
         }
         Command::Search { query, case } => {
@@ -313,7 +328,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             if json {
                 print_json(&removed)?;
             } else {
-                println!("{} {}", tr("Removed", "Eliminado"), removed.id);
+                outln!("{} {}", tr("Removed", "Eliminado"), removed.id);
             }
         }
         Command::Log { case } => {
@@ -343,15 +358,15 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             }
         }
         Command::Passphrase => {
+            if !testigo::vault::exists(&dir) {
+                return Err(Error::NoVault(dir));
+            }
             let old = term::passphrase(
                 "TESTIGO_PASSPHRASE",
                 "Current passphrase: ",
                 "Contraseña actual: ",
                 Confirm::Once,
             )?;
-            if !testigo::vault::exists(&dir) {
-                return Err(Error::NoVault(dir));
-            }
             let mut vault = Vault::open(&dir, &old)?;
             let new = term::passphrase(
                 "TESTIGO_NEW_PASSPHRASE",
@@ -363,7 +378,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 eprintln!("{w}");
             }
             vault.change_passphrase(&old, &new)?;
-            println!("{}", tr("Passphrase changed.", "Contraseña cambiada."));
+            if json {
+                print_json(&serde_json::json!({ "changed": true }))?;
+            } else {
+                outln!("{}", tr("Passphrase changed.", "Contraseña cambiada."));
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -23,7 +23,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
                 out.push_str(&" ".repeat(w - cell.chars().count() + 2));
             }
         }
-        println!("{}", out.trim_end());
+        outln!("{}", out.trim_end());
     };
     line(header.to_vec());
     for row in rows {
@@ -233,13 +233,13 @@ pub fn detail(d: &ItemDetail) {
     for (label, value) in rows {
         let pad = " ".repeat(width - label.chars().count());
         let mut lines = value.lines();
-        println!("{label}{pad}  {}", lines.next().unwrap_or(""));
+        outln!("{label}{pad}  {}", lines.next().unwrap_or(""));
         for more in lines {
-            println!("{}  {more}", " ".repeat(width));
+            outln!("{}  {more}", " ".repeat(width));
         }
     }
-    println!();
-    println!("{}", tr("Custody history:", "Historial de custodia:"));
+    outln!();
+    outln!("{}", tr("Custody history:", "Historial de custodia:"));
     log(&d.custody);
 }
 
@@ -364,10 +364,10 @@ pub fn outcome_summary(outcomes: &[AddOutcome]) -> String {
 /// The result of `check`.
 pub fn check(r: &CheckReport) {
     for n in &r.notes {
-        println!("{}: {n}", tr("note", "nota"));
+        outln!("{}: {n}", tr("note", "nota"));
     }
     for p in &r.problems {
-        println!("{}: {p}", tr("PROBLEM", "PROBLEMA"));
+        outln!("{}: {p}", tr("PROBLEM", "PROBLEMA"));
     }
     let counts = format!(
         "{} {}, {} {}, {} {}",
@@ -379,13 +379,13 @@ pub fn check(r: &CheckReport) {
         tr("custody entries", "entradas de custodia"),
     );
     if r.ok {
-        println!(
+        outln!(
             "{}: {counts} {}",
             tr("ok", "correcto"),
             tr("verified", "verificados")
         );
     } else {
-        println!(
+        outln!(
             "{}: {} {} ({counts})",
             tr("FAILED", "FALLÓ"),
             r.problems.len(),

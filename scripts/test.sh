@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every check and test, installing what is missing first.
+# This is the command README.md gives and .ci/run calls.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+need_cargo
+apt_need "${CORE_PACKAGES[@]}"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== the core library does not depend on Tauri"
+if cargo tree -p testigo -e normal --prefix none | grep -q '^tauri '; then
+  echo "the core crate depends on tauri; it must not" >&2
+  exit 1
+fi
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+echo "== cargo test"
+cargo test --workspace
