@@ -13,8 +13,13 @@ use crate::error::{Error, Result};
 
 /// Schema migrations, in order. Never edit one that has shipped; append.
 pub const MIGRATIONS: &[&str] = &[
-    // 1: cases, items, accounts, artifacts, near-duplicates, the custody log, search.
+    // 1: cases, items, accounts, artifacts, near-duplicates, the custody log,
+    // search, and vault-wide settings (a key-value table).
     r#"
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
     CREATE TABLE cases (
         id          TEXT PRIMARY KEY,
         name        TEXT NOT NULL UNIQUE COLLATE NOCASE,

@@ -360,3 +360,25 @@ fn write_key_file(dir: &Path, key_file: &KeyFile) -> Result<()> {
     sync_dir(dir);
     Ok(())
 }
+
+impl Vault {
+    /// A vault-wide setting (kept encrypted in the database).
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .db
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Sets a vault-wide setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.db.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )?;
+        Ok(())
+    }
+}

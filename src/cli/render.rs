@@ -328,11 +328,14 @@ pub fn outcome_line(o: &AddOutcome) -> String {
                     tr("same bytes as", "mismos bytes que")
                 ));
             }
-            if !o.near_duplicates.is_empty() {
+            if let [first, rest @ ..] = o.near_duplicates.as_slice() {
+                let more = match rest.len() {
+                    0 => String::new(),
+                    n => format!(" {} {n} {}", tr("and", "y"), tr("more", "más")),
+                };
                 s.push_str(&format!(
-                    " ({} {})",
-                    tr("looks like", "se parece a"),
-                    o.near_duplicates.join(", ")
+                    " ({} {first}{more})",
+                    tr("looks like", "se parece a")
                 ));
             }
             s
