@@ -25,6 +25,8 @@ apt_need() {
 # The packages the core needs to build: a C compiler, make and perl for the
 # vendored OpenSSL that SQLCipher uses, pkg-config.
 CORE_PACKAGES=(build-essential pkg-config perl make)
+# The packages the Tauri desktop app needs to build (Debian bookworm names).
+TAURI_PACKAGES=(file libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev)
 
 need_cargo() {
   if ! command -v cargo >/dev/null; then

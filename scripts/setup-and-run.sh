@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds Testigo, and runs a demonstration of the
-# `testigo` CLI in a throw-away vault (the desktop app comes later).
+# Installs what is missing (Debian/Ubuntu packages, the UI's npm packages),
+# builds Testigo and opens the desktop app. Without a display it says so and
+# runs a demonstration of the `testigo` CLI in a throw-away vault instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 need_cargo
-apt_need "${CORE_PACKAGES[@]}" imagemagick
-cargo build --release --quiet
-bin="$CARGO_TARGET_DIR/release/testigo"
-exec scripts/demo.sh "$bin"
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  echo "No display found (DISPLAY and WAYLAND_DISPLAY are unset): running the CLI demo instead of the desktop app." >&2
+  apt_need "${CORE_PACKAGES[@]}" imagemagick
+  cargo build --release --quiet --bin testigo
+  exec scripts/demo.sh "$CARGO_TARGET_DIR/release/testigo"
+fi
+command -v npm >/dev/null || apt_need nodejs npm
+apt_need "${CORE_PACKAGES[@]}" "${TAURI_PACKAGES[@]}"
+scripts/build-ui.sh
+cargo build --release --quiet -p testigo-desktop
+exec "$CARGO_TARGET_DIR/release/testigo-desktop"

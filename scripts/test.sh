@@ -5,8 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 need_cargo
-apt_need "${CORE_PACKAGES[@]}"
+command -v npm >/dev/null || apt_need nodejs npm
+apt_need "${CORE_PACKAGES[@]}" "${TAURI_PACKAGES[@]}"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+echo "== UI: build (the desktop crate embeds ui/dist), type check, unit tests"
+scripts/build-ui.sh
+(cd ui && npm run --silent check && npm test --silent)
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -19,5 +24,7 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
-echo "== cargo test"
+echo "== cargo test (core, CLI, desktop shell, bindings up to date)"
 cargo test --workspace --all-targets
+echo "== end-to-end tests of the desktop app"
+scripts/e2e.sh

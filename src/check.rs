@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::vault::Vault;
 
 /// What `check` found.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct CheckReport {
     /// True when no problem was found.

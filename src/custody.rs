@@ -62,6 +62,7 @@ impl Action {
 }
 
 /// One entry of the log.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Entry {
     /// Position, from 1, without gaps.

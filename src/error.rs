@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 /// What went wrong, in a form a client can act on without parsing text.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {

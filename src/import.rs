@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
@@ -118,31 +119,39 @@ fn prepare(store: &ObjectStore, path: &Path) -> Result<Prepared> {
     if !meta.is_file() {
         return Err(Error::Import("not a regular file".into()));
     }
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let open_err = |e: std::io::Error| Error::Import(format!("cannot read the file: {e}"));
-    let mut file = File::open(path).map_err(open_err)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let file = File::open(path).map_err(|e| Error::Import(format!("cannot read the file: {e}")))?;
+    prepare_from(store, &file_name, meta.len(), BufReader::new(file))
+}
+
+/// Classifies content by its first bytes and name, then stores it: decoded
+/// as a screenshot, refused as a broken image, or kept as a plain file.
+fn prepare_from(
+    store: &ObjectStore,
+    file_name: &str,
+    len: u64,
+    mut reader: impl Read,
+) -> Result<Prepared> {
     let mut head = [0u8; 64];
-    let n = read_up_to(&mut file, &mut head).map_err(open_err)?;
-    let sniffed = sniff_image(&head[..n]);
-    let ext = path
+    let n = read_up_to(&mut reader, &mut head)
+        .map_err(|e| Error::Import(format!("cannot read the file: {e}")))?;
+    let stream = (&head[..n]).chain(reader);
+    let ext = Path::new(file_name)
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    let claims_image = IMAGE_EXTENSIONS.contains(&ext.as_str());
-    match sniffed {
-        Some(format) => prepare_image(
-            store,
-            (&head[..n]).chain(file),
-            meta.len(),
-            format,
-            file_name,
-        ),
-        None if claims_image => Err(Error::Import(format!(
+    let name = (!file_name.is_empty()).then(|| file_name.to_string());
+    match sniff_image(&head[..n]) {
+        Some(format) => prepare_image(store, stream, len, format, name),
+        None if IMAGE_EXTENSIONS.contains(&ext.as_str()) => Err(Error::Import(format!(
             "named like a .{ext} image, but its content is not a PNG, JPEG, WebP, GIF or BMP image (damaged or mislabeled); fix or rename it to import it as a plain file"
         ))),
         None => {
-            let original = store.put(&mut (&head[..n]).chain(BufReader::new(file)))?;
-            let media_type = mime_guess::from_path(path)
+            let original = store.put(&mut { stream })?;
+            let media_type = mime_guess::from_path(file_name)
                 .first_raw()
                 .unwrap_or("application/octet-stream")
                 .to_string();
@@ -150,7 +159,7 @@ fn prepare(store: &ObjectStore, path: &Path) -> Result<Prepared> {
                 kind: Kind::File,
                 original,
                 media_type,
-                file_name,
+                file_name: name,
                 dims: None,
                 phash: None,
                 thumbnail: None,
@@ -304,6 +313,20 @@ impl Vault {
         meta: &Meta,
         on_progress: &mut dyn FnMut(Progress<'_>),
     ) -> Result<Vec<AddOutcome>> {
+        self.import_paths_cancellable(case, paths, meta, on_progress, &AtomicBool::new(false))
+    }
+
+    /// Like [`Vault::import_paths`], but stops starting new files once
+    /// `cancel` is set; files not started get an error outcome saying so, and
+    /// files already prepared are still committed.
+    pub fn import_paths_cancellable(
+        &self,
+        case: &str,
+        paths: &[PathBuf],
+        meta: &Meta,
+        on_progress: &mut dyn FnMut(Progress<'_>),
+        cancel: &AtomicBool,
+    ) -> Result<Vec<AddOutcome>> {
         let case = self.resolve_case(case)?;
         let _lock = self.write_lock()?;
         self.sweep_leftovers()?;
@@ -326,7 +349,14 @@ impl Vault {
                     loop {
                         let job = job_rx.lock().map(|rx| rx.recv());
                         let Ok(Ok((i, path))) = job else { break };
-                        if res_tx.send((i, prepare(store, &path))).is_err() {
+                        let prepared = if cancel.load(Ordering::Relaxed) {
+                            Err(Error::Import(
+                                "the import was cancelled before this file".into(),
+                            ))
+                        } else {
+                            prepare(store, &path)
+                        };
+                        if res_tx.send((i, prepared)).is_err() {
                             break;
                         }
                     }
@@ -378,6 +408,22 @@ impl Vault {
             Ok(())
         })?;
         Ok(outcomes)
+    }
+
+    /// Imports content held in memory (a pasted screenshot), named `file_name`.
+    pub fn import_bytes(
+        &self,
+        case: &str,
+        file_name: &str,
+        bytes: &[u8],
+        meta: &Meta,
+    ) -> Result<AddOutcome> {
+        let case = self.resolve_case(case)?;
+        let _lock = self.write_lock()?;
+        let mut known = self.phashes()?;
+        let outcome = prepare_from(&self.objects, file_name, bytes.len() as u64, bytes)
+            .and_then(|p| self.commit(&case.id, p, meta, &mut known));
+        Ok(outcome.unwrap_or_else(|e| AddOutcome::failed(Some(file_name.into()), e.to_string())))
     }
 
     /// Perceptual hashes of every screenshot in the vault.

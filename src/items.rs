@@ -20,6 +20,7 @@ use crate::model::{
 use crate::vault::{Vault, parse_db_time};
 
 /// A file kept for an item besides its original: a thumbnail, a capture.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Artifact {
     /// `thumbnail`, `capture`.
@@ -35,6 +36,7 @@ pub struct Artifact {
 }
 
 /// An item with everything kept about it, as `show` prints it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemDetail {
     /// The item's fields.
@@ -47,6 +49,7 @@ pub struct ItemDetail {
 }
 
 /// What happened to one thing given to `add`, `link` or `note`.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AddStatus {
@@ -59,6 +62,7 @@ pub enum AddStatus {
 }
 
 /// The result of adding one thing.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct AddOutcome {
     /// The file's path (for `add`).
@@ -97,7 +101,9 @@ impl AddOutcome {
 }
 
 /// Which items to list.
-#[derive(Debug, Clone, Default)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct ItemFilter {
     /// Case id.
     pub case_id: Option<String>,
@@ -750,5 +756,21 @@ mod tests {
         assert!(validate_url("javascript:alert(1)").is_err());
         assert!(validate_url("x.com/a").is_err());
         assert!(validate_url(&format!("https://a.example/{}", "a".repeat(MAX_URL))).is_err());
+    }
+}
+
+impl Vault {
+    /// The thumbnail of an item (JPEG bytes), if it has one.
+    pub fn thumbnail(&self, query: &str) -> Result<Option<Vec<u8>>> {
+        let id = self.resolve_item(query)?;
+        let sha: Option<String> = self
+            .db
+            .query_row(
+                "SELECT sha256 FROM artifacts WHERE item_id = ?1 AND role = 'thumbnail' LIMIT 1",
+                [&id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        sha.map(|s| self.objects.read(&s)).transpose()
     }
 }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// A case: one campaign, incident or person's file of evidence.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Case {
     /// Time-sortable id (ULID).
@@ -28,6 +29,7 @@ pub struct Case {
 }
 
 /// What an item is.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
@@ -70,6 +72,7 @@ macro_rules! closed_list {
     ($(#[$doc:meta])* $name:ident, $what:literal, [$($(#[$vdoc:meta])* $variant:ident = $id:literal, $en:literal, $es:literal, [$($alias:literal),*];)*]) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "specta", derive(specta::Type))]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $id)] $variant,)*
         }
@@ -253,6 +256,7 @@ pub fn fold_diacritics(s: &str) -> String {
 }
 
 /// Where an item was reported, with the ticket number and the response.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ReportedTo {
     /// The platform, police, prosecutor, lawyer or organization.
@@ -358,6 +362,86 @@ impl Meta {
     }
 }
 
+/// The fields of a record as a person types them (strings), before parsing:
+/// what the CLI flags and the app's forms both produce. `None` leaves a field
+/// as it is; an empty string or list clears it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(default)]
+pub struct MetaInput {
+    /// Platform.
+    pub platform: Option<String>,
+    /// URL of the post.
+    pub url: Option<String>,
+    /// Author's handle.
+    pub author: Option<String>,
+    /// Author's display name.
+    pub author_name: Option<String>,
+    /// Time shown on the post (see [`parse_time`]); empty clears.
+    pub posted_at: Option<String>,
+    /// Category ids or labels.
+    pub categories: Option<Vec<String>>,
+    /// Threat level id or label; empty clears.
+    pub threat_level: Option<String>,
+    /// Who was targeted.
+    pub target: Option<String>,
+    /// Location.
+    pub state: Option<String>,
+    /// Hashtags.
+    pub hashtags: Option<Vec<String>>,
+    /// Tags.
+    pub tags: Option<Vec<String>>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Where it was reported.
+    pub reported_to: Option<Vec<ReportedTo>>,
+    /// The post's text.
+    pub text: Option<String>,
+}
+
+fn trimmed(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim)
+}
+
+impl MetaInput {
+    /// Parses the typed values into a [`Meta`], with a clear error for the
+    /// first value that cannot be read.
+    pub fn parse(&self) -> Result<Meta> {
+        Ok(Meta {
+            platform: self.platform.clone(),
+            url: self.url.clone(),
+            author: self.author.clone(),
+            author_name: self.author_name.clone(),
+            posted_at: match trimmed(&self.posted_at) {
+                None => None,
+                Some("") => Some(None),
+                Some(t) => Some(Some(parse_time(t)?)),
+            },
+            categories: self
+                .categories
+                .as_ref()
+                .map(|c| {
+                    c.iter()
+                        .map(|c| Category::parse(c))
+                        .collect::<Result<Vec<_>>>()
+                })
+                .transpose()?,
+            threat_level: match trimmed(&self.threat_level) {
+                None => None,
+                Some("") => Some(None),
+                Some(t) => Some(Some(ThreatLevel::parse(t)?)),
+            },
+            target: self.target.clone(),
+            state: self.state.clone(),
+            hashtags: self.hashtags.clone(),
+            tags: self.tags.clone(),
+            notes: self.notes.clone(),
+            reported_to: self.reported_to.clone(),
+            text: self.text.clone(),
+        })
+    }
+}
+
 /// Normalises a list of hashtags: trimmed, no leading `#`, no empties, no repeats.
 pub fn normalize_hashtags(tags: &[String]) -> Vec<String> {
     normalize_list(tags.iter().map(|t| t.trim().trim_start_matches('#')))
@@ -388,6 +472,7 @@ pub fn account_key(platform: Option<&str>, handle: &str) -> (String, String) {
 }
 
 /// One item of evidence with all its fields, as the CLI prints it in JSON.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Item {
     /// Time-sortable id (ULID).

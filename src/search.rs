@@ -27,6 +27,7 @@ pub fn fts_query(input: &str) -> Option<String> {
 }
 
 /// Everyone who authored items: a handle on a platform, with what was seen of it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Account {
     /// Stable id within the vault.

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::json;
 
-use crate::crypto::KeyFile;
+use crate::crypto::{KeyFile, VaultKey};
 use crate::custody::{self, Action, NewEntry};
 use crate::db;
 use crate::error::{Error, Result};
@@ -29,6 +29,7 @@ const LOCK_FILE: &str = "vault.lock";
 /// An open, unlocked vault.
 pub struct Vault {
     dir: PathBuf,
+    key: VaultKey,
     pub(crate) db: Connection,
     pub(crate) objects: ObjectStore,
 }
@@ -81,6 +82,7 @@ impl Vault {
         let objects = ObjectStore::open(dir, &key)?;
         let vault = Vault {
             dir: dir.to_path_buf(),
+            key,
             db,
             objects,
         };
@@ -101,13 +103,24 @@ impl Vault {
     pub fn open(dir: &Path, passphrase: &str) -> Result<Vault> {
         let key_file = read_key_file(dir)?;
         let key = key_file.unwrap_key(passphrase)?;
+        Vault::with_key(dir, key)
+    }
+
+    fn with_key(dir: &Path, key: VaultKey) -> Result<Vault> {
         let db = db::open(&dir.join(DB_FILE), &key.subkey("database"))?;
         let objects = ObjectStore::open(dir, &key)?;
         Ok(Vault {
             dir: dir.to_path_buf(),
+            key,
             db,
             objects,
         })
+    }
+
+    /// A second handle on the same open vault (its own database connection),
+    /// for long work on another thread while this one keeps answering.
+    pub fn reopen(&self) -> Result<Vault> {
+        Vault::with_key(&self.dir, self.key.clone())
     }
 
     /// The vault's folder.

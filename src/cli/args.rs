@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use testigo::model::{Category, Meta, ReportedTo, ThreatLevel, parse_time};
+use testigo::model::{Meta, MetaInput, ReportedTo};
 
 /// Testigo: document online harassment and bot campaigns in an encrypted vault.
 /// Testigo: documenta el acoso en línea y las campañas de bots en una bóveda cifrada.
@@ -239,31 +239,14 @@ impl MetaArgs {
     /// Parses the flags into the core's [`Meta`]; `clear` names fields to empty.
     pub fn to_meta(&self, clear: &[String]) -> testigo::Result<Meta> {
         let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
-        let mut meta = Meta {
+        let mut meta = MetaInput {
             platform: self.platform.clone(),
             url: self.url.clone(),
             author: self.author.clone(),
             author_name: self.author_name.clone(),
-            posted_at: match self.posted_at.as_deref().map(str::trim) {
-                None => None,
-                Some("") => Some(None),
-                Some(t) => Some(Some(parse_time(t)?)),
-            },
-            categories: if self.category.is_empty() {
-                None
-            } else {
-                Some(
-                    self.category
-                        .iter()
-                        .map(|c| Category::parse(c))
-                        .collect::<Result<_, _>>()?,
-                )
-            },
-            threat_level: match self.threat_level.as_deref().map(str::trim) {
-                None => None,
-                Some("") => Some(None),
-                Some(t) => Some(Some(ThreatLevel::parse(t)?)),
-            },
+            posted_at: self.posted_at.clone(),
+            categories: list(&self.category),
+            threat_level: self.threat_level.clone(),
             target: self.target.clone(),
             state: self.state.clone(),
             hashtags: list(&self.hashtag),
@@ -280,7 +263,8 @@ impl MetaArgs {
                 )
             },
             text: self.text.clone(),
-        };
+        }
+        .parse()?;
         let given = meta.clone();
         for field in clear {
             let key = field.trim().trim_start_matches("--").replace('_', "-");

@@ -1,0 +1,303 @@
+//! End-to-end tests of the real desktop app: tauri-driver starts the built
+//! binary under WebKitWebDriver, and these tests click, type and read like a
+//! person would. Run by `scripts/e2e.sh` (which builds the app, starts Xvfb
+//! and tauri-driver); ignored by a plain `cargo test`. Screenshots of every
+//! main screen, in Spanish and English, go to `$TESTIGO_E2E_SHOTS`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// A running app with its own HOME (so its vault and settings are temporary).
+struct App {
+    client: Client,
+}
+
+fn app_binary() -> PathBuf {
+    PathBuf::from(
+        std::env::var("TESTIGO_E2E_APP")
+            .expect("TESTIGO_E2E_APP: the built app binary (scripts/e2e.sh sets it)"),
+    )
+}
+
+fn shots_dir() -> PathBuf {
+    let dir =
+        PathBuf::from(std::env::var("TESTIGO_E2E_SHOTS").unwrap_or_else(|_| "e2e-shots".into()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+impl App {
+    async fn start(home: &Path) -> App {
+        // tauri-driver passes the environment of its own process on; the app
+        // reads HOME/XDG dirs from it, so scripts/e2e.sh points them at `home`
+        // through TESTIGO_E2E_HOME, which we check here.
+        assert_eq!(
+            std::env::var("TESTIGO_E2E_HOME").ok().as_deref(),
+            home.to_str(),
+            "scripts/e2e.sh sets the app's HOME"
+        );
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_binary() }),
+        );
+        let client = ClientBuilder::native()
+            .capabilities(caps)
+            .connect("http://127.0.0.1:4444")
+            .await
+            .expect("connect to tauri-driver on 127.0.0.1:4444");
+        App { client }
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    async fn type_in(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        el.clear().await.ok();
+        el.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type in {css}: {e}"));
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap_or_default()
+    }
+
+    /// Waits until the element's text contains `needle`.
+    async fn wait_text(&self, css: &str, needle: &str) -> String {
+        for _ in 0..100 {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await
+                && let Ok(t) = el.text().await
+                && t.contains(needle)
+            {
+                return t;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!(
+            "{css} never showed {needle:?}; page: {}",
+            self.client.source().await.unwrap_or_default()
+        );
+    }
+
+    async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0)
+    }
+
+    async fn shot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(shots_dir().join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn resize(&self, w: u32, h: u32) {
+        self.client.set_window_size(w, h).await.ok();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+
+    async fn quit(self) {
+        self.client.close().await.ok();
+        tokio::time::sleep(Duration::from_millis(800)).await;
+    }
+
+    /// Pastes images into the window the way the clipboard would: a paste
+    /// event carrying files, handled by the app's own paste handler.
+    async fn paste_files(&self, files: &[(&str, &str, Vec<u8>)]) {
+        let payload: Vec<serde_json::Value> = files
+            .iter()
+            .map(|(name, mime, bytes)| serde_json::json!({ "name": name, "type": mime, "bytes": bytes }))
+            .collect();
+        self.client
+            .execute(
+                "const dt = new DataTransfer();
+                 for (const f of arguments[0]) dt.items.add(new File([new Uint8Array(f.bytes)], f.name, { type: f.type }));
+                 window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt }));",
+                vec![serde_json::Value::Array(payload)],
+            )
+            .await
+            .expect("dispatch paste");
+    }
+}
+
+fn png(seed: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(640, 400, |x, y| {
+        let v = ((x / 20 + y / 20) as u8).wrapping_mul(seed);
+        image::Rgb([v, 255 - v, seed])
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, tauri-driver and a display: run scripts/e2e.sh"]
+async fn a_person_documents_a_campaign() {
+    let home = PathBuf::from(std::env::var("TESTIGO_E2E_HOME").expect("TESTIGO_E2E_HOME"));
+    let app = App::start(&home).await;
+    app.resize(1280, 800).await;
+
+    // First run: create the vault, with the strength meter and confirmation.
+    app.find("#passphrase").await;
+    app.shot("es-1280-01-create-vault").await;
+    app.type_in("#passphrase", "una frase bastante larga para la bóveda")
+        .await;
+    app.type_in("#confirm", "una frase bastante larga para la bóveda")
+        .await;
+    app.click("#unlock-submit").await;
+
+    // Cases: empty, then create one.
+    app.wait_text("#cases-empty", "Aún no hay casos").await;
+    app.shot("es-1280-02-cases-empty").await;
+    app.click("#new-case").await;
+    app.type_in("#case-name", "Campaña contra Noroña").await;
+    app.type_in("#case-description", "Bots en X, marzo").await;
+    app.click("#case-create").await;
+    app.wait_text("#case-title", "Campaña contra Noroña").await;
+
+    // Two screenshots and a corrupt file: the error is shown, the others imported.
+    app.paste_files(&[
+        ("uno.png", "image/png", png(3)),
+        ("dos.png", "image/png", png(7)),
+        (
+            "rota.png",
+            "image/png",
+            b"\x89PNG\r\n\x1a\nesto no es una imagen".to_vec(),
+        ),
+    ])
+    .await;
+    let summary = app.wait_text("#import-summary", "Error").await;
+    assert!(
+        summary.contains("damaged") || summary.contains("decode"),
+        "{summary}"
+    );
+    app.wait_text("#item-count", "2 elementos").await;
+    app.shot("es-1280-03-case-grid").await;
+
+    // A note with accents, for searching.
+    app.click("#add-note").await;
+    app.type_in(
+        "#note-text",
+        "Llamada amenazante a la línea de la redacción",
+    )
+    .await;
+    app.click("#note-add").await;
+    app.wait_text("#item-count", "3 elementos").await;
+
+    // Edit an item's fields.
+    app.click("#item-grid li:first-child .card").await;
+    app.find("#item-detail").await;
+    app.type_in("#f-author", "@bot_0231").await;
+    app.type_in("#f-platform", "X").await;
+    app.find("#f-threat")
+        .await
+        .select_by_value("high")
+        .await
+        .unwrap();
+    app.type_in("#f-state", "Ciudad de México").await;
+    app.click("#f-save").await;
+    app.wait_text("#toast", "Cambios guardados").await;
+    app.shot("es-1280-04-item-detail").await;
+    app.client
+        .execute("document.querySelector('.modal .close').click()", vec![])
+        .await
+        .unwrap();
+
+    // Search with and without accents.
+    app.type_in("#search", "linea").await;
+    app.wait_text("#item-count", "1 elemento").await;
+    app.type_in("#search", "línea").await;
+    app.wait_text("#item-count", "1 elemento").await;
+    app.type_in("#search", "bot_0231").await;
+    app.wait_text("#item-count", "1 elemento").await;
+    app.type_in("#search", "").await;
+    app.wait_text("#item-count", "3 elementos").await;
+
+    // Accounts and the custody log with check.
+    app.click("#nav-accounts").await;
+    app.wait_text("#accounts-table", "bot_0231").await;
+    app.shot("es-1280-05-accounts").await;
+    app.click("#nav-log").await;
+    app.click("#check-vault").await;
+    app.wait_text("#check-result", "Todo correcto").await;
+    app.shot("es-1280-06-custody-log").await;
+
+    // Switch language.
+    app.click("#nav-settings").await;
+    app.shot("es-1280-07-settings").await;
+    app.find("#pref-language")
+        .await
+        .select_by_value("en")
+        .await
+        .unwrap();
+    app.click("#pref-save").await;
+    app.wait_text("#nav-cases", "Cases").await;
+    app.shot("en-1280-07-settings").await;
+    app.click("#nav-cases").await;
+    app.shot("en-1280-02-cases").await;
+    app.click("#case-list li:first-child button").await;
+    app.wait_text("#item-count", "3 items").await;
+    app.shot("en-1280-03-case-grid").await;
+    app.resize(1024, 640).await;
+    app.shot("en-1024-03-case-grid").await;
+    app.click("#item-grid li:first-child .card").await;
+    app.find("#item-detail").await;
+    app.shot("en-1024-04-item-detail").await;
+    app.client
+        .execute("document.querySelector('.modal .close').click()", vec![])
+        .await
+        .unwrap();
+    app.click("#nav-log").await;
+    app.click("#check-vault").await;
+    app.wait_text("#check-result", "All good").await;
+    app.shot("en-1024-06-custody-log").await;
+    app.click("#nav-accounts").await;
+    app.wait_text("#accounts-table", "bot_0231").await;
+    app.shot("en-1024-05-accounts").await;
+
+    // Lock and unlock: a wrong passphrase is refused.
+    app.click("#lock-now").await;
+    app.find("#passphrase").await;
+    app.shot("en-1024-08-unlock").await;
+    app.type_in("#passphrase", "no es esta").await;
+    app.click("#unlock-submit").await;
+    app.wait_text("#unlock-error", "Wrong passphrase").await;
+    app.type_in("#passphrase", "una frase bastante larga para la bóveda")
+        .await;
+    app.click("#unlock-submit").await;
+    app.wait_text("#case-list", "Campaña contra Noroña").await;
+    app.quit().await;
+
+    // Quit, restart, and find everything there (in English, as chosen).
+    let app = App::start(&home).await;
+    app.resize(1280, 800).await;
+    app.type_in("#passphrase", "una frase bastante larga para la bóveda")
+        .await;
+    app.click("#unlock-submit").await;
+    app.click("#case-list li:first-child button").await;
+    app.wait_text("#item-count", "3 items").await;
+    assert_eq!(app.count("#item-grid li").await, 3);
+    app.wait_text("#nav-cases", "Cases").await;
+    app.quit().await;
+}

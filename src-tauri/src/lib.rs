@@ -1,0 +1,100 @@
+//! The Testigo desktop shell: wires the commands, the image scheme and the
+//! plugins into a Tauri app. The work is done by the `testigo` core crate;
+//! see `commands.rs` for the UI's contract, whose TypeScript bindings are
+//! generated into `ui/src/lib/bindings.ts` by [`specta_builder`].
+
+mod commands;
+mod error;
+mod protocol;
+mod state;
+
+use tauri::Manager;
+use tauri_specta::{Builder, collect_commands, collect_events};
+
+pub use error::{AppError, AppErrorKind};
+
+/// Where the generated TypeScript bindings live, relative to this crate.
+pub const BINDINGS: &str = "../ui/src/lib/bindings.ts";
+
+/// Every command and event the UI may use, for the invoke handler and the bindings.
+pub fn specta_builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            commands::app_status,
+            commands::vocabulary,
+            commands::create_vault,
+            commands::unlock,
+            commands::lock,
+            commands::set_prefs,
+            commands::list_cases,
+            commands::create_case,
+            commands::edit_case,
+            commands::list_items,
+            commands::search_items,
+            commands::item_detail,
+            commands::edit_item,
+            commands::remove_item,
+            commands::add_note,
+            commands::add_link,
+            commands::import_bytes,
+            commands::import_paths,
+            commands::cancel_import,
+            commands::accounts,
+            commands::custody_log,
+            commands::check_vault,
+            commands::save_original,
+        ])
+        .events(collect_events![commands::ImportProgress])
+}
+
+/// The TypeScript bindings, as text.
+pub fn bindings() -> String {
+    let path = std::env::temp_dir().join(format!("testigo-bindings-{}.ts", std::process::id()));
+    specta_builder()
+        .export(
+            specta_typescript::Typescript::default()
+                .bigint(specta_typescript::BigIntExportBehavior::Number)
+                .header("// Generated from the Rust commands by tauri-specta: do not edit.\n// Regenerate with `cargo test -p testigo-desktop` (see src-tauri/src/lib.rs).\n"),
+            &path,
+        )
+        .expect("the bindings export");
+    let text = std::fs::read_to_string(&path).expect("read the exported bindings");
+    let _ = std::fs::remove_file(&path);
+    text
+}
+
+/// Builds and runs the app.
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    let builder = specta_builder();
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .invoke_handler(builder.invoke_handler())
+        .register_uri_scheme_protocol("testigo", protocol::handle)
+        .setup(move |app| {
+            builder.mount_events(app);
+            let config = app.path().app_config_dir()?;
+            app.manage(state::AppState::load(&config));
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("error while running the Testigo app");
+}
+
+#[cfg(test)]
+mod tests {
+    /// The committed bindings match the Rust commands. When this fails, the
+    /// test has rewritten them: review and commit `ui/src/lib/bindings.ts`.
+    #[test]
+    fn typescript_bindings_are_up_to_date() {
+        let fresh = super::bindings();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(super::BINDINGS);
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed != fresh {
+            std::fs::write(&path, &fresh).unwrap();
+            panic!(
+                "ui/src/lib/bindings.ts was stale; it has been regenerated: review and commit it"
+            );
+        }
+    }
+}

@@ -1,0 +1,58 @@
+// The one module that talks to the backend. Every call goes through here, so
+// tests can replace the backend (mockIPC) and components never see the IPC.
+import { commands, events } from "./bindings";
+import type { AppError, MetaInput, ItemFilter, Prefs, ImportProgress } from "./bindings";
+
+type Res<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
+
+async function unwrap<T>(p: Promise<Res<T>>): Promise<T> {
+  const r = await p;
+  if (r.status === "error") throw r.error;
+  return r.data;
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return typeof e === "object" && e !== null && "kind" in e && "message" in e;
+}
+
+export const api = {
+  status: () => unwrap(commands.appStatus()),
+  vocabulary: () => commands.vocabulary(),
+  createVault: (passphrase: string) => unwrap(commands.createVault(passphrase)),
+  unlock: (passphrase: string) => unwrap(commands.unlock(passphrase)),
+  lock: () => unwrap(commands.lock()),
+  setPrefs: (prefs: Prefs) => unwrap(commands.setPrefs(prefs)),
+  cases: () => unwrap(commands.listCases()),
+  createCase: (name: string, description: string) => unwrap(commands.createCase(name, description)),
+  editCase: (id: string, name: string, description: string) => unwrap(commands.editCase(id, name, description)),
+  items: (filter: ItemFilter) => unwrap(commands.listItems(filter)),
+  search: (query: string, caseId: string | null) => unwrap(commands.searchItems(query, caseId)),
+  item: (id: string) => unwrap(commands.itemDetail(id)),
+  editItem: (id: string, fields: MetaInput) => unwrap(commands.editItem(id, fields)),
+  removeItem: (id: string, reason: string) => unwrap(commands.removeItem(id, reason)),
+  addNote: (caseId: string, text: string, fields: MetaInput) => unwrap(commands.addNote(caseId, text, fields)),
+  addLink: (caseId: string, url: string, fields: MetaInput) => unwrap(commands.addLink(caseId, url, fields)),
+  importBytes: (caseId: string, name: string, bytes: number[], fields: MetaInput) =>
+    unwrap(commands.importBytes(caseId, name, bytes, fields)),
+  importPaths: (caseId: string, paths: string[], fields: MetaInput) => unwrap(commands.importPaths(caseId, paths, fields)),
+  cancelImport: () => commands.cancelImport(),
+  accounts: (caseId: string | null) => unwrap(commands.accounts(caseId)),
+  log: (caseId: string | null) => unwrap(commands.custodyLog(caseId)),
+  check: () => unwrap(commands.checkVault()),
+  saveOriginal: (id: string, path: string) => unwrap(commands.saveOriginal(id, path)),
+  onImportProgress: (f: (p: ImportProgress) => void) => events.importProgress.listen((e) => f(e.payload)),
+};
+
+/** Fields to leave as they are (nothing given). */
+export function emptyMeta(): MetaInput {
+  return {
+    platform: null, url: null, author: null, author_name: null, posted_at: null, categories: null, threat_level: null,
+    target: null, state: null, hashtags: null, tags: null, notes: null, reported_to: null, text: null,
+  };
+}
+
+/** Address of a thumbnail or original served by the app's `testigo:` scheme. */
+export function imageUrl(kind: "thumb" | "original", key: string): string {
+  const linux = navigator.userAgent.includes("Linux") || navigator.userAgent.includes("Mac");
+  return linux ? `testigo://localhost/${kind}/${key}` : `http://testigo.localhost/${kind}/${key}`;
+}
