@@ -21,14 +21,13 @@ rm -rf "$TESTIGO_E2E_SHOTS"
 echo "screenshots of every main screen go to $TESTIGO_E2E_SHOTS"
 # The app (started by tauri-driver) keeps its vault and settings in $work.
 export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache"
-export WEBKIT_DISABLE_COMPOSITING_MODE=1
 
 xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   tauri-driver --port 4444 >"'"$work"'/driver.log" 2>&1 &
   driver=$!
   for _ in $(seq 1 100); do (echo >/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
   set +e
-  cargo test -p testigo-e2e -- --ignored --test-threads=1
+  cargo test -p testigo-e2e --test app -- --ignored --test-threads=1 --nocapture
   rc=$?
   kill $driver 2>/dev/null
   [ $rc -eq 0 ] || cat "'"$work"'/driver.log" >&2

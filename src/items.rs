@@ -738,6 +738,22 @@ pub fn validate_url(input: &str) -> Result<String> {
     Ok(s.to_string())
 }
 
+impl Vault {
+    /// The thumbnail of an item (JPEG bytes), if it has one.
+    pub fn thumbnail(&self, query: &str) -> Result<Option<Vec<u8>>> {
+        let id = self.resolve_item(query)?;
+        let sha: Option<String> = self
+            .db
+            .query_row(
+                "SELECT sha256 FROM artifacts WHERE item_id = ?1 AND role = 'thumbnail' LIMIT 1",
+                [&id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        sha.map(|s| self.objects.read(&s)).transpose()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -756,21 +772,5 @@ mod tests {
         assert!(validate_url("javascript:alert(1)").is_err());
         assert!(validate_url("x.com/a").is_err());
         assert!(validate_url(&format!("https://a.example/{}", "a".repeat(MAX_URL))).is_err());
-    }
-}
-
-impl Vault {
-    /// The thumbnail of an item (JPEG bytes), if it has one.
-    pub fn thumbnail(&self, query: &str) -> Result<Option<Vec<u8>>> {
-        let id = self.resolve_item(query)?;
-        let sha: Option<String> = self
-            .db
-            .query_row(
-                "SELECT sha256 FROM artifacts WHERE item_id = ?1 AND role = 'thumbnail' LIMIT 1",
-                [&id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        sha.map(|s| self.objects.read(&s)).transpose()
     }
 }

@@ -4,6 +4,8 @@
 //! and tauri-driver); ignored by a plain `cargo test`. Screenshots of every
 //! main screen, in Spanish and English, go to `$TESTIGO_E2E_SHOTS`.
 
+#![allow(clippy::unwrap_used)] // a failing step should stop the test loudly
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -44,11 +46,13 @@ impl App {
             "tauri:options".into(),
             serde_json::json!({ "application": app_binary() }),
         );
+        eprintln!("connecting to tauri-driver");
         let client = ClientBuilder::native()
             .capabilities(caps)
             .connect("http://127.0.0.1:4444")
             .await
             .expect("connect to tauri-driver on 127.0.0.1:4444");
+        eprintln!("session started");
         App { client }
     }
 
@@ -72,13 +76,20 @@ impl App {
     async fn type_in(&self, css: &str, text: &str) {
         let el = self.find(css).await;
         el.clear().await.ok();
-        el.send_keys(text)
-            .await
-            .unwrap_or_else(|e| panic!("type in {css}: {e}"));
-    }
-
-    async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap_or_default()
+        if text.is_empty() {
+            // Clearing alone may not tell the page; say it as an input would.
+            self.client
+                .execute(
+                    "const e = document.querySelector(arguments[0]); e.value = ''; e.dispatchEvent(new Event('input', { bubbles: true }));",
+                    vec![css.into()],
+                )
+                .await
+                .unwrap_or_else(|e| panic!("clear {css}: {e}"));
+        } else {
+            el.send_keys(text)
+                .await
+                .unwrap_or_else(|e| panic!("type in {css}: {e}"));
+        }
     }
 
     /// Waits until the element's text contains `needle`.
@@ -112,7 +123,9 @@ impl App {
     }
 
     async fn resize(&self, w: u32, h: u32) {
-        self.client.set_window_size(w, h).await.ok();
+        let r =
+            tokio::time::timeout(Duration::from_secs(5), self.client.set_window_size(w, h)).await;
+        eprintln!("resize to {w}x{h}: {r:?}");
         tokio::time::sleep(Duration::from_millis(400)).await;
     }
 

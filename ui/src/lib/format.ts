@@ -29,7 +29,9 @@ export function formatDate(iso: string | null | undefined, lang: Lang, timeZone:
 
 /** The calendar day (YYYY-MM-DD) of a time in a zone, for per-day charts. */
 export function dayKey(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(iso));
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(new Date(iso));
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
+  return `${get("year")}-${get("month")}-${get("day")}`;
 }
 
 export function formatBytes(n: number | null | undefined, lang: Lang): string {
