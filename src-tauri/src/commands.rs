@@ -92,7 +92,7 @@ pub fn vocabulary() -> Vocabulary {
 #[specta::specta]
 pub fn create_vault(state: State<'_, AppState>, passphrase: String) -> AppResult<()> {
     let vault = Vault::create(&state.vault_dir()?, &passphrase)?;
-    *state.session()? = Session::Unlocked(vault);
+    *state.session()? = Session::Unlocked(Box::new(vault));
     Ok(())
 }
 
@@ -100,7 +100,7 @@ pub fn create_vault(state: State<'_, AppState>, passphrase: String) -> AppResult
 #[specta::specta]
 pub async fn unlock(state: State<'_, AppState>, passphrase: String) -> AppResult<()> {
     let vault = Vault::open(&state.vault_dir()?, &passphrase)?;
-    *state.session()? = Session::Unlocked(vault);
+    *state.session()? = Session::Unlocked(Box::new(vault));
     Ok(())
 }
 

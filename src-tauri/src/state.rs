@@ -42,7 +42,7 @@ pub enum Session {
     /// No passphrase given yet, or locked again.
     Locked,
     /// Open.
-    Unlocked(Vault),
+    Unlocked(Box<Vault>),
 }
 
 /// The state managed by Tauri.
