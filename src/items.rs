@@ -11,6 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::capture::{Capture, PostUrl, parse_post_url};
 use crate::custody::{self, Action, Entry, NewEntry, Scope};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -44,6 +45,13 @@ pub struct ItemDetail {
     pub artifacts: Vec<Artifact>,
     /// The item's custody history.
     pub custody: Vec<Entry>,
+    /// For links: every capture, oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub captures: Option<Vec<Capture>>,
+    /// For links: what the URL itself says (platform, handle, post id, and
+    /// the post time its id encodes, with the method).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post: Option<PostUrl>,
 }
 
 /// What happened to one thing given to `add`, `link` or `note`.
@@ -321,6 +329,17 @@ fn write_fields(conn: &Connection, item: &Item) -> Result<()> {
 /// Inserts a new item with its fields and its `item_added` custody entry.
 /// Call inside a transaction.
 pub(crate) fn insert_item(conn: &Connection, new: NewItem, meta: &Meta) -> Result<Item> {
+    insert_item_with(conn, new, meta, None)
+}
+
+/// [`insert_item`], with more to say in the `item_added` entry's detail
+/// (`extra` is merged into it).
+pub(crate) fn insert_item_with(
+    conn: &Connection,
+    new: NewItem,
+    meta: &Meta,
+    extra: Option<Value>,
+) -> Result<Item> {
     let captured_at = Utc::now();
     let id = ulid::Ulid::new().to_string();
     conn.execute(
@@ -346,6 +365,16 @@ pub(crate) fn insert_item(conn: &Connection, new: NewItem, meta: &Meta) -> Resul
     apply_meta(&mut item, meta);
     write_fields(conn, &item)?;
     let item = load_item(conn, &id)?;
+    let mut detail = json!({
+        "kind": item.kind,
+        "file_name": item.file_name,
+        "size": item.size,
+        "media_type": item.media_type,
+        "fields": fields_json(&item),
+    });
+    if let (Some(Value::Object(more)), Value::Object(d)) = (extra, &mut detail) {
+        d.extend(more);
+    }
     custody::append(
         conn,
         NewEntry {
@@ -353,13 +382,7 @@ pub(crate) fn insert_item(conn: &Connection, new: NewItem, meta: &Meta) -> Resul
             case_id: Some(&item.case_id),
             item_id: Some(&item.id),
             sha256: item.sha256.as_deref(),
-            detail: json!({
-                "kind": item.kind,
-                "file_name": item.file_name,
-                "size": item.size,
-                "media_type": item.media_type,
-                "fields": fields_json(&item),
-            }),
+            detail,
         },
     )?;
     Ok(item)
@@ -424,10 +447,20 @@ impl Vault {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         let custody = custody::entries(&self.db, Scope::Item(&item.id))?;
+        let (captures, post) = if item.kind == Kind::Link {
+            (
+                Some(self.captures(&item.id)?),
+                item.url.as_deref().and_then(parse_post_url),
+            )
+        } else {
+            (None, None)
+        };
         Ok(ItemDetail {
             item,
             artifacts,
             custody,
+            captures,
+            post,
         })
     }
 
@@ -596,6 +629,10 @@ impl Vault {
     /// `destination` says where the bytes went, for the custody log.
     pub fn export(&self, query: &str, out: &mut dyn Write, destination: &str) -> Result<Item> {
         let item = self.item(query)?;
+        if item.kind == Kind::Link {
+            self.export_capture(&item.id, None, out, destination)?;
+            return Ok(item);
+        }
         let Some(sha) = item.sha256.as_deref() else {
             return Err(Error::Invalid(format!(
                 "item {} is a {} with no stored file; `testigo show {}` prints its fields",
@@ -641,8 +678,11 @@ impl Vault {
         Ok(item)
     }
 
-    /// Records a link (fetching comes with link capture). The same URL twice
-    /// in a case is reported as a duplicate.
+    /// Records a link, without fetching it ([`Vault::capture_items`] does).
+    /// The same URL twice in a case is reported as a duplicate. Fields the
+    /// person did not give are filled from what a known platform's URL says
+    /// (platform, author's handle, and the post time encoded in X/Twitter and
+    /// TikTok ids); the `item_added` entry lists them under `filled_from_url`.
     pub fn add_link(&self, case: &str, url: &str, meta: &Meta) -> Result<AddOutcome> {
         let case = self.resolve_case(case)?;
         let url = validate_url(url)?;
@@ -667,9 +707,10 @@ impl Vault {
             });
         }
         let mut meta = meta.clone();
+        let filled = fill_from_url(&mut meta, &url);
         meta.url = Some(url);
         let tx = self.db.unchecked_transaction()?;
-        let item = insert_item(&tx, bare(Kind::Link, &case.id), &meta)?;
+        let item = insert_item_with(&tx, bare(Kind::Link, &case.id), &meta, filled)?;
         tx.commit()?;
         Ok(AddOutcome {
             path: None,
@@ -682,6 +723,34 @@ impl Vault {
             near_duplicates: Vec::new(),
         })
     }
+}
+
+/// Fills the fields a post URL gives that `meta` leaves empty, and says which
+/// (for the custody log).
+fn fill_from_url(meta: &mut Meta, url: &str) -> Option<Value> {
+    let post = parse_post_url(url)?;
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let mut filled = serde_json::Map::new();
+    if !given(&meta.platform) {
+        meta.platform = Some(post.platform.clone());
+        filled.insert("platform".into(), json!(post.platform));
+    }
+    if let Some(h) = &post.handle
+        && !given(&meta.author)
+    {
+        meta.author = Some(h.clone());
+        filled.insert("author".into(), json!(h));
+    }
+    if let Some(d) = &post.posted_at
+        && meta.posted_at.is_none()
+    {
+        meta.posted_at = Some(Some(d.at));
+        filled.insert(
+            "posted_at".into(),
+            json!({ "value": format_time(&d.at), "method": d.method }),
+        );
+    }
+    (!filled.is_empty()).then(|| json!({ "filled_from_url": filled }))
 }
 
 fn bare(kind: Kind, case_id: &str) -> NewItem {

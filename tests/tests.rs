@@ -6,6 +6,7 @@
 mod support;
 
 mod accounts;
+mod capture;
 mod cli;
 mod crash;
 mod custody;
