@@ -432,6 +432,15 @@ fn recaptures_are_kept_and_each_can_be_written_out() {
         .unwrap()
         .to_string();
     env.fails(&["recapture", &note], 2);
+    // Removing the link removes its WARC files and captures; the log keeps the record.
+    let removed = env.json(&["rm", id, "--reason", "prueba"]);
+    assert_eq!(removed["id"], id);
+    assert!(env.objects().is_empty(), "{:?}", env.objects());
+    assert!(env.ok(&["check"]).starts_with("ok:"));
+    let log = env.json(&["log"]);
+    let last = log.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "item_removed");
+    assert_eq!(last["detail"]["artifacts"].as_array().unwrap().len(), 2);
 }
 
 #[test]

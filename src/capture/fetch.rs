@@ -172,7 +172,22 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 fn describe(e: &reqwest::Error, url: &str) -> String {
-    let why = chain(e);
+    // reqwest's own message repeats the URL, and hyper's "client error (…)"
+    // layer says nothing a person can use: start at the causes below them.
+    let mut why = Vec::new();
+    let mut cur = std::error::Error::source(e);
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !t.starts_with("client error (") && !why.iter().any(|w: &String| w.contains(&t)) {
+            why.push(t);
+        }
+        cur = s.source();
+    }
+    let why = if why.is_empty() {
+        chain(e)
+    } else {
+        why.join(": ")
+    };
     if e.is_timeout() {
         format!("timed out fetching {url}: {why}")
     } else if e.is_connect() {

@@ -198,7 +198,13 @@ pub fn write(f: &Fetched, facts: &serde_json::Value) -> Vec<u8> {
         ("WARC-Type", "metadata".to_string()),
         ("WARC-Record-ID", record_id()),
         ("WARC-Date", warc_date(&f.finished_at)),
-        ("WARC-Target-URI", f.requested_url.clone()),
+        (
+            "WARC-Target-URI",
+            // As parsed (percent-encoded), like the other records' URIs.
+            url::Url::parse(&f.requested_url)
+                .map(String::from)
+                .unwrap_or_else(|_| f.requested_url.clone()),
+        ),
         ("WARC-Warcinfo-ID", info_id),
     ];
     if let Some(r) = last_response {

@@ -478,6 +478,7 @@ pub fn capture_line(id: &str, c: &Capture) -> String {
                 "the link is kept; `testigo recapture ID` tries again",
                 "el enlace se guardó; `testigo recapture ID` lo intenta de nuevo"
             )
+            .replace("ID", id)
         ),
     }
 }
