@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::capture::{Capture, PostUrl, parse_post_url};
+use crate::capture::{Capture, PostUrl, fill_from_url, parse_post_url};
 use crate::custody::{self, Action, Entry, NewEntry, Scope};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -723,34 +723,6 @@ impl Vault {
             near_duplicates: Vec::new(),
         })
     }
-}
-
-/// Fills the fields a post URL gives that `meta` leaves empty, and says which
-/// (for the custody log).
-fn fill_from_url(meta: &mut Meta, url: &str) -> Option<Value> {
-    let post = parse_post_url(url)?;
-    let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
-    let mut filled = serde_json::Map::new();
-    if !given(&meta.platform) {
-        meta.platform = Some(post.platform.clone());
-        filled.insert("platform".into(), json!(post.platform));
-    }
-    if let Some(h) = &post.handle
-        && !given(&meta.author)
-    {
-        meta.author = Some(h.clone());
-        filled.insert("author".into(), json!(h));
-    }
-    if let Some(d) = &post.posted_at
-        && meta.posted_at.is_none()
-    {
-        meta.posted_at = Some(Some(d.at));
-        filled.insert(
-            "posted_at".into(),
-            json!({ "value": format_time(&d.at), "method": d.method }),
-        );
-    }
-    (!filled.is_empty()).then(|| json!({ "filled_from_url": filled }))
 }
 
 fn bare(kind: Kind, case_id: &str) -> NewItem {

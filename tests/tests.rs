@@ -15,3 +15,4 @@ mod import;
 mod search;
 mod secrecy;
 mod tidy;
+mod webserver;
