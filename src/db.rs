@@ -106,6 +106,28 @@ pub const MIGRATIONS: &[&str] = &[
         tokenize = 'unicode61 remove_diacritics 2'
     );
     "#,
+    // 2: link captures. One row per fetch of a link item, numbered from 1 per
+    // item; the WARC itself is an artifact (role `capture`).
+    r#"
+    CREATE TABLE captures (
+        item_id       TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        seq           INTEGER NOT NULL,
+        requested_url TEXT NOT NULL,
+        started_at    TEXT NOT NULL,
+        finished_at   TEXT NOT NULL,
+        final_url     TEXT,
+        status        INTEGER,
+        remote_ip     TEXT,
+        hops          TEXT NOT NULL DEFAULT '[]',
+        tls           TEXT,
+        metadata      TEXT,
+        details       TEXT NOT NULL DEFAULT '{}',
+        error         TEXT,
+        warc_sha256   TEXT,
+        warc_size     INTEGER,
+        PRIMARY KEY (item_id, seq)
+    );
+    "#,
 ];
 
 /// Opens (creating if needed) the encrypted database and brings its schema up to date.

@@ -5,11 +5,13 @@
 //! Start at [`Vault`]: [`Vault::create`] and [`Vault::open`] give a handle;
 //! cases ([`Vault::create_case`]), items ([`Vault::import_paths`],
 //! [`Vault::add_link`], [`Vault::add_note`], [`Vault::edit`],
-//! [`Vault::remove`], [`Vault::export`]), reading ([`Vault::list`],
+//! [`Vault::remove`], [`Vault::export`]), link capture ([`Vault::capture_items`],
+//! [`Vault::recapture`], [`Vault::export_capture`], in [`capture`]), reading ([`Vault::list`],
 //! [`Vault::search`], [`Vault::accounts`], [`Vault::item_detail`]), the
 //! log ([`Vault::log`]) and [`Vault::check`]. The record itself is in
 //! [`model`].
 
+pub mod capture;
 pub mod check;
 pub mod crypto;
 pub mod custody;
@@ -22,6 +24,7 @@ pub mod search;
 pub mod store;
 pub mod vault;
 
+pub use capture::{Capture, CaptureOutcome, FetchOptions};
 pub use check::CheckReport;
 pub use custody::{Action, Entry};
 pub use error::{Error, ErrorKind, Result};

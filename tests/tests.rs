@@ -6,6 +6,7 @@
 mod support;
 
 mod accounts;
+mod capture;
 mod cli;
 mod crash;
 mod custody;
@@ -14,3 +15,4 @@ mod import;
 mod search;
 mod secrecy;
 mod tidy;
+mod webserver;
