@@ -31,6 +31,8 @@ pub struct Vault {
     dir: PathBuf,
     pub(crate) db: Connection,
     pub(crate) objects: ObjectStore,
+    /// Password that scrypt-encrypts the minisign signing key (see `signing`).
+    pub(crate) signing_password: zeroize::Zeroizing<[u8; 32]>,
 }
 
 /// Held while changing the vault; released when dropped.
@@ -83,6 +85,7 @@ impl Vault {
             dir: dir.to_path_buf(),
             db,
             objects,
+            signing_password: key.subkey(crate::signing::PASSWORD_PURPOSE),
         };
         custody::append(
             &vault.db,
@@ -94,6 +97,9 @@ impl Vault {
                 detail: json!({ "software": concat!("testigo ", env!("CARGO_PKG_VERSION")) }),
             },
         )?;
+        // The signing key is part of the vault's state from the start, so a
+        // copy of the folder signs exactly as the original does.
+        vault.signing_key()?;
         Ok(vault)
     }
 
@@ -107,6 +113,7 @@ impl Vault {
             dir: dir.to_path_buf(),
             db,
             objects,
+            signing_password: key.subkey(crate::signing::PASSWORD_PURPOSE),
         })
     }
 
