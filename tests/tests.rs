@@ -6,6 +6,7 @@
 mod support;
 
 mod accounts;
+mod bundle;
 mod cli;
 mod crash;
 mod custody;

@@ -234,7 +234,11 @@ impl<R: Read + Seek> SafeArchive<R> {
 
     /// Reads a whole entry into memory, up to `limit` bytes.
     pub fn read_small(&mut self, index: usize, limit: u64) -> Result<Vec<u8>, String> {
-        let size = self.entries.iter().find(|e| e.index == index).map(|e| e.size);
+        let size = self
+            .entries
+            .iter()
+            .find(|e| e.index == index)
+            .map(|e| e.size);
         if size.is_some_and(|s| s > limit) {
             return Err(format!("is larger than {limit} bytes; not read"));
         }

@@ -177,8 +177,15 @@ impl Vault {
             ("bagit.txt".into(), bagit_txt().into_bytes()),
             (
                 "bag-info.txt".into(),
-                bag_info(&report, &signer, &public, payload_bytes, payload.len(), &case.name)
-                    .into_bytes(),
+                bag_info(
+                    &report,
+                    &signer,
+                    &public,
+                    payload_bytes,
+                    payload.len(),
+                    &case.name,
+                )
+                .into_bytes(),
             ),
             (MANIFEST.into(), format_manifest(&payload).into_bytes()),
             (SIGNER_PUB.into(), public.pub_file.clone().into_bytes()),

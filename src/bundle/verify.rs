@@ -524,54 +524,28 @@ fn check_archive<R: Read + Seek>(
     // Tag files.
     let mut listed_tags: BTreeSet<String> = BTreeSet::new();
     f.step("tag_files", |f| {
-        let Some(tm) = &tag_manifest else { return };
-        let (entries, bad) = parse_manifest(&String::from_utf8_lossy(tm));
-        for b in bad {
-            f.problem(ProblemKind::Altered, &[TAG_MANIFEST], b);
+        if let Some(tm) = &tag_manifest {
+            check_tag_manifest(&mut zip, f, &files, tm, &mut listed_tags);
         }
-        for (path, sha) in entries {
-            if path.starts_with("data/")
-                || path == TAG_MANIFEST
-                || path == SIGNATURE
-                || unsafe_name(&path).is_some()
-            {
-                f.problem(
-                    ProblemKind::Inconsistent,
-                    &[TAG_MANIFEST],
-                    format!("lists `{path}`, which cannot be a tag file"),
-                );
-                continue;
-            }
-            listed_tags.insert(path.clone());
-            let Some(&(index, _)) = files.get(&path) else {
-                f.problem(
-                    ProblemKind::Missing,
-                    &[&path],
-                    "listed in tagmanifest-sha256.txt but not in the bundle",
-                );
-                continue;
-            };
-            hash_and_compare(&mut zip, f, &path, index, &sha, TAG_MANIFEST, &mut |_| {});
-        }
-        for required in ["bagit.txt", "bag-info.txt", MANIFEST] {
-            if !listed_tags.contains(required) {
-                f.problem(
-                    ProblemKind::Missing,
-                    &[required],
-                    "tagmanifest-sha256.txt does not list it",
-                );
-            }
-        }
-        if let Some(&(index, _)) = files.get("bagit.txt")
-            && let Ok(b) = zip.read_small(index, MAX_TAG_FILE)
-        {
-            let t = String::from_utf8_lossy(&b);
-            if !t.contains("BagIt-Version:") || !t.contains("Tag-File-Character-Encoding: UTF-8") {
-                f.problem(
-                    ProblemKind::Inconsistent,
-                    &["bagit.txt"],
-                    "not a BagIt declaration (BagIt-Version, Tag-File-Character-Encoding: UTF-8)",
-                );
+        if let Some(&(index, _)) = files.get("bagit.txt") {
+            match zip.read_small(index, MAX_TAG_FILE) {
+                Ok(b) => {
+                    let t = String::from_utf8_lossy(&b);
+                    if !t.contains("BagIt-Version:")
+                        || !t.contains("Tag-File-Character-Encoding: UTF-8")
+                    {
+                        f.problem(
+                            ProblemKind::Inconsistent,
+                            &["bagit.txt"],
+                            "not a BagIt declaration (BagIt-Version, Tag-File-Character-Encoding: UTF-8)",
+                        );
+                    }
+                }
+                // Already reported when the tag manifest lists it.
+                Err(why) if tag_manifest.is_none() || !listed_tags.contains("bagit.txt") => {
+                    f.problem(ProblemKind::Altered, &["bagit.txt"], format!("bagit.txt {why}"))
+                }
+                Err(_) => {}
             }
         }
     });
@@ -644,10 +618,7 @@ fn check_archive<R: Read + Seek>(
         }
         if let Some(info) = &bag_info {
             let info = String::from_utf8_lossy(info);
-            let oxum = format!(
-                "{}.{}",
-                f.report.payload_bytes, f.report.payload_files
-            );
+            let oxum = format!("{}.{}", f.report.payload_bytes, f.report.payload_files);
             match bag_info_value(&info, "Payload-Oxum") {
                 Some(v) if v == oxum => {}
                 Some(v) => f.problem(
@@ -663,6 +634,53 @@ fn check_archive<R: Read + Seek>(
     f.step("report", |f| {
         check_report(&mut zip, f, &files, &payload, &signed_comment, &bag_info)
     });
+}
+
+/// Checks every tag file the tag manifest lists; records which it lists.
+fn check_tag_manifest<R: Read + Seek>(
+    zip: &mut SafeArchive<R>,
+    f: &mut Findings,
+    files: &BTreeMap<String, (usize, u64)>,
+    tm: &[u8],
+    listed_tags: &mut BTreeSet<String>,
+) {
+    let (entries, bad) = parse_manifest(&String::from_utf8_lossy(tm));
+    for b in bad {
+        f.problem(ProblemKind::Altered, &[TAG_MANIFEST], b);
+    }
+    for (path, sha) in entries {
+        if path.starts_with("data/")
+            || path == TAG_MANIFEST
+            || path == SIGNATURE
+            || unsafe_name(&path).is_some()
+        {
+            f.problem(
+                ProblemKind::Inconsistent,
+                &[TAG_MANIFEST],
+                format!("lists `{path}`, which cannot be a tag file"),
+            );
+            continue;
+        }
+        listed_tags.insert(path.clone());
+        let Some(&(index, _)) = files.get(&path) else {
+            f.problem(
+                ProblemKind::Missing,
+                &[&path],
+                "listed in tagmanifest-sha256.txt but not in the bundle",
+            );
+            continue;
+        };
+        hash_and_compare(zip, f, &path, index, &sha, TAG_MANIFEST, &mut |_| {});
+    }
+    for required in ["bagit.txt", "bag-info.txt", MANIFEST] {
+        if !listed_tags.contains(required) {
+            f.problem(
+                ProblemKind::Missing,
+                &[required],
+                "tagmanifest-sha256.txt does not list it",
+            );
+        }
+    }
 }
 
 fn listed_in(manifest: &Option<Vec<u8>>, path: &str) -> bool {
@@ -823,18 +841,18 @@ fn check_report<R: Read + Seek>(
         s.contact = field("contact");
         s.organization = field("organization");
     }
-    let artifacts: Vec<super::BundleFile> =
-        match serde_json::from_value(value["artifacts"].clone()) {
-            Ok(a) => a,
-            Err(e) => {
-                f.problem(
-                    ProblemKind::Inconsistent,
-                    &[REPORT],
-                    format!("its artifacts cannot be read ({e})"),
-                );
-                return;
-            }
-        };
+    let artifacts: Vec<super::BundleFile> = match serde_json::from_value(value["artifacts"].clone())
+    {
+        Ok(a) => a,
+        Err(e) => {
+            f.problem(
+                ProblemKind::Inconsistent,
+                &[REPORT],
+                format!("its artifacts cannot be read ({e})"),
+            );
+            return;
+        }
+    };
     let mut listed = BTreeSet::new();
     for a in &artifacts {
         listed.insert(a.path.as_str());

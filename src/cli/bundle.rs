@@ -30,7 +30,11 @@ pub fn key(vault: &Vault, cmd: KeyCommand, json: bool) -> Result<(), Error> {
                     "signer": signer,
                 }))?;
             } else {
-                outln!("{}  {}", tr("Public key: ", "Llave pública:"), key.public_key);
+                outln!(
+                    "{}  {}",
+                    tr("Public key: ", "Llave pública:"),
+                    key.public_key
+                );
                 outln!("{}  {}", tr("Key id:     ", "Id de llave:  "), key.key_id);
                 outln!(
                     "{}  {}",
@@ -254,12 +258,18 @@ fn render(r: &VerifyReport) {
         Status::Valid => outln!(
             "{}: {what}, {} {key}",
             tr("VALID", "VÁLIDO"),
-            tr("signed by the trusted key", "firmado con la llave confiable"),
+            tr(
+                "signed by the trusted key",
+                "firmado con la llave confiable"
+            ),
         ),
         Status::Unconfirmed => {
             outln!(
                 "{}: {what}: {} {key}.",
-                tr("INTACT, SIGNER NOT CONFIRMED", "ÍNTEGRO, FIRMANTE SIN CONFIRMAR"),
+                tr(
+                    "INTACT, SIGNER NOT CONFIRMED",
+                    "ÍNTEGRO, FIRMANTE SIN CONFIRMAR"
+                ),
                 tr(
                     "every file matches and the signature is valid for the key inside the bundle",
                     "todos los archivos coinciden y la firma es válida para la llave incluida"
