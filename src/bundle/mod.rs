@@ -27,9 +27,12 @@
 //! manifests.
 
 pub mod archive;
+mod checks;
+mod contents;
 pub mod seal;
+mod tag_files;
 pub mod verify;
-mod verify_txt;
+mod writers;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -228,7 +231,7 @@ pub fn evidence_path(item_id: &str, file_name: Option<&str>, media_type: Option<
     }
     if name.is_empty() {
         let ext = media_type
-            .and_then(|m| mime_guess::get_mime_extensions_str(m))
+            .and_then(mime_guess::get_mime_extensions_str)
             .and_then(|e| e.first())
             .map(|e| format!(".{e}"))
             .unwrap_or_default();

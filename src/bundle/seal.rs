@@ -22,15 +22,15 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 
+use super::writers::{HashingWriter, ProgressWriter};
 use super::{
     BundleFile, FORMAT, MANIFEST, REPORT, Report, ReportCase, ReportSigner, SIGNATURE, SIGNER_PUB,
-    SOFTWARE, TAG_MANIFEST, base_dir, evidence_path, format_manifest, report_id,
+    SOFTWARE, TAG_MANIFEST, base_dir, evidence_path, format_manifest, report_id, tag_files,
 };
 use crate::custody::{self, Action, NewEntry, Scope};
 use crate::error::{Error, Result};
 use crate::items::ItemFilter;
 use crate::model::Item;
-use crate::signing::{PublicKeyInfo, Signer};
 use crate::vault::Vault;
 
 /// What to seal and where.
@@ -174,10 +174,10 @@ impl Vault {
         }));
         let base = base_dir(&report.report_id);
         let mut tags: Vec<(String, Vec<u8>)> = vec![
-            ("bagit.txt".into(), bagit_txt().into_bytes()),
+            ("bagit.txt".into(), tag_files::bagit_txt().into_bytes()),
             (
                 "bag-info.txt".into(),
-                bag_info(
+                tag_files::bag_info(
                     &report,
                     &signer,
                     &public,
@@ -191,7 +191,7 @@ impl Vault {
             (SIGNER_PUB.into(), public.pub_file.clone().into_bytes()),
             (
                 "VERIFY.txt".into(),
-                super::verify_txt::text(&base, &report.report_id, &public).into_bytes(),
+                super::tag_files::verify_txt(&base, &report.report_id, &public).into_bytes(),
             ),
         ];
         let tag_hashes: Vec<(String, String)> = tags
@@ -441,119 +441,4 @@ fn zip_time(t: &DateTime<Utc>) -> Result<zip::DateTime> {
         )
     };
     fixed.map_err(|e| Error::Invalid(format!("the sealing time cannot be stored in a ZIP: {e}")))
-}
-
-fn bagit_txt() -> String {
-    "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".into()
-}
-
-/// `bag-info.txt`: reserved BagIt labels, then Testigo's own.
-fn bag_info(
-    report: &Report,
-    signer: &Signer,
-    public: &PublicKeyInfo,
-    payload_bytes: u64,
-    payload_files: usize,
-    case_name: &str,
-) -> String {
-    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut lines: Vec<(&str, String)> = vec![
-        ("Bag-Software-Agent", SOFTWARE.into()),
-        ("Bagging-Date", report.sealed_at[..10].to_string()),
-    ];
-    if let Some(n) = &signer.name {
-        lines.push(("Contact-Name", one_line(n)));
-    }
-    if let Some(c) = &signer.contact {
-        let label = if c.contains('@') {
-            "Contact-Email"
-        } else {
-            "Contact-Phone"
-        };
-        lines.push((label, one_line(c)));
-    }
-    lines.push((
-        "External-Description",
-        one_line(&format!(
-            "Signed Testigo report of case \"{case_name}\": {} item(s), {} payload file(s). See VERIFY.txt.",
-            report.items.len(),
-            payload_files
-        )),
-    ));
-    lines.push(("External-Identifier", report.report_id.clone()));
-    lines.push(("Payload-Oxum", format!("{payload_bytes}.{payload_files}")));
-    if let Some(o) = &signer.organization {
-        lines.push(("Source-Organization", one_line(o)));
-    }
-    lines.push(("Testigo-Report-Format", FORMAT.into()));
-    lines.push(("Testigo-Sealed-At", report.sealed_at.clone()));
-    lines.push(("Testigo-Signer-Key-Id", public.key_id.clone()));
-    lines
-        .into_iter()
-        .map(|(k, v)| format!("{k}: {v}\n"))
-        .collect()
-}
-
-/// Hashes and counts what passes through, and gives the inner writer back.
-struct HashingWriter<W: Write> {
-    inner: W,
-    hasher: Sha256,
-    size: u64,
-}
-
-impl<W: Write> HashingWriter<W> {
-    fn new(inner: W) -> Self {
-        HashingWriter {
-            inner,
-            hasher: Sha256::new(),
-            size: 0,
-        }
-    }
-
-    fn finish(self) -> (W, String, u64) {
-        (self.inner, hex::encode(self.hasher.finalize()), self.size)
-    }
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.size += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// Reports progress every 4 MiB while an original streams into the ZIP.
-struct ProgressWriter<'a, W: Write> {
-    inner: &'a mut W,
-    done: u64,
-    total: u64,
-    file: &'a str,
-    progress: &'a mut dyn FnMut(SealProgress<'_>),
-    last: u64,
-}
-
-impl<W: Write> Write for ProgressWriter<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.done += n as u64;
-        if self.done - self.last >= 4 << 20 {
-            self.last = self.done;
-            (self.progress)(SealProgress {
-                done: self.done,
-                total: self.total,
-                file: self.file,
-            });
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
 }

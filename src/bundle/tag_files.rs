@@ -1,10 +1,13 @@
-//! The text of `VERIFY.txt`: how a recipient who has never heard of Testigo
-//! checks a bundle with standard tools, in Spanish and English.
+//! The text of the small tag files a seal writes: `bagit.txt`,
+//! `bag-info.txt`, and `VERIFY.txt`, which tells a recipient who has never
+//! heard of Testigo how to check a bundle with standard tools, in Spanish
+//! and English.
 
-use crate::signing::PublicKeyInfo;
+use super::{FORMAT, Report, SOFTWARE};
+use crate::signing::{PublicKeyInfo, Signer};
 
 /// `VERIFY.txt` for a bag in folder `base`, signed with `key`.
-pub fn text(base: &str, report_id: &str, key: &PublicKeyInfo) -> String {
+pub fn verify_txt(base: &str, report_id: &str, key: &PublicKeyInfo) -> String {
     let pk = &key.public_key;
     let id = &key.key_id;
     format!(
@@ -77,4 +80,56 @@ data/report.json describes the case, every item, its files and its custody
 entries; data/evidence/ holds the original files, byte for byte.
 "
     )
+}
+
+/// `bagit.txt`.
+pub fn bagit_txt() -> String {
+    "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".into()
+}
+
+/// `bag-info.txt`: reserved BagIt labels, then Testigo's own.
+pub fn bag_info(
+    report: &Report,
+    signer: &Signer,
+    public: &PublicKeyInfo,
+    payload_bytes: u64,
+    payload_files: usize,
+    case_name: &str,
+) -> String {
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut lines: Vec<(&str, String)> = vec![
+        ("Bag-Software-Agent", SOFTWARE.into()),
+        ("Bagging-Date", report.sealed_at[..10].to_string()),
+    ];
+    if let Some(n) = &signer.name {
+        lines.push(("Contact-Name", one_line(n)));
+    }
+    if let Some(c) = &signer.contact {
+        let label = if c.contains('@') {
+            "Contact-Email"
+        } else {
+            "Contact-Phone"
+        };
+        lines.push((label, one_line(c)));
+    }
+    lines.push((
+        "External-Description",
+        one_line(&format!(
+            "Signed Testigo report of case \"{case_name}\": {} item(s), {} payload file(s). See VERIFY.txt.",
+            report.items.len(),
+            payload_files
+        )),
+    ));
+    lines.push(("External-Identifier", report.report_id.clone()));
+    lines.push(("Payload-Oxum", format!("{payload_bytes}.{payload_files}")));
+    if let Some(o) = &signer.organization {
+        lines.push(("Source-Organization", one_line(o)));
+    }
+    lines.push(("Testigo-Report-Format", FORMAT.into()));
+    lines.push(("Testigo-Sealed-At", report.sealed_at.clone()));
+    lines.push(("Testigo-Signer-Key-Id", public.key_id.clone()));
+    lines
+        .into_iter()
+        .map(|(k, v)| format!("{k}: {v}\n"))
+        .collect()
 }
