@@ -135,24 +135,26 @@ pub(super) fn check_archive<R: Read + Seek>(
     f.step("signature", |f| {
         signed_comment = check_signature(f, opts, &files, &tag_manifest, &signature, &signer_pub);
     });
-    f.step("signer", |f| {
-        if opts.trusted_key.is_none() {
-            return;
-        }
-        if !f.report.signer.as_ref().is_some_and(|s| s.confirmed)
-            && !f
-                .report
-                .problems
-                .iter()
-                .any(|p| p.kind == ProblemKind::UntrustedKey)
-        {
-            f.problem(
-                ProblemKind::UntrustedKey,
-                &[SIGNATURE],
-                "the signer could not be confirmed with the trusted key",
-            );
-        }
-    });
+    // Without a trusted key there is nobody to confirm the signer against.
+    if opts.trusted_key.is_none() {
+        f.skip(&["signer"]);
+    } else {
+        f.step("signer", |f| {
+            if !f.report.signer.as_ref().is_some_and(|s| s.confirmed)
+                && !f
+                    .report
+                    .problems
+                    .iter()
+                    .any(|p| p.kind == ProblemKind::UntrustedKey)
+            {
+                f.problem(
+                    ProblemKind::UntrustedKey,
+                    &[SIGNATURE],
+                    "the signer could not be confirmed with the trusted key",
+                );
+            }
+        });
+    }
     if let Some(id) = signed_comment.get("report") {
         f.report.report_id = Some(id.clone());
     }
