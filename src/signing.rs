@@ -10,7 +10,7 @@
 //! secret half is stored in the vault's settings (inside the encrypted
 //! database) as a minisign secret key file, scrypt-encrypted exactly as
 //! `minisign -G` does, under a password derived from the vault key (HKDF,
-//! purpose [`PASSWORD_PURPOSE`]). The password is never stored: it exists
+//! purpose `minisign signing key password`). The password is never stored: it exists
 //! only while the vault is open, so neither a copy of the database contents
 //! nor a leaked settings row signs anything.
 //!
