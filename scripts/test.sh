@@ -7,6 +7,13 @@ source scripts/lib.sh
 need_cargo
 command -v npm >/dev/null || apt_need nodejs npm
 apt_need "${CORE_PACKAGES[@]}" "${TAURI_PACKAGES[@]}"
+# Standard tools the bundle tests check Testigo's output with (tests/bundle.rs
+# skips a tool that is missing; here they are installed so CI really runs them).
+apt_need minisign age unzip python3 python3-pip
+if ! command -v bagit.py >/dev/null; then
+  python3 -m pip install --quiet bagit 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages bagit
+fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
 echo "== UI: build (the desktop crate embeds ui/dist), type check, unit tests"

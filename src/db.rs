@@ -133,7 +133,7 @@ pub const MIGRATIONS: &[&str] = &[
 /// Opens (creating if needed) the encrypted database and brings its schema up to date.
 pub fn open(path: &Path, key: &Zeroizing<[u8; 32]>) -> Result<Connection> {
     let conn = Connection::open(path)?;
-    let hex_key = Zeroizing::new(hex::encode(key.as_ref()));
+    let hex_key = Zeroizing::new(hex::encode(&key[..]));
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex_key.as_str()))?;
     // The first read tells whether the key fits: SQLCipher only checks then.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))

@@ -6,7 +6,11 @@
 mod support;
 
 mod accounts;
+<<<<<<< HEAD
 mod capture;
+=======
+mod bundle;
+>>>>>>> seal
 mod cli;
 mod crash;
 mod custody;

@@ -147,6 +147,39 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<SettingsCommand>,
     },
+    /// The vault's signing key / La llave de firma de la bóveda
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Seal items into a signed report bundle (ZIP) / Sella elementos en un paquete firmado
+    Seal {
+        /// Case id or name
+        #[arg(long, value_name = "CASE")]
+        case: String,
+        /// Only these items (repeatable; default: every item of the case)
+        #[arg(long = "item", value_name = "ID")]
+        items: Vec<String>,
+        /// The ZIP to write (with --encrypt-to, FILE.age is written instead)
+        #[arg(long, value_name = "FILE.zip")]
+        out: PathBuf,
+        /// Encrypt the whole bundle with age to this X25519 recipient (age1…), repeatable
+        #[arg(long = "encrypt-to", value_name = "AGE_RECIPIENT")]
+        encrypt_to: Vec<String>,
+    },
+    /// Verify a report bundle; needs no vault / Verifica un paquete; no necesita bóveda
+    Verify {
+        /// The bundle (.zip, or .age with --identity)
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The signer's minisign public key (base64, RWQ…) you trust
+        #[arg(long, value_name = "KEY", conflicts_with = "trusted_key")]
+        pubkey: Option<String>,
+        /// A minisign .pub file with the key you trust
+        #[arg(long, value_name = "FILE")]
+        trusted_key: Option<PathBuf>,
+        /// Your age identity file, for .age bundles
+        #[arg(long, value_name = "AGE_KEY_FILE")]
+        identity: Option<PathBuf>,
+    },
 }
 
 /// `settings` subcommands.
@@ -212,6 +245,31 @@ impl FetchArgs {
         }
         Ok(o)
     }
+}
+
+/// `key` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Print the public key and its fingerprint / Imprime la llave pública
+    Show,
+    /// Write the public key as a minisign .pub file / Escribe la llave pública
+    Export {
+        /// Where to write it
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Set who signs (written into bundles) / Define quién firma
+    SetSigner {
+        /// Name of the person or role signing ("" clears it)
+        #[arg(long)]
+        name: Option<String>,
+        /// How to reach them: e-mail or phone ("" clears it)
+        #[arg(long)]
+        contact: Option<String>,
+        /// Organization sealing the bundles ("" clears it)
+        #[arg(long)]
+        organization: Option<String>,
+    },
 }
 
 /// `case` subcommands.

@@ -15,6 +15,7 @@ macro_rules! outln {
 
 mod args;
 mod links;
+mod bundle;
 mod render;
 mod term;
 
@@ -72,6 +73,9 @@ fn command_name(c: &Command) -> &'static str {
         Command::Log { .. } => "log",
         Command::Check => "check",
         Command::Passphrase => "passphrase",
+        Command::Key(_) => "key",
+        Command::Seal { .. } => "seal",
+        Command::Verify { .. } => "verify",
     }
 }
 
@@ -107,8 +111,18 @@ fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), Error> {
 }
 
 fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
-    let dir = vault_dir(&cli)?;
     let json = cli.json;
+    if let Command::Verify {
+        file,
+        pubkey,
+        trusted_key,
+        identity,
+    } = cli.command
+    {
+        // Verifying needs no vault and no passphrase.
+        return bundle::verify(&file, pubkey, trusted_key, identity, json);
+    }
+    let dir = vault_dir(&cli)?;
     match cli.command {
         Command::Init => {
             if testigo::vault::exists(&dir) {
@@ -360,6 +374,20 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Key(cmd) => {
+            let vault = open(&dir)?;
+            bundle::key(&vault, cmd, json)?;
+        }
+        Command::Seal {
+            case,
+            items,
+            out,
+            encrypt_to,
+        } => {
+            let vault = open(&dir)?;
+            bundle::seal(&vault, case, items, out, encrypt_to, json)?;
+        }
+        Command::Verify { .. } => unreachable!("handled above"),
         Command::Passphrase => {
             if !testigo::vault::exists(&dir) {
                 return Err(Error::NoVault(dir));
