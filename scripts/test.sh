@@ -7,11 +7,25 @@ source scripts/lib.sh
 need_cargo
 command -v npm >/dev/null || apt_need nodejs npm
 apt_need "${CORE_PACKAGES[@]}" "${TAURI_PACKAGES[@]}"
+# Standard tools the bundle tests check Testigo's output with (tests/bundle.rs
+# skips a tool that is missing; here they are installed so CI really runs them).
+apt_need minisign age unzip python3 python3-pip
+if ! command -v bagit.py >/dev/null; then
+  python3 -m pip install --quiet bagit 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages bagit
+fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
 echo "== UI: build (the desktop crate embeds ui/dist), type check, unit tests"
 scripts/build-ui.sh
 (cd ui && npm run --silent check && npm test --silent)
+echo "== warcio (capture tests check WARC files with it)"
+command -v python3 >/dev/null || apt_need python3 python3-pip || true
+if ! python3 -c "import warcio" 2>/dev/null; then
+  python3 -m pip install --quiet warcio 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages warcio \
+    || echo "warning: could not install warcio; the WARC checks will be skipped" >&2
+fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

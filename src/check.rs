@@ -57,10 +57,16 @@ impl Vault {
         Ok(())
     }
 
-    /// Every item must have been added in the log with the hash it has now.
+    /// Every item must have been added in the log, and have the hash the log
+    /// last recorded for it: that of its `item_added` entry, or for a
+    /// captured link that of its latest `captured` entry with a WARC.
     fn check_items_against_log(&self, r: &mut CheckReport) -> Result<()> {
         let mut stmt = self.db.prepare(
-            "SELECT i.id, i.sha256, c.seq, c.sha256 FROM items i
+            "SELECT i.id, i.sha256, c.seq,
+                coalesce((SELECT k.sha256 FROM custody k WHERE k.item_id = i.id
+                    AND k.action = 'captured' AND k.sha256 IS NOT NULL ORDER BY k.seq DESC LIMIT 1),
+                    c.sha256)
+             FROM items i
              LEFT JOIN custody c ON c.item_id = i.id AND c.action = 'item_added'",
         )?;
         let rows = stmt
@@ -83,20 +89,57 @@ impl Vault {
                 r.problems.push(format!(
                     "item {id}: has no `item_added` entry in the custody log"
                 ));
-            } else if sha.is_some() && logged != sha {
+            } else if logged != sha {
                 r.problems.push(format!(
-                    "item {id}: its SHA-256 differs from the one recorded when it was added (entry {})",
+                    "item {id}: its SHA-256 differs from the one the custody log recorded for it (entry {} and later)",
                     seq.unwrap_or_default()
                 ));
             }
         }
         r.items = seen.len();
+        self.check_captures_against_log(r)
+    }
+
+    /// Every capture with a WARC must match its `captured` entry and have its artifact.
+    fn check_captures_against_log(&self, r: &mut CheckReport) -> Result<()> {
+        let mut stmt = self.db.prepare(
+            "SELECT p.item_id, p.seq, p.warc_sha256,
+                (SELECT count(*) FROM custody k WHERE k.item_id = p.item_id AND k.action = 'captured'
+                    AND json_extract(k.detail, '$.capture') = p.seq
+                    AND k.sha256 IS p.warc_sha256),
+                (SELECT count(*) FROM artifacts a WHERE a.item_id = p.item_id AND a.role = 'capture'
+                    AND a.sha256 = p.warc_sha256)
+             FROM captures p ORDER BY p.item_id, p.seq",
+        )?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, Option<String>>(2)?,
+                    row.get::<_, i64>(3)?,
+                    row.get::<_, i64>(4)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        for (id, seq, sha, logged, artifact) in rows {
+            if logged != 1 {
+                r.problems.push(format!(
+                    "capture {seq} of item {id}: its WARC SHA-256 is not the one its `captured` entry in the custody log recorded"
+                ));
+            } else if sha.is_some() && artifact != 1 {
+                r.problems.push(format!(
+                    "capture {seq} of item {id}: its WARC file is not among the item's artifacts"
+                ));
+            }
+        }
         Ok(())
     }
 
     fn check_objects(&self, r: &mut CheckReport) -> Result<()> {
         let mut stmt = self.db.prepare(
-            "SELECT sha256, 'item ' || id FROM items WHERE sha256 IS NOT NULL
+            "SELECT sha256, CASE kind WHEN 'link' THEN 'capture of item ' ELSE 'item ' END || id
+             FROM items WHERE sha256 IS NOT NULL
              UNION ALL SELECT sha256, role || ' of item ' || item_id FROM artifacts",
         )?;
         let mut expected: HashMap<String, (String, String)> = HashMap::new();

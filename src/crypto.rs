@@ -122,7 +122,7 @@ impl KeyFile {
     pub fn wrap(key: &VaultKey, passphrase: &str) -> Result<KeyFile> {
         let kdf = KdfParams::new();
         let kek = kdf.derive(passphrase)?;
-        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+        let cipher = XChaCha20Poly1305::new((&*kek).into());
         let mut nonce = [0u8; 24];
         OsRng.fill_bytes(&mut nonce);
         let wrapped = cipher
@@ -152,7 +152,7 @@ impl KeyFile {
         if nonce.len() != 24 {
             return Err(Error::WrongPassphrase);
         }
-        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+        let cipher = XChaCha20Poly1305::new((&*kek).into());
         let plain = Zeroizing::new(
             cipher
                 .decrypt(XNonce::from_slice(&nonce), wrapped.as_slice())

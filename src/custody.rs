@@ -37,6 +37,8 @@ pub enum Action {
     Exported,
     /// The passphrase was changed.
     PassphraseChanged,
+    /// A link's page was fetched and kept as a WARC file (or the fetch failed).
+    Captured,
     /// Items were sealed into a signed report bundle.
     Sealed,
     /// A bundle was submitted to an organization.
@@ -55,6 +57,7 @@ impl Action {
             Action::ItemRemoved => "item_removed",
             Action::Exported => "exported",
             Action::PassphraseChanged => "passphrase_changed",
+            Action::Captured => "captured",
             Action::Sealed => "sealed",
             Action::Submitted => "submitted",
         }

@@ -106,12 +106,34 @@ pub const MIGRATIONS: &[&str] = &[
         tokenize = 'unicode61 remove_diacritics 2'
     );
     "#,
+    // 2: link captures. One row per fetch of a link item, numbered from 1 per
+    // item; the WARC itself is an artifact (role `capture`).
+    r#"
+    CREATE TABLE captures (
+        item_id       TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        seq           INTEGER NOT NULL,
+        requested_url TEXT NOT NULL,
+        started_at    TEXT NOT NULL,
+        finished_at   TEXT NOT NULL,
+        final_url     TEXT,
+        status        INTEGER,
+        remote_ip     TEXT,
+        hops          TEXT NOT NULL DEFAULT '[]',
+        tls           TEXT,
+        metadata      TEXT,
+        details       TEXT NOT NULL DEFAULT '{}',
+        error         TEXT,
+        warc_sha256   TEXT,
+        warc_size     INTEGER,
+        PRIMARY KEY (item_id, seq)
+    );
+    "#,
 ];
 
 /// Opens (creating if needed) the encrypted database and brings its schema up to date.
 pub fn open(path: &Path, key: &Zeroizing<[u8; 32]>) -> Result<Connection> {
     let conn = Connection::open(path)?;
-    let hex_key = Zeroizing::new(hex::encode(key.as_ref()));
+    let hex_key = Zeroizing::new(hex::encode(&key[..]));
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex_key.as_str()))?;
     // The first read tells whether the key fits: SQLCipher only checks then.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))

@@ -11,6 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::capture::{Capture, PostUrl, fill_from_url, parse_post_url};
 use crate::custody::{self, Action, Entry, NewEntry, Scope};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -46,6 +47,13 @@ pub struct ItemDetail {
     pub artifacts: Vec<Artifact>,
     /// The item's custody history.
     pub custody: Vec<Entry>,
+    /// For links: every capture, oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub captures: Option<Vec<Capture>>,
+    /// For links: what the URL itself says (platform, handle, post id, and
+    /// the post time its id encodes, with the method).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post: Option<PostUrl>,
 }
 
 /// What happened to one thing given to `add`, `link` or `note`.
@@ -327,6 +335,17 @@ fn write_fields(conn: &Connection, item: &Item) -> Result<()> {
 /// Inserts a new item with its fields and its `item_added` custody entry.
 /// Call inside a transaction.
 pub(crate) fn insert_item(conn: &Connection, new: NewItem, meta: &Meta) -> Result<Item> {
+    insert_item_with(conn, new, meta, None)
+}
+
+/// [`insert_item`], with more to say in the `item_added` entry's detail
+/// (`extra` is merged into it).
+pub(crate) fn insert_item_with(
+    conn: &Connection,
+    new: NewItem,
+    meta: &Meta,
+    extra: Option<Value>,
+) -> Result<Item> {
     let captured_at = Utc::now();
     let id = ulid::Ulid::new().to_string();
     conn.execute(
@@ -352,6 +371,16 @@ pub(crate) fn insert_item(conn: &Connection, new: NewItem, meta: &Meta) -> Resul
     apply_meta(&mut item, meta);
     write_fields(conn, &item)?;
     let item = load_item(conn, &id)?;
+    let mut detail = json!({
+        "kind": item.kind,
+        "file_name": item.file_name,
+        "size": item.size,
+        "media_type": item.media_type,
+        "fields": fields_json(&item),
+    });
+    if let (Some(Value::Object(more)), Value::Object(d)) = (extra, &mut detail) {
+        d.extend(more);
+    }
     custody::append(
         conn,
         NewEntry {
@@ -359,13 +388,7 @@ pub(crate) fn insert_item(conn: &Connection, new: NewItem, meta: &Meta) -> Resul
             case_id: Some(&item.case_id),
             item_id: Some(&item.id),
             sha256: item.sha256.as_deref(),
-            detail: json!({
-                "kind": item.kind,
-                "file_name": item.file_name,
-                "size": item.size,
-                "media_type": item.media_type,
-                "fields": fields_json(&item),
-            }),
+            detail,
         },
     )?;
     Ok(item)
@@ -430,10 +453,20 @@ impl Vault {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         let custody = custody::entries(&self.db, Scope::Item(&item.id))?;
+        let (captures, post) = if item.kind == Kind::Link {
+            (
+                Some(self.captures(&item.id)?),
+                item.url.as_deref().and_then(parse_post_url),
+            )
+        } else {
+            (None, None)
+        };
         Ok(ItemDetail {
             item,
             artifacts,
             custody,
+            captures,
+            post,
         })
     }
 
@@ -602,6 +635,10 @@ impl Vault {
     /// `destination` says where the bytes went, for the custody log.
     pub fn export(&self, query: &str, out: &mut dyn Write, destination: &str) -> Result<Item> {
         let item = self.item(query)?;
+        if item.kind == Kind::Link {
+            self.export_capture(&item.id, None, out, destination)?;
+            return Ok(item);
+        }
         let Some(sha) = item.sha256.as_deref() else {
             return Err(Error::Invalid(format!(
                 "item {} is a {} with no stored file; `testigo show {}` prints its fields",
@@ -647,8 +684,11 @@ impl Vault {
         Ok(item)
     }
 
-    /// Records a link (fetching comes with link capture). The same URL twice
-    /// in a case is reported as a duplicate.
+    /// Records a link, without fetching it ([`Vault::capture_items`] does).
+    /// The same URL twice in a case is reported as a duplicate. Fields the
+    /// person did not give are filled from what a known platform's URL says
+    /// (platform, author's handle, and the post time encoded in X/Twitter and
+    /// TikTok ids); the `item_added` entry lists them under `filled_from_url`.
     pub fn add_link(&self, case: &str, url: &str, meta: &Meta) -> Result<AddOutcome> {
         let case = self.resolve_case(case)?;
         let url = validate_url(url)?;
@@ -673,9 +713,10 @@ impl Vault {
             });
         }
         let mut meta = meta.clone();
+        let filled = fill_from_url(&mut meta, &url);
         meta.url = Some(url);
         let tx = self.db.unchecked_transaction()?;
-        let item = insert_item(&tx, bare(Kind::Link, &case.id), &meta)?;
+        let item = insert_item_with(&tx, bare(Kind::Link, &case.id), &meta, filled)?;
         tx.commit()?;
         Ok(AddOutcome {
             path: None,

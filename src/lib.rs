@@ -5,11 +5,15 @@
 //! Start at [`Vault`]: [`Vault::create`] and [`Vault::open`] give a handle;
 //! cases ([`Vault::create_case`]), items ([`Vault::import_paths`],
 //! [`Vault::add_link`], [`Vault::add_note`], [`Vault::edit`],
-//! [`Vault::remove`], [`Vault::export`]), reading ([`Vault::list`],
+//! [`Vault::remove`], [`Vault::export`]), link capture ([`Vault::capture_items`],
+//! [`Vault::recapture`], [`Vault::export_capture`], in [`capture`]), reading ([`Vault::list`],
 //! [`Vault::search`], [`Vault::accounts`], [`Vault::item_detail`]), the
 //! log ([`Vault::log`]) and [`Vault::check`]. The record itself is in
-//! [`model`].
+//! [`model`]. Signed report bundles: [`Vault::seal`], [`bundle::verify::verify`]
+//! (no vault needed) and the signing key in [`signing`].
 
+pub mod capture;
+pub mod bundle;
 pub mod check;
 pub mod crypto;
 pub mod custody;
@@ -19,15 +23,20 @@ pub mod import;
 pub mod items;
 pub mod model;
 pub mod search;
+pub mod signing;
 pub mod store;
 pub mod vault;
 
+pub use capture::{Capture, CaptureOutcome, FetchOptions};
+pub use bundle::seal::{SealProgress, SealRequest, Sealed};
+pub use bundle::verify::{VerifyOptions, VerifyReport};
 pub use check::CheckReport;
 pub use custody::{Action, Entry};
 pub use error::{Error, ErrorKind, Result};
 pub use items::{AddOutcome, AddStatus, Artifact, ItemDetail, ItemFilter};
 pub use model::{Case, Category, Item, Kind, Meta, ReportedTo, ThreatLevel};
 pub use search::Account;
+pub use signing::{PublicKeyInfo, Signer};
 pub use vault::Vault;
 
 impl Vault {

@@ -32,6 +32,8 @@ pub struct Vault {
     key: VaultKey,
     pub(crate) db: Connection,
     pub(crate) objects: ObjectStore,
+    /// Password that scrypt-encrypts the minisign signing key (see `signing`).
+    pub(crate) signing_password: zeroize::Zeroizing<[u8; 32]>,
 }
 
 /// Held while changing the vault; released when dropped.
@@ -85,6 +87,7 @@ impl Vault {
             key,
             db,
             objects,
+            signing_password: key.subkey(crate::signing::PASSWORD_PURPOSE),
         };
         custody::append(
             &vault.db,
@@ -96,6 +99,9 @@ impl Vault {
                 detail: json!({ "software": concat!("testigo ", env!("CARGO_PKG_VERSION")) }),
             },
         )?;
+        // The signing key is part of the vault's state from the start, so a
+        // copy of the folder signs exactly as the original does.
+        vault.signing_key()?;
         Ok(vault)
     }
 
@@ -114,6 +120,7 @@ impl Vault {
             key,
             db,
             objects,
+            signing_password: key.subkey(crate::signing::PASSWORD_PURPOSE),
         })
     }
 

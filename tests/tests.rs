@@ -6,6 +6,11 @@
 mod support;
 
 mod accounts;
+<<<<<<< HEAD
+mod capture;
+=======
+mod bundle;
+>>>>>>> seal
 mod cli;
 mod crash;
 mod custody;
@@ -14,3 +19,4 @@ mod import;
 mod search;
 mod secrecy;
 mod tidy;
+mod webserver;

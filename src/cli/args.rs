@@ -43,16 +43,31 @@ pub enum Command {
         #[command(flatten)]
         meta: MetaArgs,
     },
-    /// Record links to posts / Registra enlaces a publicaciones
+    /// Record links to posts and capture their pages / Registra enlaces y captura sus páginas
     Link {
         /// http or https URLs
-        #[arg(required = true, value_name = "URL")]
+        #[arg(required_unless_present = "from_file", value_name = "URL")]
         urls: Vec<String>,
+        /// Also read URLs from this file: one per line, `#` starts a comment
+        #[arg(long, value_name = "FILE")]
+        from_file: Option<PathBuf>,
         /// Case id or name
         #[arg(long, value_name = "CASE")]
         case: String,
+        /// Record the links without fetching them
+        #[arg(long)]
+        no_fetch: bool,
+        #[command(flatten)]
+        fetch: FetchArgs,
         #[command(flatten)]
         meta: MetaArgs,
+    },
+    /// Fetch a link's page again, as a new capture / Vuelve a capturar un enlace
+    Recapture {
+        /// Item id or a unique prefix of it
+        item: String,
+        #[command(flatten)]
+        fetch: FetchArgs,
     },
     /// Write a note / Escribe una nota
     Note {
@@ -105,6 +120,9 @@ pub enum Command {
         /// Write to this file instead of standard output
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// For a link: the WARC of capture N (1 is the first) instead of the latest
+        #[arg(long, value_name = "N")]
+        capture: Option<u32>,
     },
     /// Remove an item; the custody log keeps the record / Elimina un elemento
     Rm {
@@ -124,6 +142,134 @@ pub enum Command {
     Check,
     /// Change the passphrase / Cambia la contraseña
     Passphrase,
+    /// Show or change the vault's capture settings / Ajustes de captura
+    Settings {
+        #[command(subcommand)]
+        action: Option<SettingsCommand>,
+    },
+    /// The vault's signing key / La llave de firma de la bóveda
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Seal items into a signed report bundle (ZIP) / Sella elementos en un paquete firmado
+    Seal {
+        /// Case id or name
+        #[arg(long, value_name = "CASE")]
+        case: String,
+        /// Only these items (repeatable; default: every item of the case)
+        #[arg(long = "item", value_name = "ID")]
+        items: Vec<String>,
+        /// The ZIP to write (with --encrypt-to, FILE.age is written instead)
+        #[arg(long, value_name = "FILE.zip")]
+        out: PathBuf,
+        /// Encrypt the whole bundle with age to this X25519 recipient (age1…), repeatable
+        #[arg(long = "encrypt-to", value_name = "AGE_RECIPIENT")]
+        encrypt_to: Vec<String>,
+    },
+    /// Verify a report bundle; needs no vault / Verifica un paquete; no necesita bóveda
+    Verify {
+        /// The bundle (.zip, or .age with --identity)
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The signer's minisign public key (base64, RWQ…) you trust
+        #[arg(long, value_name = "KEY", conflicts_with = "trusted_key")]
+        pubkey: Option<String>,
+        /// A minisign .pub file with the key you trust
+        #[arg(long, value_name = "FILE")]
+        trusted_key: Option<PathBuf>,
+        /// Your age identity file, for .age bundles
+        #[arg(long, value_name = "AGE_KEY_FILE")]
+        identity: Option<PathBuf>,
+    },
+}
+
+/// `settings` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Print one setting's value
+    Get {
+        /// The setting, e.g. capture.proxy
+        key: String,
+    },
+    /// Change a setting
+    Set {
+        /// The setting, e.g. capture.proxy
+        key: String,
+        /// Its new value
+        value: String,
+    },
+    /// Put a setting back to its default
+    Unset {
+        /// The setting
+        key: String,
+    },
+}
+
+/// How to fetch, for this command only (the vault's settings otherwise).
+#[derive(Debug, Args, Default)]
+pub struct FetchArgs {
+    /// Proxy: http://, https://, socks5:// or socks5h:// (Tor: socks5h://127.0.0.1:9050)
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// The User-Agent header to send
+    #[arg(long, value_name = "TEXT")]
+    pub user_agent: Option<String>,
+    /// Seconds a whole capture may take, redirects included (default 60)
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<String>,
+    /// Most bytes of a page kept (default 52428800, 50 MiB)
+    #[arg(long, value_name = "BYTES")]
+    pub max_size: Option<String>,
+}
+
+impl FetchArgs {
+    /// These flags over the vault's settings.
+    pub fn apply(&self, mut o: testigo::FetchOptions) -> testigo::Result<testigo::FetchOptions> {
+        use testigo::capture::options::{check_proxy, parse_bytes, parse_seconds};
+        if let Some(p) = &self.proxy {
+            o.proxy = (!p.trim().is_empty()).then(|| check_proxy(p)).transpose()?;
+        }
+        if let Some(ua) = &self.user_agent {
+            if ua.trim().is_empty() || ua.chars().any(char::is_control) {
+                return Err(testigo::Error::Invalid(
+                    "--user-agent must be one line of text, not empty".into(),
+                ));
+            }
+            o.user_agent = ua.trim().to_string();
+        }
+        if let Some(t) = &self.timeout {
+            o.timeout = parse_seconds("--timeout", t)?;
+            o.connect_timeout = o.connect_timeout.min(o.timeout);
+        }
+        if let Some(m) = &self.max_size {
+            o.max_bytes = parse_bytes("--max-size", m)?;
+        }
+        Ok(o)
+    }
+}
+
+/// `key` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Print the public key and its fingerprint / Imprime la llave pública
+    Show,
+    /// Write the public key as a minisign .pub file / Escribe la llave pública
+    Export {
+        /// Where to write it
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Set who signs (written into bundles) / Define quién firma
+    SetSigner {
+        /// Name of the person or role signing ("" clears it)
+        #[arg(long)]
+        name: Option<String>,
+        /// How to reach them: e-mail or phone ("" clears it)
+        #[arg(long)]
+        contact: Option<String>,
+        /// Organization sealing the bundles ("" clears it)
+        #[arg(long)]
+        organization: Option<String>,
+    },
 }
 
 /// `case` subcommands.

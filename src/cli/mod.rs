@@ -14,6 +14,8 @@ macro_rules! outln {
 }
 
 mod args;
+mod links;
+mod bundle;
 mod render;
 mod term;
 
@@ -58,6 +60,8 @@ fn command_name(c: &Command) -> &'static str {
         Command::Case(_) => "case",
         Command::Add { .. } => "add",
         Command::Link { .. } => "link",
+        Command::Recapture { .. } => "recapture",
+        Command::Settings { .. } => "settings",
         Command::Note { .. } => "note",
         Command::List(_) => "list",
         Command::Show { .. } => "show",
@@ -69,6 +73,9 @@ fn command_name(c: &Command) -> &'static str {
         Command::Log { .. } => "log",
         Command::Check => "check",
         Command::Passphrase => "passphrase",
+        Command::Key(_) => "key",
+        Command::Seal { .. } => "seal",
+        Command::Verify { .. } => "verify",
     }
 }
 
@@ -104,8 +111,18 @@ fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), Error> {
 }
 
 fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
-    let dir = vault_dir(&cli)?;
     let json = cli.json;
+    if let Command::Verify {
+        file,
+        pubkey,
+        trusted_key,
+        identity,
+    } = cli.command
+    {
+        // Verifying needs no vault and no passphrase.
+        return bundle::verify(&file, pubkey, trusted_key, identity, json);
+    }
+    let dir = vault_dir(&cli)?;
     match cli.command {
         Command::Init => {
             if testigo::vault::exists(&dir) {
@@ -186,41 +203,41 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             let vault = open(&dir)?;
             return add(&vault, &case, &paths, &meta, json);
         }
-        Command::Link { urls, case, meta } => {
+        Command::Link {
+            mut urls,
+            from_file,
+            case,
+            no_fetch,
+            fetch,
+            meta,
+        } => {
             let meta = meta.to_meta(&[])?;
+            if let Some(f) = &from_file {
+                urls.extend(links::read_url_list(f)?);
+            }
+            if urls.is_empty() {
+                return Err(Error::Invalid(
+                    "no URLs given: name them, or list them in the --from-file file".into(),
+                ));
+            }
+            fetch.apply(testigo::FetchOptions::default())?;
             let vault = open(&dir)?;
-            let case = vault.resolve_case(&case)?;
-            let mut out = Vec::new();
-            let mut failed = false;
-            for url in &urls {
-                match vault.add_link(&case.id, url, &meta) {
-                    Ok(mut o) => {
-                        o.path = Some(url.clone());
-                        if !json {
-                            eprintln!("{}", render::outcome_line(&o));
-                        }
-                        if let Some(id) = &o.id {
-                            let mut item = serde_json::to_value(vault.item(id)?)
-                                .map_err(|e| Error::Invalid(format!("cannot print JSON: {e}")))?;
-                            item["status"] = serde_json::json!(o.status);
-                            out.push(item);
-                        }
-                    }
-                    Err(e) => {
-                        failed = true;
-                        eprintln!("error: {url}: {}", term::message(&e));
-                        out.push(serde_json::json!({ "status": AddStatus::Error, "url": url, "error": e.to_string() }));
-                    }
-                }
-            }
-            if json {
-                print_json(&out)?;
-            }
-            return Ok(if failed {
-                ExitCode::FAILURE
+            let opts = if no_fetch || !vault.fetch_on_add()? {
+                None
             } else {
-                ExitCode::SUCCESS
-            });
+                Some(fetch.apply(vault.capture_options()?)?)
+            };
+            return links::link(&vault, &case, &urls, &meta, opts.as_ref(), json);
+        }
+        Command::Recapture { item, fetch } => {
+            fetch.apply(testigo::FetchOptions::default())?;
+            let vault = open(&dir)?;
+            let opts = fetch.apply(vault.capture_options()?)?;
+            return links::recapture(&vault, &item, &opts, json);
+        }
+        Command::Settings { action } => {
+            let vault = open(&dir)?;
+            links::settings(&vault, action, json)?;
         }
         Command::Note {
             note_text,
@@ -318,9 +335,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 render::accounts(&accounts);
             }
         }
-        Command::Cat { item, out } => {
+        Command::Cat { item, out, capture } => {
             let vault = open(&dir)?;
-            cat(&vault, &item, out.as_deref())?;
+            cat(&vault, &item, out.as_deref(), capture)?;
         }
         Command::Rm { item, reason } => {
             let vault = open(&dir)?;
@@ -357,6 +374,20 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Key(cmd) => {
+            let vault = open(&dir)?;
+            bundle::key(&vault, cmd, json)?;
+        }
+        Command::Seal {
+            case,
+            items,
+            out,
+            encrypt_to,
+        } => {
+            let vault = open(&dir)?;
+            bundle::seal(&vault, case, items, out, encrypt_to, json)?;
+        }
+        Command::Verify { .. } => unreachable!("handled above"),
         Command::Passphrase => {
             if !testigo::vault::exists(&dir) {
                 return Err(Error::NoVault(dir));
@@ -425,11 +456,15 @@ fn add(
 
 /// Writes an item's original bytes to stdout or to a file (via a temporary
 /// name, so a damaged object never leaves a plausible-looking file behind).
-fn cat(vault: &Vault, item: &str, out: Option<&Path>) -> Result<(), Error> {
+fn cat(vault: &Vault, item: &str, out: Option<&Path>, capture: Option<u32>) -> Result<(), Error> {
+    let export = |w: &mut dyn Write, to: &str| match capture {
+        None => vault.export(item, w, to).map(|_| ()),
+        Some(n) => vault.export_capture(item, Some(n), w, to).map(|_| ()),
+    };
     match out {
         None => {
             let mut stdout = std::io::stdout().lock();
-            vault.export(item, &mut stdout, "standard output")?;
+            export(&mut stdout, "standard output")?;
             stdout
                 .flush()
                 .map_err(Error::io("writing to standard output"))?;
@@ -441,7 +476,7 @@ fn cat(vault: &Vault, item: &str, out: Option<&Path>) -> Result<(), Error> {
             let ctx = || format!("writing {}", path.display());
             let mut file = std::fs::File::create(&tmp).map_err(Error::io(ctx()))?;
             let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-            let result = vault.export(item, &mut file, &absolute.display().to_string());
+            let result = export(&mut file, &absolute.display().to_string());
             if let Err(e) = result {
                 drop(file);
                 let _ = std::fs::remove_file(&tmp);

@@ -1,0 +1,416 @@
+//! The checks `verify` runs inside an archive that passed the safety guard:
+//! finding the bag, the signature, the tag and payload manifests,
+//! completeness and `report.json`. Each records its problems in
+//! [`Findings`]; none stops at the first.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Seek};
+
+use sha2::{Digest, Sha256};
+
+use super::archive::{self, SafeArchive, unsafe_name};
+use super::contents::{check_report, check_tag_manifest, hash_and_compare, listed_in};
+use super::verify::{Check, Findings, ProblemKind, SignerInfo, VerifyOptions, VerifyReport};
+use super::{MANIFEST, SIGNATURE, SIGNER_PUB, TAG_MANIFEST, parse_manifest};
+use crate::signing::{self, BadSignature, PublicKeyInfo};
+
+/// Largest tag file read (16 MiB).
+const MAX_TAG_FILE: u64 = 16 << 20;
+
+const STEPS_AFTER_ARCHIVE: &[&str] = &[
+    "signature",
+    "signer",
+    "tag_files",
+    "payload",
+    "completeness",
+    "report",
+];
+
+pub(super) fn check_archive<R: Read + Seek>(
+    reader: R,
+    opts: &VerifyOptions,
+    report: &mut VerifyReport,
+    progress: &mut dyn FnMut(u64, u64),
+) {
+    let mut f = Findings { report };
+    let mut zip = match archive::open(reader) {
+        Ok(z) => z,
+        Err(refusals) => {
+            for r in refusals {
+                let files: Vec<&str> = r.entry.as_deref().into_iter().collect();
+                f.problem(ProblemKind::UnsafeArchive, &files, r.message);
+            }
+            f.report.checks.push(Check {
+                check: "archive",
+                result: "failed",
+            });
+            f.skip(STEPS_AFTER_ARCHIVE);
+            return;
+        }
+    };
+    // The bag's folder: where bagit.txt or a manifest sits, at most one level down.
+    let bases: BTreeSet<String> = zip
+        .entries
+        .iter()
+        .filter_map(|e| {
+            let (dir, name) = e.name.rsplit_once('/').unwrap_or(("", &e.name));
+            let known = ["bagit.txt", MANIFEST, TAG_MANIFEST].contains(&name);
+            (known && !dir.contains('/') && !e.is_dir).then(|| {
+                if dir.is_empty() {
+                    String::new()
+                } else {
+                    format!("{dir}/")
+                }
+            })
+        })
+        .collect();
+    let base = match bases.len() {
+        1 => bases.into_iter().next().unwrap_or_default(),
+        0 => {
+            f.problem(
+                ProblemKind::Missing,
+                &["bagit.txt"],
+                "no bagit.txt or manifest: this is not a BagIt bag",
+            );
+            f.report.checks.push(Check {
+                check: "archive",
+                result: "failed",
+            });
+            f.skip(STEPS_AFTER_ARCHIVE);
+            return;
+        }
+        _ => {
+            f.problem(
+                ProblemKind::UnsafeArchive,
+                &[],
+                format!(
+                    "the archive holds several bags ({}); a bundle holds one",
+                    bases.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+            );
+            f.report.checks.push(Check {
+                check: "archive",
+                result: "failed",
+            });
+            f.skip(STEPS_AFTER_ARCHIVE);
+            return;
+        }
+    };
+    f.report.bag = Some(base.trim_end_matches('/').to_string());
+    // Files by their path inside the bag.
+    let mut files: BTreeMap<String, (usize, u64)> = BTreeMap::new();
+    f.step("archive", |f| {
+        for e in &zip.entries {
+            if e.is_dir {
+                continue;
+            }
+            match e.name.strip_prefix(&base) {
+                Some(rel) => {
+                    files.insert(rel.to_string(), (e.index, e.size));
+                }
+                None => f.problem(
+                    ProblemKind::Unexpected,
+                    &[&e.name],
+                    "outside the bag's folder",
+                ),
+            }
+        }
+    });
+    let text = |zip: &mut SafeArchive<R>, f: &mut Findings, name: &str, limit: u64| {
+        let (index, _) = *files.get(name)?;
+        match zip.read_small(index, limit) {
+            Ok(b) => Some(b),
+            Err(why) => {
+                f.problem(ProblemKind::Altered, &[name], format!("{name} {why}"));
+                None
+            }
+        }
+    };
+    let tag_manifest = text(&mut zip, &mut f, TAG_MANIFEST, MAX_TAG_FILE);
+    let signature = text(&mut zip, &mut f, SIGNATURE, MAX_TAG_FILE);
+    let signer_pub = text(&mut zip, &mut f, SIGNER_PUB, MAX_TAG_FILE);
+    let bag_info = text(&mut zip, &mut f, "bag-info.txt", MAX_TAG_FILE);
+    let mut signed_comment: BTreeMap<String, String> = BTreeMap::new();
+
+    f.step("signature", |f| {
+        signed_comment = check_signature(f, opts, &files, &tag_manifest, &signature, &signer_pub);
+    });
+    // Without a trusted key there is nobody to confirm the signer against.
+    if opts.trusted_key.is_none() {
+        f.skip(&["signer"]);
+    } else {
+        f.step("signer", |f| {
+            if !f.report.signer.as_ref().is_some_and(|s| s.confirmed)
+                && !f
+                    .report
+                    .problems
+                    .iter()
+                    .any(|p| p.kind == ProblemKind::UntrustedKey)
+            {
+                f.problem(
+                    ProblemKind::UntrustedKey,
+                    &[SIGNATURE],
+                    "the signer could not be confirmed with the trusted key",
+                );
+            }
+        });
+    }
+    if let Some(id) = signed_comment.get("report") {
+        f.report.report_id = Some(id.clone());
+    }
+    if let Some(t) = signed_comment.get("sealed") {
+        f.report.sealed_at = Some(t.clone());
+    }
+
+    // Tag files.
+    let mut listed_tags: BTreeSet<String> = BTreeSet::new();
+    f.step("tag_files", |f| {
+        if let Some(tm) = &tag_manifest {
+            check_tag_manifest(&mut zip, f, &files, tm, &mut listed_tags);
+        }
+        if let Some(&(index, _)) = files.get("bagit.txt") {
+            match zip.read_small(index, MAX_TAG_FILE) {
+                Ok(b) => {
+                    let t = String::from_utf8_lossy(&b);
+                    if !t.contains("BagIt-Version:")
+                        || !t.contains("Tag-File-Character-Encoding: UTF-8")
+                    {
+                        f.problem(
+                            ProblemKind::Inconsistent,
+                            &["bagit.txt"],
+                            "not a BagIt declaration (BagIt-Version, Tag-File-Character-Encoding: UTF-8)",
+                        );
+                    }
+                }
+                // Already reported when the tag manifest lists it.
+                Err(why) if tag_manifest.is_none() || !listed_tags.contains("bagit.txt") => {
+                    f.problem(ProblemKind::Altered, &["bagit.txt"], format!("bagit.txt {why}"))
+                }
+                Err(_) => {}
+            }
+        }
+    });
+
+    // Payload files.
+    let mut payload: BTreeMap<String, (String, u64)> = BTreeMap::new();
+    let manifest = text(&mut zip, &mut f, MANIFEST, MAX_TAG_FILE);
+    f.step("payload", |f| {
+        let Some(m) = &manifest else { return };
+        let (entries, bad) = parse_manifest(&String::from_utf8_lossy(m));
+        for b in bad {
+            f.problem(ProblemKind::Altered, &[MANIFEST], b);
+        }
+        let total: u64 = entries
+            .iter()
+            .filter_map(|(p, _)| files.get(p).map(|x| x.1))
+            .sum();
+        let mut done = 0u64;
+        for (path, sha) in entries {
+            if !path.starts_with("data/") || unsafe_name(&path).is_some() {
+                f.problem(
+                    ProblemKind::Inconsistent,
+                    &[MANIFEST],
+                    format!("lists `{path}`, which is not a payload path"),
+                );
+                continue;
+            }
+            let Some(&(index, size)) = files.get(&path) else {
+                f.problem(
+                    ProblemKind::Missing,
+                    &[&path],
+                    "listed in manifest-sha256.txt but not in the bundle",
+                );
+                continue;
+            };
+            let base_done = done;
+            if let Some(actual) =
+                hash_and_compare(&mut zip, f, &path, index, &sha, MANIFEST, &mut |n| {
+                    progress(base_done + n, total)
+                })
+            {
+                payload.insert(path.clone(), actual);
+            }
+            done += size;
+            progress(done, total);
+        }
+    });
+    f.report.payload_files = payload.len();
+    f.report.payload_bytes = payload.values().map(|v| v.1).sum();
+
+    f.step("completeness", |f| {
+        for path in files.keys() {
+            let listed = if path.starts_with("data/") {
+                manifest.is_none() || payload.contains_key(path) || listed_in(&manifest, path)
+            } else {
+                path == TAG_MANIFEST || path == SIGNATURE || listed_tags.contains(path)
+            };
+            if !listed {
+                let which = if path.starts_with("data/") {
+                    MANIFEST
+                } else {
+                    TAG_MANIFEST
+                };
+                f.problem(
+                    ProblemKind::Unexpected,
+                    &[path],
+                    format!("in the bundle but not listed in {which}"),
+                );
+            }
+        }
+        if let Some(info) = &bag_info {
+            let info = String::from_utf8_lossy(info);
+            let oxum = format!("{}.{}", f.report.payload_bytes, f.report.payload_files);
+            match bag_info_value(&info, "Payload-Oxum") {
+                Some(v) if v == oxum => {}
+                Some(v) => f.problem(
+                    ProblemKind::Inconsistent,
+                    &["bag-info.txt"],
+                    format!("Payload-Oxum says {v}, the payload is {oxum} (bytes.files)"),
+                ),
+                None => {}
+            }
+        }
+    });
+
+    f.step("report", |f| {
+        check_report(&mut zip, f, &files, &payload, &signed_comment, &bag_info)
+    });
+}
+
+/// The signature over the tag manifest, with the trusted key or the
+/// bundle's own `signer.pub`. Returns the signed comment's `key:value` words
+/// when the signature holds.
+fn check_signature(
+    f: &mut Findings,
+    opts: &VerifyOptions,
+    files: &BTreeMap<String, (usize, u64)>,
+    tag_manifest: &Option<Vec<u8>>,
+    signature: &Option<Vec<u8>>,
+    signer_pub: &Option<Vec<u8>>,
+) -> BTreeMap<String, String> {
+    let mut signed = BTreeMap::new();
+    let (Some(tm), Some(sig)) = (&tag_manifest, &signature) else {
+        for (name, have) in [
+            (SIGNATURE, signature.is_some()),
+            (TAG_MANIFEST, tag_manifest.is_some()),
+        ] {
+            if !have && !files.contains_key(name) {
+                f.problem(ProblemKind::Missing, &[name], "the bundle has no such file");
+            }
+        }
+        return signed;
+    };
+    let sig = String::from_utf8_lossy(sig);
+    let embedded = signer_pub
+        .as_deref()
+        .map(|b| PublicKeyInfo::parse(&String::from_utf8_lossy(b)));
+    let signed_by = signing::signature_key_id(&sig);
+    let key = match (&opts.trusted_key, &embedded) {
+        (Some(k), _) => k.clone(),
+        (None, Some(Ok(k))) => k.clone(),
+        (None, Some(Err(_))) => {
+            f.problem(
+                ProblemKind::BadSignature,
+                &[SIGNER_PUB, SIGNATURE],
+                "signer.pub is not a readable minisign public key, so the signature cannot be checked",
+            );
+            return signed;
+        }
+        (None, None) => {
+            f.problem(
+                ProblemKind::Missing,
+                &[SIGNER_PUB],
+                "no signer.pub and no trusted key given (--pubkey), so the signature cannot be checked",
+            );
+            return signed;
+        }
+    };
+    f.report.signer = Some(SignerInfo {
+        key_id: signed_by.clone().unwrap_or_default(),
+        public_key: None,
+        fingerprint: None,
+        confirmed: false,
+        name: None,
+        contact: None,
+        organization: None,
+    });
+    match signing::verify_signature(&key, &sig, tm) {
+        Ok(good) => {
+            if let Some(s) = f.report.signer.as_mut() {
+                s.public_key = Some(key.public_key.clone());
+                s.fingerprint = Some(key.fingerprint.clone());
+                s.confirmed = opts.trusted_key.is_some();
+            }
+            signed = parse_comment(&good.trusted_comment);
+            let actual = hex::encode(Sha256::digest(tm));
+            if signed.get("tagmanifest-sha256") != Some(&actual) {
+                f.problem(
+                    ProblemKind::Inconsistent,
+                    &[SIGNATURE, TAG_MANIFEST],
+                    "the signed comment names another tag manifest hash than the file's",
+                );
+            }
+            if let Some(Ok(k)) = &embedded
+                && k.key_id != key.key_id
+            {
+                f.problem(
+                    ProblemKind::Inconsistent,
+                    &[SIGNER_PUB],
+                    format!(
+                        "signer.pub holds key {}, but the bundle was signed with {}",
+                        k.key_id, key.key_id
+                    ),
+                );
+            }
+        }
+        Err(BadSignature::OtherKey {
+            signed_by,
+            expected,
+        }) => {
+            if opts.trusted_key.is_some() {
+                f.problem(
+                    ProblemKind::UntrustedKey,
+                    &[SIGNATURE, SIGNER_PUB],
+                    format!(
+                        "signed with key {signed_by}, not with the trusted key {expected}: do not trust this bundle"
+                    ),
+                );
+            } else {
+                f.problem(
+                    ProblemKind::BadSignature,
+                    &[SIGNATURE, SIGNER_PUB],
+                    format!(
+                        "signed with key {signed_by}, but signer.pub holds key {expected}"
+                    ),
+                );
+            }
+        }
+        Err(BadSignature::Mismatch) => f.problem(
+            ProblemKind::BadSignature,
+            &[SIGNATURE, TAG_MANIFEST],
+            "the signature does not match tagmanifest-sha256.txt: one of the two was changed after signing",
+        ),
+        Err(BadSignature::Unreadable(e)) => f.problem(
+            ProblemKind::BadSignature,
+            &[SIGNATURE, TAG_MANIFEST],
+            format!("the signature cannot be read ({e})"),
+        ),
+    }
+    signed
+}
+
+/// `key:value` words of the signed comment (the first word is the format).
+fn parse_comment(comment: &str) -> BTreeMap<String, String> {
+    comment
+        .split_whitespace()
+        .filter_map(|w| w.split_once(':'))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+pub(super) fn bag_info_value(info: &str, label: &str) -> Option<String> {
+    info.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        (k.trim().eq_ignore_ascii_case(label)).then(|| v.trim().to_string())
+    })
+}

@@ -1,0 +1,249 @@
+//! Checks of the bag's contents: every tag and payload file against its
+//! manifest, and `report.json` against the payload, the signature and
+//! `bag-info.txt`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Seek};
+
+use sha2::{Digest, Sha256};
+
+use super::archive::{SafeArchive, unsafe_name};
+use super::checks::bag_info_value;
+use super::verify::{Findings, ProblemKind};
+use super::{FORMAT, MANIFEST, REPORT, SIGNATURE, TAG_MANIFEST, parse_manifest};
+
+/// Largest `report.json` read (256 MiB).
+const MAX_REPORT: u64 = 256 << 20;
+
+/// Checks every tag file the tag manifest lists; records which it lists.
+pub(super) fn check_tag_manifest<R: Read + Seek>(
+    zip: &mut SafeArchive<R>,
+    f: &mut Findings,
+    files: &BTreeMap<String, (usize, u64)>,
+    tm: &[u8],
+    listed_tags: &mut BTreeSet<String>,
+) {
+    let (entries, bad) = parse_manifest(&String::from_utf8_lossy(tm));
+    for b in bad {
+        f.problem(ProblemKind::Altered, &[TAG_MANIFEST], b);
+    }
+    for (path, sha) in entries {
+        if path.starts_with("data/")
+            || path == TAG_MANIFEST
+            || path == SIGNATURE
+            || unsafe_name(&path).is_some()
+        {
+            f.problem(
+                ProblemKind::Inconsistent,
+                &[TAG_MANIFEST],
+                format!("lists `{path}`, which cannot be a tag file"),
+            );
+            continue;
+        }
+        listed_tags.insert(path.clone());
+        let Some(&(index, _)) = files.get(&path) else {
+            f.problem(
+                ProblemKind::Missing,
+                &[&path],
+                "listed in tagmanifest-sha256.txt but not in the bundle",
+            );
+            continue;
+        };
+        hash_and_compare(zip, f, &path, index, &sha, TAG_MANIFEST, &mut |_| {});
+    }
+    for required in ["bagit.txt", "bag-info.txt", MANIFEST] {
+        if !listed_tags.contains(required) {
+            f.problem(
+                ProblemKind::Missing,
+                &[required],
+                "tagmanifest-sha256.txt does not list it",
+            );
+        }
+    }
+}
+
+pub(super) fn listed_in(manifest: &Option<Vec<u8>>, path: &str) -> bool {
+    manifest.as_ref().is_some_and(|m| {
+        parse_manifest(&String::from_utf8_lossy(m))
+            .0
+            .iter()
+            .any(|(p, _)| p == path)
+    })
+}
+
+/// Hashes an entry and compares it with its manifest's hash. Returns the
+/// actual hash and size when the entry could be read.
+pub(super) fn hash_and_compare<R: Read + Seek>(
+    zip: &mut SafeArchive<R>,
+    f: &mut Findings,
+    path: &str,
+    index: usize,
+    expected: &str,
+    manifest: &str,
+    progress: &mut dyn FnMut(u64),
+) -> Option<(String, u64)> {
+    let mut hasher = HashSink {
+        hasher: Sha256::new(),
+        done: 0,
+        progress,
+    };
+    match zip.stream(index, &mut hasher) {
+        Ok(size) => {
+            let actual = hex::encode(hasher.hasher.finalize());
+            if actual != expected {
+                f.problem(
+                    ProblemKind::Altered,
+                    &[path],
+                    format!("its SHA-256 is {actual}; {manifest} says {expected}"),
+                );
+            }
+            Some((actual, size))
+        }
+        Err(why) => {
+            f.problem(ProblemKind::Altered, &[path], format!("{path} {why}"));
+            None
+        }
+    }
+}
+
+struct HashSink<'a> {
+    hasher: Sha256,
+    done: u64,
+    progress: &'a mut dyn FnMut(u64),
+}
+
+impl std::io::Write for HashSink<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.hasher.update(buf);
+        let before = self.done >> 22;
+        self.done += buf.len() as u64;
+        if self.done >> 22 != before {
+            (self.progress)(self.done);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `report.json` agrees with the payload, the signature and `bag-info.txt`.
+pub(super) fn check_report<R: Read + Seek>(
+    zip: &mut SafeArchive<R>,
+    f: &mut Findings,
+    files: &BTreeMap<String, (usize, u64)>,
+    payload: &BTreeMap<String, (String, u64)>,
+    signed: &BTreeMap<String, String>,
+    bag_info: &Option<Vec<u8>>,
+) {
+    let Some(&(index, _)) = files.get(REPORT) else {
+        f.problem(
+            ProblemKind::Missing,
+            &[REPORT],
+            "the bundle has no report.json",
+        );
+        return;
+    };
+    let bytes = match zip.read_small(index, MAX_REPORT) {
+        Ok(b) => b,
+        Err(why) => {
+            f.problem(ProblemKind::Altered, &[REPORT], format!("{REPORT} {why}"));
+            return;
+        }
+    };
+    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            f.problem(
+                ProblemKind::Inconsistent,
+                &[REPORT],
+                format!("not readable JSON ({e})"),
+            );
+            return;
+        }
+    };
+    if value["format"] != FORMAT {
+        f.problem(
+            ProblemKind::Inconsistent,
+            &[REPORT],
+            format!("its format is {}, not {FORMAT}", value["format"]),
+        );
+        return;
+    }
+    let claimed = value["report_id"].as_str().unwrap_or("").to_string();
+    if super::report_id(&value).ok().as_deref() != Some(claimed.as_str()) {
+        f.problem(
+            ProblemKind::Inconsistent,
+            &[REPORT],
+            "its report_id does not match its content",
+        );
+    }
+    if signed.get("report").is_some_and(|id| *id != claimed) {
+        f.problem(
+            ProblemKind::Inconsistent,
+            &[REPORT, SIGNATURE],
+            "the signed comment names another report id",
+        );
+    }
+    if let Some(info) = bag_info
+        && bag_info_value(&String::from_utf8_lossy(info), "External-Identifier")
+            .is_some_and(|id| id != claimed)
+    {
+        f.problem(
+            ProblemKind::Inconsistent,
+            &["bag-info.txt", REPORT],
+            "External-Identifier names another report id",
+        );
+    }
+    f.report.case = value["case"]["name"].as_str().map(str::to_string);
+    f.report.items = value["items"].as_array().map(Vec::len);
+    if let Some(s) = f.report.signer.as_mut() {
+        let field = |k: &str| value["signer"][k].as_str().map(str::to_string);
+        s.name = field("name");
+        s.contact = field("contact");
+        s.organization = field("organization");
+    }
+    let artifacts: Vec<super::BundleFile> = match serde_json::from_value(value["artifacts"].clone())
+    {
+        Ok(a) => a,
+        Err(e) => {
+            f.problem(
+                ProblemKind::Inconsistent,
+                &[REPORT],
+                format!("its artifacts cannot be read ({e})"),
+            );
+            return;
+        }
+    };
+    let mut listed = BTreeSet::new();
+    for a in &artifacts {
+        listed.insert(a.path.as_str());
+        match payload.get(&a.path) {
+            None if !files.contains_key(&a.path) => f.problem(
+                ProblemKind::Missing,
+                &[&a.path],
+                "listed in data/report.json but not in the bundle",
+            ),
+            None => {}
+            Some((sha, size)) if *sha != a.sha256 || *size != a.size => f.problem(
+                ProblemKind::Inconsistent,
+                &[&a.path, REPORT],
+                format!(
+                    "data/report.json says {} bytes with SHA-256 {}; the file has {size} bytes with {sha}",
+                    a.size, a.sha256
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    for path in files.keys().filter(|p| p.starts_with("data/")) {
+        if path != REPORT && !listed.contains(path.as_str()) {
+            f.problem(
+                ProblemKind::Unexpected,
+                &[path],
+                "in the payload but not listed in data/report.json",
+            );
+        }
+    }
+}

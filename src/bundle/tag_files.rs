@@ -1,0 +1,135 @@
+//! The text of the small tag files a seal writes: `bagit.txt`,
+//! `bag-info.txt`, and `VERIFY.txt`, which tells a recipient who has never
+//! heard of Testigo how to check a bundle with standard tools, in Spanish
+//! and English.
+
+use super::{FORMAT, Report, SOFTWARE};
+use crate::signing::{PublicKeyInfo, Signer};
+
+/// `VERIFY.txt` for a bag in folder `base`, signed with `key`.
+pub fn verify_txt(base: &str, report_id: &str, key: &PublicKeyInfo) -> String {
+    let pk = &key.public_key;
+    let id = &key.key_id;
+    format!(
+        "\
+CÓMO VERIFICAR ESTE PAQUETE (español)
+=====================================
+
+Informe {report_id}, firmado con la llave minisign {id}.
+Llave pública: {pk}
+Compara esa llave con la que la persona u organización que firmó te dio por
+otro medio (en persona, por teléfono, en su sitio web). Si no coincide, no
+confíes en el paquete.
+
+Programas: unzip, sha256sum (coreutils), minisign, bagit.py (pip install
+bagit) y, si el paquete está cifrado, age.
+
+1. Si el archivo termina en .age, descífralo con tu llave de age:
+     age -d -i TU-LLAVE.txt -o PAQUETE.zip PAQUETE.zip.age
+2. Extrae el paquete y entra en la carpeta:
+     unzip PAQUETE.zip
+     cd {base}
+3. Verifica la firma del manifiesto de etiquetas con la llave que te dieron:
+     minisign -Vm tagmanifest-sha256.txt -P {pk}
+   (minisign -Vm tagmanifest-sha256.txt -p signer.pub usa la llave incluida
+   en el paquete: prueba que nada cambió desde la firma, no quién firmó.)
+4. Verifica los archivos de etiquetas y los archivos de evidencia:
+     sha256sum -c tagmanifest-sha256.txt
+     sha256sum -c manifest-sha256.txt
+5. Valida la bolsa BagIt completa (también detecta archivos de más o de menos):
+     cd .. && bagit.py --validate {base}
+
+Con Testigo todo lo anterior es un solo paso:
+     testigo verify PAQUETE.zip --pubkey {pk}
+
+data/report.json describe el caso, cada elemento, sus archivos y su cadena
+de custodia; data/evidence/ contiene los archivos originales, byte por byte.
+
+
+HOW TO VERIFY THIS BUNDLE (English)
+===================================
+
+Report {report_id}, signed with minisign key {id}.
+Public key: {pk}
+Compare that key with the one the signer gave you through another channel
+(in person, by phone, on their website). If it differs, do not trust the
+bundle.
+
+Tools: unzip, sha256sum (coreutils), minisign, bagit.py (pip install bagit)
+and, if the bundle is encrypted, age.
+
+1. If the file ends in .age, decrypt it with your age key:
+     age -d -i YOUR-KEY.txt -o BUNDLE.zip BUNDLE.zip.age
+2. Extract the bundle and enter its folder:
+     unzip BUNDLE.zip
+     cd {base}
+3. Check the signature of the tag manifest with the key you were given:
+     minisign -Vm tagmanifest-sha256.txt -P {pk}
+   (minisign -Vm tagmanifest-sha256.txt -p signer.pub uses the key inside the
+   bundle: it proves nothing changed since signing, not who signed.)
+4. Check the tag files and the evidence files:
+     sha256sum -c tagmanifest-sha256.txt
+     sha256sum -c manifest-sha256.txt
+5. Validate the whole BagIt bag (this also finds extra or missing files):
+     cd .. && bagit.py --validate {base}
+
+With Testigo all of the above is one step:
+     testigo verify BUNDLE.zip --pubkey {pk}
+
+data/report.json describes the case, every item, its files and its custody
+entries; data/evidence/ holds the original files, byte for byte.
+"
+    )
+}
+
+/// `bagit.txt`.
+pub fn bagit_txt() -> String {
+    "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".into()
+}
+
+/// `bag-info.txt`: reserved BagIt labels, then Testigo's own.
+pub fn bag_info(
+    report: &Report,
+    signer: &Signer,
+    public: &PublicKeyInfo,
+    payload_bytes: u64,
+    payload_files: usize,
+    case_name: &str,
+) -> String {
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut lines: Vec<(&str, String)> = vec![
+        ("Bag-Software-Agent", SOFTWARE.into()),
+        ("Bagging-Date", report.sealed_at[..10].to_string()),
+    ];
+    if let Some(n) = &signer.name {
+        lines.push(("Contact-Name", one_line(n)));
+    }
+    if let Some(c) = &signer.contact {
+        let label = if c.contains('@') {
+            "Contact-Email"
+        } else {
+            "Contact-Phone"
+        };
+        lines.push((label, one_line(c)));
+    }
+    lines.push((
+        "External-Description",
+        one_line(&format!(
+            "Signed Testigo report of case \"{case_name}\": {} item(s), {} payload file(s). See VERIFY.txt.",
+            report.items.len(),
+            payload_files
+        )),
+    ));
+    lines.push(("External-Identifier", report.report_id.clone()));
+    lines.push(("Payload-Oxum", format!("{payload_bytes}.{payload_files}")));
+    if let Some(o) = &signer.organization {
+        lines.push(("Source-Organization", one_line(o)));
+    }
+    lines.push(("Testigo-Report-Format", FORMAT.into()));
+    lines.push(("Testigo-Sealed-At", report.sealed_at.clone()));
+    lines.push(("Testigo-Signer-Key-Id", public.key_id.clone()));
+    lines
+        .into_iter()
+        .map(|(k, v)| format!("{k}: {v}\n"))
+        .collect()
+}

@@ -1,0 +1,454 @@
+//! The imperative shell of capture: fetching a URL over the network with
+//! reqwest (rustls with the `ring` provider), following redirects by hand and
+//! recording every exchange as it happened.
+//!
+//! Main types: [`Fetched`] (one capture, redirects included) made of
+//! [`Exchange`]s. [`fetch_many`] runs a small tokio runtime inside a plain
+//! function, so callers (the CLI, a desktop shell) stay synchronous. Only the
+//! URLs given are requested: no cookies are kept, nothing the page links to
+//! is fetched, and environment proxy variables are ignored.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use sha2::{Digest, Sha256};
+use tokio::time::{Instant, timeout_at};
+
+use super::options::FetchOptions;
+use crate::error::{Error, Result};
+
+/// Why a body is incomplete, as WARC's `WARC-Truncated` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Truncated {
+    /// Longer than the size cap.
+    Length,
+    /// The time ran out while reading.
+    Time,
+    /// The connection broke while reading.
+    Disconnect,
+}
+
+impl Truncated {
+    /// The WARC value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Truncated::Length => "length",
+            Truncated::Time => "time",
+            Truncated::Disconnect => "disconnect",
+        }
+    }
+}
+
+/// The TLS facts of a connection.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TlsFacts {
+    /// SHA-256 of the server's leaf certificate (DER), hex.
+    pub peer_certificate_sha256: Option<String>,
+    /// The leaf certificate, DER in base64.
+    pub peer_certificate_der: Option<String>,
+    /// Note on what could not be recorded.
+    pub note: String,
+}
+
+/// One request and what came back.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The URL requested.
+    pub url: String,
+    /// When the request was sent.
+    pub requested_at: DateTime<Utc>,
+    /// The headers sent, in order (Host first).
+    pub request_headers: Vec<(String, String)>,
+    /// The HTTP status, when a response came.
+    pub status: Option<u16>,
+    /// The response headers, in order, with raw values.
+    pub response_headers: Vec<(String, Vec<u8>)>,
+    /// The peer's IP address (the proxy's, through a proxy).
+    pub remote_ip: Option<String>,
+    /// TLS facts, for https.
+    pub tls: Option<TlsFacts>,
+    /// The body bytes as received (transfer coding removed, content coding kept).
+    pub body: Vec<u8>,
+    /// Why the body is incomplete.
+    pub truncated: Option<Truncated>,
+    /// What went wrong in this exchange.
+    pub error: Option<String>,
+}
+
+impl Exchange {
+    /// The first response header with this (lowercase) name, as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.response_headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+    }
+}
+
+/// One capture of a URL: every exchange, redirects included.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The URL asked for.
+    pub requested_url: String,
+    /// When the capture began and ended.
+    pub started_at: DateTime<Utc>,
+    /// When it ended.
+    pub finished_at: DateTime<Utc>,
+    /// Every request made, in order.
+    pub exchanges: Vec<Exchange>,
+    /// Why the capture failed, when it did.
+    pub error: Option<String>,
+    /// The proxy used, without credentials.
+    pub via_proxy: Option<String>,
+    /// The User-Agent sent.
+    pub user_agent: String,
+}
+
+impl Fetched {
+    /// The last exchange that got a response.
+    pub fn final_response(&self) -> Option<&Exchange> {
+        self.exchanges.iter().rev().find(|e| e.status.is_some())
+    }
+}
+
+/// The time now, to the millisecond (as the vault keeps times).
+fn now_ms() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(3)
+}
+
+/// The proxy URL without user name or password, for the record.
+fn proxy_shown(proxy: &str) -> String {
+    match url::Url::parse(proxy) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        Err(_) => "(unreadable proxy URL)".into(),
+    }
+}
+
+fn client(opts: &FetchOptions) -> Result<reqwest::Client> {
+    // Another part of the program may have chosen a provider already; then it stays.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut b = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(opts.connect_timeout)
+        .http1_only()
+        .tls_info(true)
+        .no_proxy();
+    if let Some(p) = &opts.proxy {
+        let proxy = reqwest::Proxy::all(p.as_str()).map_err(|e| {
+            Error::Invalid(format!(
+                "the proxy `{}` cannot be used: {e}",
+                proxy_shown(p)
+            ))
+        })?;
+        b = b.proxy(proxy);
+    }
+    b.build()
+        .map_err(|e| Error::Invalid(format!("cannot set up the web client: {}", chain(&e))))
+}
+
+/// An error with its causes, lowercase, for a person to read.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        cur = s.source();
+    }
+    let text = parts.join(": ");
+    let mut c = text.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => text,
+    }
+}
+
+fn describe(e: &reqwest::Error, url: &str) -> String {
+    // reqwest's own message repeats the URL, and hyper's "client error (…)"
+    // layer says nothing a person can use: start at the causes below them.
+    let mut why = Vec::new();
+    let mut cur = std::error::Error::source(e);
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !t.starts_with("client error (") && !why.iter().any(|w: &String| w.contains(&t)) {
+            why.push(t);
+        }
+        cur = s.source();
+    }
+    let why = if why.is_empty() {
+        chain(e)
+    } else {
+        why.join(": ")
+    };
+    if e.is_timeout() {
+        format!("timed out fetching {url}: {why}")
+    } else if e.is_connect() {
+        format!("could not connect to {url}: {why}")
+    } else {
+        format!("fetching {url} failed: {why}")
+    }
+}
+
+fn request_headers(url: &url::Url, opts: &FetchOptions) -> Vec<(String, String)> {
+    let host = match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => String::new(),
+    };
+    vec![
+        ("host".into(), host),
+        ("user-agent".into(), opts.user_agent.clone()),
+        (
+            "accept".into(),
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8".into(),
+        ),
+        ("accept-encoding".into(), "gzip, deflate, br".into()),
+    ]
+}
+
+fn tls_facts(resp: &reqwest::Response) -> Option<TlsFacts> {
+    let info = resp.extensions().get::<reqwest::tls::TlsInfo>()?;
+    use base64::Engine as _;
+    let der = info.peer_certificate();
+    Some(TlsFacts {
+        peer_certificate_sha256: der.map(|d| hex::encode(Sha256::digest(d))),
+        peer_certificate_der: der.map(|d| base64::engine::general_purpose::STANDARD.encode(d)),
+        note: "only the leaf certificate is available from the TLS library; the rest of the chain is not recorded".into(),
+    })
+}
+
+/// One request: sends it, reads the body within the cap and the deadline.
+async fn exchange(
+    client: &reqwest::Client,
+    url: &url::Url,
+    opts: &FetchOptions,
+    deadline: Instant,
+) -> Exchange {
+    let headers = request_headers(url, opts);
+    let mut ex = Exchange {
+        url: url.to_string(),
+        requested_at: now_ms(),
+        request_headers: headers.clone(),
+        status: None,
+        response_headers: Vec::new(),
+        remote_ip: None,
+        tls: None,
+        body: Vec::new(),
+        truncated: None,
+        error: None,
+    };
+    let mut map = HeaderMap::new();
+    for (k, v) in &headers {
+        if let (Ok(k), Ok(v)) = (HeaderName::try_from(k.as_str()), HeaderValue::try_from(v)) {
+            map.append(k, v);
+        }
+    }
+    let sent = timeout_at(deadline, client.get(url.as_str()).headers(map).send()).await;
+    let mut resp = match sent {
+        Err(_) => {
+            ex.error = Some(format!(
+                "timed out fetching {url}: no answer within {} s",
+                opts.timeout.as_secs_f64()
+            ));
+            return ex;
+        }
+        Ok(Err(e)) => {
+            ex.error = Some(describe(&e, url.as_str()));
+            return ex;
+        }
+        Ok(Ok(r)) => r,
+    };
+    ex.status = Some(resp.status().as_u16());
+    ex.remote_ip = resp.remote_addr().map(|a| a.ip().to_string());
+    ex.tls = tls_facts(&resp);
+    ex.response_headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.as_bytes().to_vec()))
+        .collect();
+    let cap = usize::try_from(opts.max_bytes).unwrap_or(usize::MAX);
+    loop {
+        match timeout_at(deadline, resp.chunk()).await {
+            Err(_) => {
+                ex.truncated = Some(Truncated::Time);
+                ex.error = Some(format!(
+                    "timed out after {} bytes of the body of {url}",
+                    ex.body.len()
+                ));
+                break;
+            }
+            Ok(Err(e)) => {
+                ex.truncated = Some(Truncated::Disconnect);
+                ex.error = Some(format!(
+                    "the connection broke after {} bytes of the body of {url}: {}",
+                    ex.body.len(),
+                    chain(&e)
+                ));
+                break;
+            }
+            Ok(Ok(None)) => break,
+            Ok(Ok(Some(chunk))) => {
+                let room = cap.saturating_sub(ex.body.len());
+                if chunk.len() > room {
+                    ex.body.extend_from_slice(&chunk[..room]);
+                    ex.truncated = Some(Truncated::Length);
+                    ex.error = Some(format!(
+                        "too large: the body of {url} is over the limit of {} bytes; the first {} bytes were kept",
+                        opts.max_bytes, opts.max_bytes
+                    ));
+                    break;
+                }
+                ex.body.extend_from_slice(&chunk);
+            }
+        }
+    }
+    ex
+}
+
+/// Fetches one URL, following redirects by hand.
+async fn capture(client: reqwest::Client, requested: String, opts: FetchOptions) -> Fetched {
+    let started = Instant::now();
+    let deadline = started + opts.timeout;
+    let mut f = Fetched {
+        requested_url: requested.clone(),
+        started_at: now_ms(),
+        finished_at: now_ms(),
+        exchanges: Vec::new(),
+        error: None,
+        via_proxy: opts.proxy.as_deref().map(proxy_shown),
+        user_agent: opts.user_agent.clone(),
+    };
+    let mut url = match url::Url::parse(&requested) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+        _ => {
+            f.error = Some(format!(
+                "`{requested}` is not an http or https URL; nothing was fetched"
+            ));
+            return f;
+        }
+    };
+    let mut redirects = 0;
+    loop {
+        let ex = exchange(&client, &url, &opts, deadline).await;
+        let status = ex.status;
+        let location = ex.header("location");
+        let error = ex.error.clone();
+        f.exchanges.push(ex);
+        if let Some(e) = error {
+            f.error = Some(e);
+            break;
+        }
+        let Some(status) = status else { break };
+        let is_redirect = matches!(status, 301 | 302 | 303 | 307 | 308);
+        match (is_redirect, location) {
+            (true, Some(loc)) => {
+                let next = match url.join(loc.trim()) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        f.error = Some(format!(
+                            "the server redirected to `{loc}`, which is not a valid URL ({e}); not followed"
+                        ));
+                        break;
+                    }
+                };
+                if !matches!(next.scheme(), "http" | "https") {
+                    f.error = Some(format!(
+                        "the server redirected to a {} URL ({next}); only http and https are followed",
+                        next.scheme()
+                    ));
+                    break;
+                }
+                if redirects >= opts.max_redirects {
+                    f.error = Some(format!(
+                        "more than {} redirects (a redirect loop?); stopped at {next}",
+                        opts.max_redirects
+                    ));
+                    break;
+                }
+                redirects += 1;
+                url = next;
+            }
+            _ => {
+                if status >= 400 {
+                    let reason = reqwest::StatusCode::from_u16(status)
+                        .ok()
+                        .and_then(|s| s.canonical_reason())
+                        .unwrap_or("");
+                    f.error = Some(
+                        format!("the server answered {status} {reason}")
+                            .trim_end()
+                            .to_string(),
+                    );
+                }
+                break;
+            }
+        }
+    }
+    f.finished_at = now_ms();
+    f
+}
+
+/// Fetches every URL, at most `opts.concurrency` at a time, and calls
+/// `on_done(index, capture)` on the calling thread as each finishes (so it
+/// may write to the vault). Fails only when the client cannot be set up
+/// (a bad proxy); a URL that cannot be fetched gives a [`Fetched`] with its
+/// `error`.
+pub fn fetch_many(
+    urls: &[String],
+    opts: &FetchOptions,
+    on_done: &mut dyn FnMut(usize, Fetched),
+) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(Error::io("starting the network runtime"))?;
+    let client = rt.block_on(async { client(opts) })?;
+    rt.block_on(async {
+        let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
+        let mut set = tokio::task::JoinSet::new();
+        for (i, url) in urls.iter().enumerate() {
+            let (client, url, opts, sem) = (client.clone(), url.clone(), opts.clone(), sem.clone());
+            set.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                (i, capture(client, url, opts).await)
+            });
+        }
+        let mut delivered = vec![false; urls.len()];
+        while let Some(done) = set.join_next().await {
+            if let Ok((i, f)) = done {
+                delivered[i] = true;
+                on_done(i, f);
+            }
+        }
+        // A task that panicked still gets an outcome, so no URL goes unanswered.
+        for (i, _) in delivered.iter().enumerate().filter(|(_, d)| !**d) {
+            let now = now_ms();
+            on_done(
+                i,
+                Fetched {
+                    requested_url: urls[i].clone(),
+                    started_at: now,
+                    finished_at: now,
+                    exchanges: Vec::new(),
+                    error: Some(
+                        "the capture stopped on an internal error; try `testigo recapture`".into(),
+                    ),
+                    via_proxy: opts.proxy.as_deref().map(proxy_shown),
+                    user_agent: opts.user_agent.clone(),
+                },
+            );
+        }
+    });
+    rt.shutdown_timeout(Duration::from_millis(100));
+    Ok(())
+}

@@ -1,0 +1,281 @@
+//! Keeping captures in the vault: the WARC goes into the object store
+//! (encrypted, like every artifact), its facts into the `captures` table, and
+//! a `captured` custody entry records its SHA-256, all in one transaction.
+//! Also reading captures back and exporting their WARC files.
+
+use std::io::Write;
+
+use rusqlite::{OptionalExtension, params};
+use serde_json::json;
+
+use super::fetch::{self, Fetched};
+use super::options::FetchOptions;
+use super::{Capture, warc};
+use crate::custody::{self, Action, NewEntry};
+use crate::error::{Error, Result};
+use crate::items::load_item;
+use crate::model::{Kind, format_time};
+use crate::vault::{Vault, parse_db_time};
+
+/// Media type of capture artifacts.
+pub const WARC_MEDIA_TYPE: &str = "application/warc";
+
+/// What became of one link given to [`Vault::capture_items`].
+#[derive(Debug)]
+pub struct CaptureOutcome {
+    /// Position in the list given.
+    pub index: usize,
+    /// The link item.
+    pub item_id: String,
+    /// The capture as recorded (its `error` says if fetching failed), or
+    /// why it could not be recorded.
+    pub result: Result<Capture>,
+}
+
+const SELECT: &str = "SELECT seq, requested_url, started_at, finished_at, final_url, status,
+    remote_ip, hops, tls, metadata, details, error, warc_sha256, warc_size FROM captures";
+
+fn capture_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Capture> {
+    let json = |i: usize| -> rusqlite::Result<serde_json::Value> {
+        let t: Option<String> = r.get(i)?;
+        Ok(t.and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(serde_json::Value::Null))
+    };
+    let details = json(10)?;
+    let started: String = r.get(2)?;
+    let finished: String = r.get(3)?;
+    let field = |k: &str| details.get(k).cloned().unwrap_or(serde_json::Value::Null);
+    Ok(Capture {
+        seq: r.get(0)?,
+        requested_url: r.get(1)?,
+        started_at: parse_db_time(&started),
+        finished_at: parse_db_time(&finished),
+        final_url: r.get(4)?,
+        status: r.get(5)?,
+        remote_ip: r.get(6)?,
+        hops: serde_json::from_value(json(7)?).unwrap_or_default(),
+        tls: serde_json::from_value(json(8)?).unwrap_or_default(),
+        metadata: serde_json::from_value(json(9)?).unwrap_or_default(),
+        content_type: serde_json::from_value(field("content_type")).unwrap_or_default(),
+        body_size: serde_json::from_value(field("body_size")).unwrap_or_default(),
+        truncated: serde_json::from_value(field("truncated")).unwrap_or_default(),
+        post: serde_json::from_value(field("post")).unwrap_or_default(),
+        via_proxy: serde_json::from_value(field("via_proxy")).unwrap_or_default(),
+        user_agent: serde_json::from_value(field("user_agent")).unwrap_or_default(),
+        error: r.get(11)?,
+        warc_sha256: r.get(12)?,
+        warc_size: r.get(13)?,
+    })
+}
+
+impl Vault {
+    /// The captures of an item, oldest first.
+    pub fn captures(&self, item_id: &str) -> Result<Vec<Capture>> {
+        let mut stmt = self
+            .db
+            .prepare(&format!("{SELECT} WHERE item_id = ?1 ORDER BY seq"))?;
+        let rows = stmt.query_map([item_id], capture_from_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Records a fetch as the next capture of a link item: stores the WARC
+    /// (when an answer came), the facts and a `captured` custody entry, and
+    /// makes the item's `sha256` that of its latest WARC.
+    pub fn record_capture(&self, item_id: &str, f: &Fetched) -> Result<Capture> {
+        let item = load_item(&self.db, item_id)?;
+        if item.kind != Kind::Link {
+            return Err(Error::Invalid(format!(
+                "item {} is a {}, not a link; only links are captured",
+                item.id,
+                item.kind.as_str()
+            )));
+        }
+        let mut cap = Capture::from_fetched(f);
+        let _lock = self.write_lock()?;
+        cap.seq = self.db.query_row(
+            "SELECT coalesce(max(seq), 0) + 1 FROM captures WHERE item_id = ?1",
+            [&item.id],
+            |r| r.get(0),
+        )?;
+        if warc::has_records(f) {
+            let facts = serde_json::to_value(&cap)?;
+            let bytes = warc::write(f, &facts);
+            // Written (and synced) before the transaction that refers to it.
+            let stored = self.objects.put_bytes(&bytes)?;
+            cap.warc_sha256 = Some(stored.sha256);
+            cap.warc_size = Some(stored.size);
+        }
+        let details = json!({
+            "content_type": cap.content_type,
+            "body_size": cap.body_size,
+            "truncated": cap.truncated,
+            "post": cap.post,
+            "via_proxy": cap.via_proxy,
+            "user_agent": cap.user_agent,
+        });
+        let tx = self.db.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO captures (item_id, seq, requested_url, started_at, finished_at, final_url,
+             status, remote_ip, hops, tls, metadata, details, error, warc_sha256, warc_size)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            params![
+                item.id,
+                cap.seq,
+                cap.requested_url,
+                format_time(&cap.started_at),
+                format_time(&cap.finished_at),
+                cap.final_url,
+                cap.status,
+                cap.remote_ip,
+                serde_json::to_string(&cap.hops)?,
+                cap.tls.as_ref().map(serde_json::to_string).transpose()?,
+                cap.metadata
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()?,
+                details.to_string(),
+                cap.error,
+                cap.warc_sha256,
+                cap.warc_size,
+            ],
+        )?;
+        if let (Some(sha), Some(size)) = (&cap.warc_sha256, cap.warc_size) {
+            tx.execute(
+                "INSERT OR IGNORE INTO artifacts (item_id, role, sha256, size, media_type, created_at)
+                 VALUES (?1, 'capture', ?2, ?3, ?4, ?5)",
+                params![item.id, sha, size, WARC_MEDIA_TYPE, format_time(&cap.finished_at)],
+            )?;
+            tx.execute(
+                "UPDATE items SET sha256 = ?2, size = ?3, media_type = ?4 WHERE id = ?1",
+                params![item.id, sha, size, WARC_MEDIA_TYPE],
+            )?;
+        }
+        custody::append(
+            &tx,
+            NewEntry {
+                action: Action::Captured,
+                case_id: Some(&item.case_id),
+                item_id: Some(&item.id),
+                sha256: cap.warc_sha256.as_deref(),
+                detail: json!({
+                    "capture": cap.seq,
+                    "requested_url": cap.requested_url,
+                    "final_url": cap.final_url,
+                    "status": cap.status,
+                    "hops": cap.hops.len(),
+                    "started_at": format_time(&cap.started_at),
+                    "error": cap.error,
+                    "warc_size": cap.warc_size,
+                }),
+            },
+        )?;
+        tx.commit()?;
+        let stored = self
+            .db
+            .query_row(
+                &format!("{SELECT} WHERE item_id = ?1 AND seq = ?2"),
+                params![item.id, cap.seq],
+                capture_from_row,
+            )
+            .optional()?;
+        Ok(stored.unwrap_or(cap))
+    }
+
+    /// Fetches link items (id and URL), several at a time, and records each
+    /// capture as it finishes; `progress(done, total, outcome)` is called for
+    /// each. Fails as a whole only when the options cannot be used (a bad
+    /// proxy); every link gets an outcome otherwise.
+    pub fn capture_items(
+        &self,
+        targets: &[(String, String)],
+        opts: &FetchOptions,
+        progress: &mut dyn FnMut(usize, usize, &CaptureOutcome),
+    ) -> Result<Vec<CaptureOutcome>> {
+        let urls: Vec<String> = targets.iter().map(|(_, u)| u.clone()).collect();
+        let mut out: Vec<CaptureOutcome> = Vec::with_capacity(targets.len());
+        fetch::fetch_many(&urls, opts, &mut |i, fetched| {
+            let outcome = CaptureOutcome {
+                index: i,
+                item_id: targets[i].0.clone(),
+                result: self.record_capture(&targets[i].0, &fetched),
+            };
+            progress(out.len() + 1, targets.len(), &outcome);
+            out.push(outcome);
+        })?;
+        out.sort_by_key(|o| o.index);
+        Ok(out)
+    }
+
+    /// Fetches a link item's URL again and records it as a new capture.
+    pub fn recapture(&self, query: &str, opts: &FetchOptions) -> Result<Capture> {
+        let item = self.item(query)?;
+        let url = match (&item.kind, &item.url) {
+            (Kind::Link, Some(u)) => u.clone(),
+            _ => {
+                return Err(Error::Invalid(format!(
+                    "item {} is a {}, not a link; only links can be captured",
+                    item.id,
+                    item.kind.as_str()
+                )));
+            }
+        };
+        let mut outcomes = self.capture_items(&[(item.id, url)], opts, &mut |_, _, _| {})?;
+        match outcomes.pop() {
+            Some(o) => o.result,
+            None => Err(Error::Invalid("nothing was fetched".into())),
+        }
+    }
+
+    /// Writes the WARC file of capture `n` (1-based; the latest with a WARC
+    /// when `None`) of a link item, checked against its SHA-256, and records
+    /// the export.
+    pub fn export_capture(
+        &self,
+        query: &str,
+        n: Option<u32>,
+        out: &mut dyn Write,
+        destination: &str,
+    ) -> Result<Capture> {
+        let item = self.item(query)?;
+        let caps = self.captures(&item.id)?;
+        let cap = match n {
+            Some(n) => caps.iter().find(|c| c.seq == n).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "item {} has {} capture(s); there is no capture {n}",
+                    item.id,
+                    caps.len()
+                ))
+            })?,
+            None => caps
+                .iter()
+                .rev()
+                .find(|c| c.warc_sha256.is_some())
+                .ok_or_else(|| {
+                    Error::Invalid(format!(
+                        "link {} has no stored capture; `testigo recapture {}` fetches it",
+                        item.id, item.id
+                    ))
+                })?,
+        };
+        let Some(sha) = cap.warc_sha256.as_deref() else {
+            return Err(Error::Invalid(format!(
+                "capture {} of item {} got no answer ({}), so it has no WARC file",
+                cap.seq,
+                item.id,
+                cap.error.as_deref().unwrap_or("no reason recorded")
+            )));
+        };
+        self.objects.copy_to(sha, out)?;
+        custody::append(
+            &self.db,
+            NewEntry {
+                action: Action::Exported,
+                case_id: Some(&item.case_id),
+                item_id: Some(&item.id),
+                sha256: Some(sha),
+                detail: json!({ "to": destination, "capture": cap.seq }),
+            },
+        )?;
+        Ok(cap.clone())
+    }
+}

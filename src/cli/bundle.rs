@@ -1,0 +1,293 @@
+//! The bundle commands of the CLI: `key`, `seal` and `verify`. Glue only:
+//! the core does the work (`testigo::bundle`, `testigo::signing`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde_json::json;
+use testigo::bundle::verify::{ProblemKind, Status, VerifyOptions, VerifyReport};
+use testigo::{Error, PublicKeyInfo, SealRequest, Signer, Vault};
+
+use super::args::KeyCommand;
+use super::print_json;
+use super::term::tr;
+
+/// Exit code of `verify` when the bundle is intact but no trusted key was given.
+pub const UNCONFIRMED: u8 = 3;
+
+/// `testigo key …`.
+pub fn key(vault: &Vault, cmd: KeyCommand, json: bool) -> Result<(), Error> {
+    match cmd {
+        KeyCommand::Show => {
+            let key = vault.public_key()?;
+            let signer = vault.signer()?;
+            if json {
+                print_json(&json!({
+                    "public_key": key.public_key,
+                    "key_id": key.key_id,
+                    "fingerprint": key.fingerprint,
+                    "pub_file": key.pub_file,
+                    "signer": signer,
+                }))?;
+            } else {
+                outln!(
+                    "{}  {}",
+                    tr("Public key: ", "Llave pública:"),
+                    key.public_key
+                );
+                outln!("{}  {}", tr("Key id:     ", "Id de llave:  "), key.key_id);
+                outln!(
+                    "{}  {}",
+                    tr("Fingerprint:", "Huella:       "),
+                    grouped(&key.fingerprint)
+                );
+                for (label, v) in [
+                    (tr("Signer:     ", "Firmante:     "), &signer.name),
+                    (tr("Contact:    ", "Contacto:     "), &signer.contact),
+                    (tr("Organization:", "Organización: "), &signer.organization),
+                ] {
+                    if let Some(v) = v {
+                        outln!("{label}  {v}");
+                    }
+                }
+            }
+        }
+        KeyCommand::Export { out } => {
+            let key = vault.public_key()?;
+            write_file(&out, key.pub_file.as_bytes())?;
+            let abs = std::path::absolute(&out).unwrap_or(out);
+            if json {
+                print_json(&json!({ "path": abs, "key_id": key.key_id }))?;
+            } else {
+                outln!(
+                    "{} {} ({} {})",
+                    tr("Wrote", "Escrito"),
+                    abs.display(),
+                    tr("key id", "id de llave"),
+                    key.key_id
+                );
+            }
+        }
+        KeyCommand::SetSigner {
+            name,
+            contact,
+            organization,
+        } => {
+            if name.is_none() && contact.is_none() && organization.is_none() {
+                return Err(Error::Invalid(
+                    "nothing to change: give --name, --contact or --organization".into(),
+                ));
+            }
+            let signer = vault.set_signer(&Signer {
+                name,
+                contact,
+                organization,
+            })?;
+            if json {
+                print_json(&signer)?;
+            } else {
+                outln!("{}", tr("Signer updated.", "Firmante actualizado."));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn grouped(hex: &str) -> String {
+    hex.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    std::fs::write(path, bytes).map_err(Error::io(format!("writing {}", path.display())))
+}
+
+/// `SOURCE_DATE_EPOCH`, when set and not empty.
+fn source_date_epoch() -> Result<Option<i64>, Error> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) if !v.trim().is_empty() => v.trim().parse().map(Some).map_err(|_| {
+            Error::Invalid(format!(
+                "SOURCE_DATE_EPOCH=`{v}` is not a number of seconds; unset it or give e.g. 1714521600"
+            ))
+        }),
+        _ => Ok(None),
+    }
+}
+
+/// `testigo seal …`.
+pub fn seal(
+    vault: &Vault,
+    case: String,
+    items: Vec<String>,
+    out: PathBuf,
+    encrypt_to: Vec<String>,
+    json: bool,
+) -> Result<(), Error> {
+    let req = SealRequest {
+        case,
+        items,
+        out,
+        encrypt_to,
+        source_date_epoch: source_date_epoch()?,
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {wide_msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let sealed = vault.seal(&req, &mut |p| {
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+        bar.set_message(p.file.to_string());
+    })?;
+    bar.finish_and_clear();
+    if json {
+        print_json(&sealed)?;
+    } else {
+        outln!(
+            "{} {} {} {}",
+            tr("Sealed", "Sellados"),
+            sealed.items.len(),
+            tr("item(s) into", "elemento(s) en"),
+            sealed.path.display()
+        );
+        outln!("  report id  {}", sealed.report_id);
+        outln!("  SHA-256    {}", sealed.sha256);
+        outln!("  key id     {}", sealed.key_id);
+        if sealed.encrypted {
+            outln!(
+                "  {}  {}",
+                tr("encrypted to", "cifrado para"),
+                sealed.recipients.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `testigo verify …`. Needs no vault.
+pub fn verify(
+    file: &Path,
+    pubkey: Option<String>,
+    trusted_key: Option<PathBuf>,
+    identity: Option<PathBuf>,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let trusted_key = match (pubkey, trusted_key) {
+        (Some(k), _) => Some(PublicKeyInfo::parse(&k)?),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Error::Invalid(format!(
+                    "cannot read the trusted key file {} ({e}); give a minisign .pub file",
+                    path.display()
+                ))
+            })?;
+            Some(PublicKeyInfo::parse(&text)?)
+        }
+        (None, None) => None,
+    };
+    let opts = VerifyOptions {
+        trusted_key,
+        identity,
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = testigo::bundle::verify::verify(file, &opts, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
+    if json {
+        print_json(&report)?;
+    } else {
+        render(&report);
+    }
+    Ok(match report.status {
+        Status::Valid => ExitCode::SUCCESS,
+        Status::Unconfirmed => ExitCode::from(UNCONFIRMED),
+        Status::Invalid => ExitCode::FAILURE,
+    })
+}
+
+fn kind_label(k: ProblemKind) -> &'static str {
+    match k {
+        ProblemKind::UnsafeArchive => tr("unsafe archive", "archivo inseguro"),
+        ProblemKind::Altered => tr("altered", "alterado"),
+        ProblemKind::Missing => tr("missing", "falta"),
+        ProblemKind::Unexpected => tr("unexpected", "inesperado"),
+        ProblemKind::BadSignature => tr("bad signature", "firma inválida"),
+        ProblemKind::UntrustedKey => tr("untrusted key", "llave no confiable"),
+        ProblemKind::Inconsistent => tr("inconsistent", "inconsistente"),
+    }
+}
+
+fn render(r: &VerifyReport) {
+    for p in &r.problems {
+        let files = if p.files.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", p.files.join(", "))
+        };
+        outln!("{}: {files}{}", kind_label(p.kind), p.message);
+    }
+    let what = match (&r.report_id, &r.case) {
+        (Some(id), Some(case)) => format!(
+            "{} {id} ({} \"{case}\", {} {})",
+            tr("report", "informe"),
+            tr("case", "caso"),
+            r.items.unwrap_or(0),
+            tr("item(s)", "elemento(s)")
+        ),
+        (Some(id), None) => format!("{} {id}", tr("report", "informe")),
+        _ => r.file.display().to_string(),
+    };
+    let key = r
+        .signer
+        .as_ref()
+        .map(|s| s.key_id.clone())
+        .unwrap_or_default();
+    match r.status {
+        Status::Valid => outln!(
+            "{}: {what}, {} {key}",
+            tr("VALID", "VÁLIDO"),
+            tr(
+                "signed by the trusted key",
+                "firmado con la llave confiable"
+            ),
+        ),
+        Status::Unconfirmed => {
+            outln!(
+                "{}: {what}: {} {key}.",
+                tr(
+                    "INTACT, SIGNER NOT CONFIRMED",
+                    "ÍNTEGRO, FIRMANTE SIN CONFIRMAR"
+                ),
+                tr(
+                    "every file matches and the signature is valid for the key inside the bundle",
+                    "todos los archivos coinciden y la firma es válida para la llave incluida"
+                )
+            );
+            outln!(
+                "{}",
+                tr(
+                    "Confirm who signed: run again with --pubkey KEY (or --trusted-key FILE) using the key the signer gave you.",
+                    "Confirma quién firmó: vuelve a ejecutar con --pubkey LLAVE (o --trusted-key ARCHIVO) con la llave que te dio quien firmó."
+                )
+            );
+        }
+        Status::Invalid => outln!(
+            "{}: {} {}",
+            tr("INVALID", "INVÁLIDO"),
+            r.problems.len(),
+            tr("problem(s)", "problema(s)")
+        ),
+    }
+}

@@ -1,0 +1,210 @@
+//! The link commands: `link` (record, then capture with a progress bar),
+//! `recapture`, and `settings`. Glue over the core's capture API.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+use testigo::capture::SETTINGS;
+use testigo::{AddStatus, Capture, Error, FetchOptions, Meta, Vault};
+
+use super::args::SettingsCommand;
+use super::term::{self, tr};
+use super::{print_json, render};
+
+/// Reads a list of URLs: one per line; blank lines and `#` comments skipped.
+pub fn read_url_list(path: &Path) -> Result<Vec<String>, Error> {
+    let text = std::fs::read(path).map_err(Error::io(format!("reading {}", path.display())))?;
+    let text = String::from_utf8(text).map_err(|_| {
+        Error::Invalid(format!(
+            "{} is not UTF-8 text; save it as a plain text file with one URL per line",
+            path.display()
+        ))
+    })?;
+    Ok(text
+        .lines()
+        .map(|l| l.split_once(" #").map_or(l, |(a, _)| a).trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect())
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, Error> {
+    serde_json::to_value(v).map_err(|e| Error::Invalid(format!("cannot print JSON: {e}")))
+}
+
+fn progress_bar(total: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("capturing {bar:40} {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// `link`: records every URL, then fetches the new ones (unless told not
+/// to). Exit code 1 only when a URL was refused or a capture could not be
+/// stored; a page that could not be fetched is reported, and its link kept.
+pub fn link(
+    vault: &Vault,
+    case: &str,
+    urls: &[String],
+    meta: &Meta,
+    fetch: Option<&FetchOptions>,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let case = vault.resolve_case(case)?;
+    let mut out: Vec<Value> = Vec::new();
+    let mut failed = false;
+    let mut targets: Vec<(String, String)> = Vec::new();
+    let mut positions: Vec<usize> = Vec::new();
+    for url in urls {
+        match vault.add_link(&case.id, url, meta) {
+            Ok(mut o) => {
+                o.path = Some(url.trim().to_string());
+                if !json {
+                    eprintln!("{}", render::outcome_line(&o));
+                }
+                if let Some(id) = o.id.clone() {
+                    let mut item = to_json(&vault.item(&id)?)?;
+                    item["status"] = json!(o.status);
+                    item["capture"] = Value::Null;
+                    if o.status == AddStatus::Added {
+                        targets.push((id, url.trim().to_string()));
+                        positions.push(out.len());
+                    }
+                    out.push(item);
+                }
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("error  {url}: {}", term::message(&e));
+                out.push(json!({ "status": AddStatus::Error, "url": url, "error": e.to_string() }));
+            }
+        }
+    }
+    if let (Some(opts), false) = (fetch, targets.is_empty()) {
+        let bar = progress_bar(targets.len());
+        let result = vault.capture_items(&targets, opts, &mut |done, _, o| {
+            bar.set_position(done as u64);
+            bar.set_message(targets[o.index].1.clone());
+            let line = match &o.result {
+                Ok(c) => render::capture_line(&o.item_id, c),
+                Err(e) => format!("error  {}: {}", o.item_id, term::message(e)),
+            };
+            if !json || !matches!(&o.result, Ok(c) if c.error.is_none()) {
+                bar.suspend(|| eprintln!("{line}"));
+            }
+        });
+        bar.finish_and_clear();
+        match result {
+            Ok(outcomes) => {
+                for o in outcomes {
+                    let pos = positions[o.index];
+                    match o.result {
+                        Ok(c) => {
+                            let mut item = to_json(&vault.item(&o.item_id)?)?;
+                            item["status"] = out[pos]["status"].clone();
+                            item["capture"] = to_json(&c)?;
+                            out[pos] = item;
+                        }
+                        Err(e) => {
+                            failed = true;
+                            out[pos]["capture_error"] = json!(e.to_string());
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!(
+                    "error: the links were recorded but not fetched: {}",
+                    term::message(&e)
+                );
+            }
+        }
+    } else if fetch.is_none() && !targets.is_empty() && !json {
+        eprintln!(
+            "{}",
+            tr(
+                "not fetched; `testigo recapture ID` captures a link's page",
+                "sin capturar; `testigo recapture ID` captura la página de un enlace"
+            )
+        );
+    }
+    if json {
+        print_json(&out)?;
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `recapture`: exit code 1 when the fetch failed (the failure is recorded).
+pub fn recapture(
+    vault: &Vault,
+    item: &str,
+    opts: &FetchOptions,
+    json: bool,
+) -> Result<ExitCode, Error> {
+    let c: Capture = vault.recapture(item, opts)?;
+    let id = vault.resolve_item(item)?;
+    if json {
+        print_json(&c)?;
+    } else {
+        outln!("{}", render::capture_line(&id, &c));
+    }
+    Ok(if c.error.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `settings`, `settings get|set|unset`.
+pub fn settings(vault: &Vault, action: Option<SettingsCommand>, json: bool) -> Result<(), Error> {
+    let (key, value) = match action {
+        None => {
+            let mut all = serde_json::Map::new();
+            let mut rows = Vec::new();
+            for s in SETTINGS {
+                let v = vault.capture_setting(s.key)?;
+                rows.push(vec![s.key.to_string(), v.clone(), s.help.to_string()]);
+                all.insert(s.key.into(), json!(v));
+            }
+            if json {
+                print_json(&all)?;
+            } else {
+                render::table(
+                    &[
+                        tr("SETTING", "AJUSTE"),
+                        tr("VALUE", "VALOR"),
+                        tr("MEANING", "SIGNIFICADO"),
+                    ],
+                    &rows,
+                );
+            }
+            return Ok(());
+        }
+        Some(SettingsCommand::Get { key }) => {
+            let v = vault.capture_setting(&key)?;
+            (key, v)
+        }
+        Some(SettingsCommand::Set { key, value }) => {
+            let v = vault.set_capture_setting(&key, Some(&value))?;
+            (key, v)
+        }
+        Some(SettingsCommand::Unset { key }) => {
+            let v = vault.set_capture_setting(&key, None)?;
+            (key, v)
+        }
+    };
+    if json {
+        print_json(&json!({ "key": key, "value": value }))?;
+    } else {
+        outln!("{value}");
+    }
+    Ok(())
+}
