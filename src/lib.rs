@@ -12,8 +12,8 @@
 //! [`model`]. Signed report bundles: [`Vault::seal`], [`bundle::verify::verify`]
 //! (no vault needed) and the signing key in [`signing`].
 
-pub mod capture;
 pub mod bundle;
+pub mod capture;
 pub mod check;
 pub mod crypto;
 pub mod custody;
@@ -27,9 +27,9 @@ pub mod signing;
 pub mod store;
 pub mod vault;
 
-pub use capture::{Capture, CaptureOutcome, FetchOptions};
 pub use bundle::seal::{SealProgress, SealRequest, Sealed};
 pub use bundle::verify::{VerifyOptions, VerifyReport};
+pub use capture::{Capture, CaptureOutcome, FetchOptions};
 pub use check::CheckReport;
 pub use custody::{Action, Entry};
 pub use error::{Error, ErrorKind, Result};

@@ -80,15 +80,7 @@ impl Vault {
         fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
         let (key_file, key) = KeyFile::create(passphrase)?;
         write_key_file(dir, &key_file)?;
-        let db = db::open(&dir.join(DB_FILE), &key.subkey("database"))?;
-        let objects = ObjectStore::open(dir, &key)?;
-        let vault = Vault {
-            dir: dir.to_path_buf(),
-            key,
-            db,
-            objects,
-            signing_password: key.subkey(crate::signing::PASSWORD_PURPOSE),
-        };
+        let vault = Vault::with_key(dir, key)?;
         custody::append(
             &vault.db,
             NewEntry {
@@ -117,10 +109,10 @@ impl Vault {
         let objects = ObjectStore::open(dir, &key)?;
         Ok(Vault {
             dir: dir.to_path_buf(),
+            signing_password: key.subkey(crate::signing::PASSWORD_PURPOSE),
             key,
             db,
             objects,
-            signing_password: key.subkey(crate::signing::PASSWORD_PURPOSE),
         })
     }
 

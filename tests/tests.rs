@@ -6,11 +6,8 @@
 mod support;
 
 mod accounts;
-<<<<<<< HEAD
-mod capture;
-=======
 mod bundle;
->>>>>>> seal
+mod capture;
 mod cli;
 mod crash;
 mod custody;

@@ -14,8 +14,8 @@ macro_rules! outln {
 }
 
 mod args;
-mod links;
 mod bundle;
+mod links;
 mod render;
 mod term;
 

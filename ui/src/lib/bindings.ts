@@ -410,6 +410,86 @@ media_type: string;
  */
 created_at: string }
 /**
+ * One capture of a link, as kept in the vault.
+ */
+export type Capture = { 
+/**
+ * 1 for the first capture of the item, then 2, 3…
+ */
+seq: number; 
+/**
+ * The URL asked for.
+ */
+requested_url: string; 
+/**
+ * When fetching began.
+ */
+started_at: string; 
+/**
+ * When it ended.
+ */
+finished_at: string; 
+/**
+ * Every request, redirects included; the last is the final one.
+ */
+hops: Hop[]; 
+/**
+ * The URL of the last answer.
+ */
+final_url: string | null; 
+/**
+ * The status of the last answer.
+ */
+status: number | null; 
+/**
+ * The IP address of the last answer (the proxy's, through a proxy).
+ */
+remote_ip: string | null; 
+/**
+ * TLS facts of the last answer (https only).
+ */
+tls: TlsFacts | null; 
+/**
+ * The last answer's `Content-Type`.
+ */
+content_type: string | null; 
+/**
+ * Bytes of the last answer's body kept (as sent, content coding included).
+ */
+body_size: number; 
+/**
+ * Why the body is incomplete: `length` (over the cap), `time`, `disconnect`.
+ */
+truncated: string | null; 
+/**
+ * Metadata of an HTML answer.
+ */
+metadata: PageMeta | null; 
+/**
+ * What the final URL says (platform, handle, post id, derived time).
+ */
+post: PostUrl | null; 
+/**
+ * Why the capture failed; `null` when it succeeded.
+ */
+error: string | null; 
+/**
+ * The proxy used, without credentials.
+ */
+via_proxy: string | null; 
+/**
+ * The User-Agent sent.
+ */
+user_agent: string; 
+/**
+ * SHA-256 of the WARC file; `null` when no answer came.
+ */
+warc_sha256: string | null; 
+/**
+ * Size of the WARC file.
+ */
+warc_size: number | null }
+/**
  * A case: one campaign, incident or person's file of evidence.
  */
 export type Case = { 
@@ -511,6 +591,18 @@ problems: string[];
  */
 notes: string[] }
 /**
+ * A time read out of a post id, with how.
+ */
+export type DerivedTime = { 
+/**
+ * The time.
+ */
+at: string; 
+/**
+ * How it was derived, in words a reader of a report can check.
+ */
+method: string }
+/**
  * One entry of the log.
  */
 export type Entry = { 
@@ -550,6 +642,34 @@ prev_hash: string;
  * Hash of this entry.
  */
 hash: string }
+/**
+ * One request of a capture and its answer.
+ */
+export type Hop = { 
+/**
+ * The URL requested.
+ */
+url: string; 
+/**
+ * The HTTP status; `null` when no answer came.
+ */
+status: number | null; 
+/**
+ * When it was requested.
+ */
+requested_at: string; 
+/**
+ * The peer's IP address.
+ */
+remote_ip: string | null; 
+/**
+ * The response headers, in order, as `[name, value]`.
+ */
+headers: ([string, string])[]; 
+/**
+ * What went wrong in this request.
+ */
+error: string | null }
 /**
  * One file of a running import, sent as the `import-progress` event.
  */
@@ -795,7 +915,16 @@ artifacts: Artifact[];
 /**
  * The item's custody history.
  */
-custody: Entry[] }
+custody: Entry[]; 
+/**
+ * For links: every capture, oldest first.
+ */
+captures?: Capture[] | null; 
+/**
+ * For links: what the URL itself says (platform, handle, post id, and
+ * the post time its id encodes, with the method).
+ */
+post?: PostUrl | null }
 /**
  * Which items to list.
  */
@@ -840,6 +969,30 @@ until: string | null;
  * Sort by posted time instead of captured time.
  */
 by_posted: boolean }
+/**
+ * Authors and dates found in the page's JSON-LD blocks.
+ */
+export type JsonLd = { 
+/**
+ * `@type` values seen, in order, without repeats.
+ */
+types: string[]; 
+/**
+ * Author names (or URLs when no name is given), without repeats.
+ */
+authors: string[]; 
+/**
+ * `datePublished` (or `uploadDate`), as written.
+ */
+date_published: string | null; 
+/**
+ * `dateModified`, as written.
+ */
+date_modified: string | null; 
+/**
+ * `dateCreated`, as written.
+ */
+date_created: string | null }
 export type JsonValue = null | boolean | number | string | JsonValue[] | Partial<{ [key in string]: JsonValue }>
 /**
  * What an item is.
@@ -924,6 +1077,75 @@ reported_to: ReportedTo[] | null;
  */
 text: string | null }
 /**
+ * An oEmbed endpoint the page announces (recorded, never fetched).
+ */
+export type OEmbed = { 
+/**
+ * The endpoint URL, resolved against the page's URL.
+ */
+url: string; 
+/**
+ * `json` or `xml`.
+ */
+format: string }
+/**
+ * Metadata of an HTML page.
+ */
+export type PageMeta = { 
+/**
+ * `<title>`.
+ */
+title: string | null; 
+/**
+ * `<meta name="description">`.
+ */
+description: string | null; 
+/**
+ * `<link rel="canonical">`, resolved.
+ */
+canonical_url: string | null; 
+/**
+ * `og:*` properties (first value of each).
+ */
+open_graph: Partial<{ [key in string]: string }>; 
+/**
+ * `twitter:*` fields (first value of each).
+ */
+twitter: Partial<{ [key in string]: string }>; 
+/**
+ * From `<script type="application/ld+json">`.
+ */
+json_ld: JsonLd; 
+/**
+ * `<link rel="alternate" type="application/json+oembed">` and the XML kind.
+ */
+oembed: OEmbed[]; 
+/**
+ * True when the HTML was not valid UTF-8 (bad bytes were replaced).
+ */
+invalid_utf8: boolean }
+/**
+ * The facts a post URL gives.
+ */
+export type PostUrl = { 
+/**
+ * `x`, `facebook`, `instagram`, `tiktok`, `youtube`, `telegram`,
+ * `bluesky`, `mastodon`, `threads`.
+ */
+platform: string; 
+/**
+ * The author's handle, without `@` (for Mastodon, `user@instance`).
+ */
+handle: string | null; 
+/**
+ * The post's id on the platform.
+ */
+post_id: string | null; 
+/**
+ * The post's time, when its id encodes it.
+ */
+posted_at: DerivedTime | null }
+/**
  * Preferences kept outside the vault (needed before it is unlocked), in the
  * app's config folder. Nothing in them is evidence.
  */
@@ -980,6 +1202,22 @@ export type ThreatLevel =
  * Critical: immediate danger.
  */
 "critical"
+/**
+ * The TLS facts of a connection.
+ */
+export type TlsFacts = { 
+/**
+ * SHA-256 of the server's leaf certificate (DER), hex.
+ */
+peer_certificate_sha256: string | null; 
+/**
+ * The leaf certificate, DER in base64.
+ */
+peer_certificate_der: string | null; 
+/**
+ * Note on what could not be recorded.
+ */
+note: string }
 /**
  * The closed lists the forms offer: the same as the CLI accepts.
  */
