@@ -2,7 +2,7 @@
 //! a page background, a header, lines of "text" and an embedded photo-like
 //! region with noise, so each compresses like a real screenshot (hundreds of KB).
 //!
-//! Usage: cargo run --release --example gen_screenshots -- DIR N
+//! Usage: cargo run --release --example gen_screenshots -- DIR N [WIDTH HEIGHT]
 
 use std::path::PathBuf;
 
@@ -22,8 +22,13 @@ fn main() {
             let dir = dir.clone();
             s.spawn(move || {
                 for i in (t..n).step_by(threads as usize) {
-                    screenshot(i)
-                        .save(dir.join(format!("captura-{i:05}.png")))
+                    let img = screenshot(i);
+                    let img = if (w, h) == (1920, 1080) {
+                        img
+                    } else {
+                        image::imageops::thumbnail(&img, w, h)
+                    };
+                    img.save(dir.join(format!("captura-{i:05}.png")))
                         .expect("write a PNG");
                 }
             });
