@@ -15,6 +15,8 @@ fn main() {
         .next()
         .and_then(|s| s.parse().ok())
         .expect("usage: gen_screenshots DIR N");
+    let w: u32 = args.next().and_then(|s| s.parse().ok()).unwrap_or(1920);
+    let h: u32 = args.next().and_then(|s| s.parse().ok()).unwrap_or(1080);
     std::fs::create_dir_all(&dir).expect("create the output folder");
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get() as u64);
     std::thread::scope(|s| {

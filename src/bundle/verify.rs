@@ -9,12 +9,13 @@
 //! written to disk.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek};
+use std::io::{BufReader, Seek};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::import::read_up_to;
 use crate::signing::PublicKeyInfo;
 
 const AGE_MAGIC: &[u8] = b"age-encryption.org/v1\n";
@@ -215,17 +216,6 @@ pub fn verify(
     };
     report.valid = report.status == Status::Valid;
     Ok(report)
-}
-
-fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
 }
 
 /// Collects problems and check results as verification goes.
