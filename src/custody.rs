@@ -102,6 +102,24 @@ pub struct NewEntry<'a> {
     pub detail: serde_json::Value,
 }
 
+impl<'a> NewEntry<'a> {
+    /// An entry about one item: its case and id, with the hash the action concerns.
+    pub fn for_item(
+        action: Action,
+        item: &'a crate::model::Item,
+        sha256: Option<&'a str>,
+        detail: serde_json::Value,
+    ) -> NewEntry<'a> {
+        NewEntry {
+            action,
+            case_id: Some(&item.case_id),
+            item_id: Some(&item.id),
+            sha256,
+            detail,
+        }
+    }
+}
+
 /// The stored fields of an entry that its hash covers.
 pub struct HashedFields<'a> {
     /// Position.

@@ -383,13 +383,7 @@ pub(crate) fn insert_item_with(
     }
     custody::append(
         conn,
-        NewEntry {
-            action: Action::ItemAdded,
-            case_id: Some(&item.case_id),
-            item_id: Some(&item.id),
-            sha256: item.sha256.as_deref(),
-            detail,
-        },
+        NewEntry::for_item(Action::ItemAdded, &item, item.sha256.as_deref(), detail),
     )?;
     Ok(item)
 }
@@ -558,13 +552,12 @@ impl Vault {
         write_fields(&tx, &after)?;
         custody::append(
             &tx,
-            NewEntry {
-                action: Action::ItemEdited,
-                case_id: Some(&after.case_id),
-                item_id: Some(&after.id),
-                sha256: after.sha256.as_deref(),
-                detail: json!({ "changes": changes }),
-            },
+            NewEntry::for_item(
+                Action::ItemEdited,
+                &after,
+                after.sha256.as_deref(),
+                json!({ "changes": changes }),
+            ),
         )?;
         tx.commit()?;
         load_item(&self.db, &after.id)
@@ -593,12 +586,11 @@ impl Vault {
         )?;
         custody::append(
             &tx,
-            NewEntry {
-                action: Action::ItemRemoved,
-                case_id: Some(&item.case_id),
-                item_id: Some(&item.id),
-                sha256: item.sha256.as_deref(),
-                detail: json!({
+            NewEntry::for_item(
+                Action::ItemRemoved,
+                item,
+                item.sha256.as_deref(),
+                json!({
                     "reason": reason,
                     "kind": item.kind,
                     "file_name": item.file_name,
@@ -606,7 +598,7 @@ impl Vault {
                     "artifacts": detail.artifacts,
                     "fields": fields_json(item),
                 }),
-            },
+            ),
         )?;
         tx.commit()?;
         let shas = item
@@ -650,13 +642,12 @@ impl Vault {
         self.objects.copy_to(sha, out)?;
         custody::append(
             &self.db,
-            NewEntry {
-                action: Action::Exported,
-                case_id: Some(&item.case_id),
-                item_id: Some(&item.id),
-                sha256: Some(sha),
-                detail: json!({ "to": destination }),
-            },
+            NewEntry::for_item(
+                Action::Exported,
+                &item,
+                Some(sha),
+                json!({ "to": destination }),
+            ),
         )?;
         Ok(item)
     }

@@ -152,12 +152,11 @@ impl Vault {
         }
         custody::append(
             &tx,
-            NewEntry {
-                action: Action::Captured,
-                case_id: Some(&item.case_id),
-                item_id: Some(&item.id),
-                sha256: cap.warc_sha256.as_deref(),
-                detail: json!({
+            NewEntry::for_item(
+                Action::Captured,
+                &item,
+                cap.warc_sha256.as_deref(),
+                json!({
                     "capture": cap.seq,
                     "requested_url": cap.requested_url,
                     "final_url": cap.final_url,
@@ -167,7 +166,7 @@ impl Vault {
                     "error": cap.error,
                     "warc_size": cap.warc_size,
                 }),
-            },
+            ),
         )?;
         tx.commit()?;
         let stored = self
@@ -268,13 +267,12 @@ impl Vault {
         self.objects.copy_to(sha, out)?;
         custody::append(
             &self.db,
-            NewEntry {
-                action: Action::Exported,
-                case_id: Some(&item.case_id),
-                item_id: Some(&item.id),
-                sha256: Some(sha),
-                detail: json!({ "to": destination, "capture": cap.seq }),
-            },
+            NewEntry::for_item(
+                Action::Exported,
+                &item,
+                Some(sha),
+                json!({ "to": destination, "capture": cap.seq }),
+            ),
         )?;
         Ok(cap.clone())
     }
