@@ -46,6 +46,7 @@ const ORGANIZATION_SETTING: &str = "signer.organization";
 const SK_OFFSET: usize = 2 + 2 + 2 + 32 + 8 + 8 + 8;
 
 /// A public key as a recipient sees it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicKeyInfo {
     /// The minisign public key, base64 (what `minisign -P` takes).
@@ -105,6 +106,7 @@ fn key_id(keynum: &[u8]) -> String {
 }
 
 /// Who signs, as written into bundles. Every field is optional.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signer {
     /// A person's or role's name.

@@ -66,11 +66,19 @@ impl App {
     }
 
     async fn click(&self, css: &str) {
-        self.find(css)
+        let el = self.find(css).await;
+        // Cards off screen are not laid out (content-visibility): bring it in first.
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({ block: 'center' });",
+                vec![serde_json::to_value(&el).unwrap()],
+            )
             .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+            .ok();
+        if let Err(e) = el.click().await {
+            self.shot("failed-click").await;
+            panic!("click {css}: {e} (screenshot failed-click.png)");
+        }
     }
 
     async fn type_in(&self, css: &str, text: &str) {
@@ -132,6 +140,49 @@ impl App {
     async fn quit(self) {
         self.client.close().await.ok();
         tokio::time::sleep(Duration::from_millis(800)).await;
+    }
+
+    /// Answers the next open or save dialog as the person would (the UI's
+    /// `dialogs.ts` takes queued answers; the native GTK dialog cannot be
+    /// driven through WebDriver).
+    async fn answer_dialog(&self, answer: serde_json::Value) {
+        self.client
+            .execute(
+                "window.__testigoE2E = window.__testigoE2E || { answers: [] }; window.__testigoE2E.answers.push(arguments[0]);",
+                vec![answer],
+            )
+            .await
+            .expect("queue a dialog answer");
+    }
+
+    /// Drops files on the window: the same `tauri://drag-drop` event the
+    /// shell sends when files are dropped from the file manager.
+    async fn drop_files(&self, paths: &[&Path]) {
+        let paths: Vec<serde_json::Value> =
+            paths.iter().map(|p| p.to_str().unwrap().into()).collect();
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 window.__TAURI_INTERNALS__.invoke('plugin:event|emit_to', {
+                   target: { kind: 'Webview', label: 'main' }, event: 'tauri://drag-drop',
+                   payload: { paths: arguments[0], position: { x: 200, y: 200 } },
+                 }).then(() => done('ok'), (e) => done(String(e)));",
+                vec![serde_json::Value::Array(paths)],
+            )
+            .await
+            .expect("emit a drop");
+    }
+
+    /// Creates the vault (first run) or unlocks it.
+    async fn open_vault(&self, passphrase: &str) {
+        self.find("#passphrase").await;
+        let creating = self.count("#confirm").await > 0;
+        self.type_in("#passphrase", passphrase).await;
+        if creating {
+            self.type_in("#confirm", passphrase).await;
+        }
+        self.click("#unlock-submit").await;
+        self.find("#nav-cases").await;
     }
 
     /// Pastes images into the window the way the clipboard would: a paste
@@ -312,5 +363,203 @@ async fn a_person_documents_a_campaign() {
     app.wait_text("#item-count", "3 items").await;
     assert_eq!(app.count("#item-grid li").await, 3);
     app.wait_text("#nav-cases", "Cases").await;
+    app.quit().await;
+}
+
+/// A web server on 127.0.0.1 with one page that says who posted what, for
+/// link capture. Answers every request with the same page.
+fn page_server() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let mut seen = Vec::new();
+            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => seen.extend_from_slice(&buf[..n]),
+                }
+            }
+            let body = "<!doctype html><html><head><title>Publicación amenazante</title>\
+                <meta property=\"og:title\" content=\"Te vamos a encontrar, ¿me oíste?\">\
+                <meta property=\"og:description\" content=\"Publicado por @bot_0231 contra la redacción\">\
+                <meta property=\"og:site_name\" content=\"Red social de prueba\">\
+                <script>document.title = 'never run'</script></head>\
+                <body><p>Te vamos a encontrar</p></body></html>";
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(body.as_bytes());
+        }
+    });
+    format!("http://{addr}/status/1790000000000000000")
+}
+
+/// A port nothing listens on (bound, then released).
+fn closed_port_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    format!("http://127.0.0.1:{port}/borrado")
+}
+
+#[tokio::test]
+#[ignore = "needs the built app, tauri-driver and a display: run scripts/e2e.sh"]
+async fn evidence_is_added_every_way_sealed_and_verified() {
+    let home = PathBuf::from(std::env::var("TESTIGO_E2E_HOME").expect("TESTIGO_E2E_HOME"));
+    let files = tempfile::tempdir().unwrap();
+    let app = App::start(&home).await;
+    app.resize(1280, 800).await;
+    app.open_vault("una frase bastante larga para la bóveda")
+        .await;
+
+    // In Spanish, a new case.
+    app.click("#nav-settings").await;
+    app.find("#pref-language")
+        .await
+        .select_by_value("es")
+        .await
+        .unwrap();
+    app.click("#pref-save").await;
+    app.wait_text("#nav-cases", "Casos").await;
+    app.find("#signing-key").await;
+    app.find("#capture-settings").await;
+    app.shot("es-1280-09-settings-key-capture").await;
+    let public_key = app.find("#key-public").await.text().await.unwrap();
+    assert!(public_key.starts_with("RW"), "{public_key}");
+    app.click("#nav-cases").await;
+    app.click("#new-case").await;
+    app.type_in("#case-name", "Reporte para la fiscalía").await;
+    app.click("#case-create").await;
+    app.wait_text("#case-title", "Reporte para la fiscalía")
+        .await;
+
+    // A folder through the picker: three screenshots and a file that is not one.
+    let folder = files.path().join("capturas");
+    std::fs::create_dir(&folder).unwrap();
+    for seed in [11u8, 13, 17] {
+        std::fs::write(folder.join(format!("captura-{seed}.png")), png(seed)).unwrap();
+    }
+    std::fs::write(folder.join("rota.png"), b"\x89PNG\r\n\x1a\nno").unwrap();
+    app.answer_dialog(serde_json::json!([folder.to_str().unwrap()]))
+        .await;
+    app.click("#add-folder").await;
+    let summary = app.wait_text("#import-summary", "3 agregados").await;
+    assert!(summary.contains("1 error"), "{summary}");
+    app.wait_text("#item-count", "3 elementos").await;
+
+    // A file dropped on the window.
+    let dropped = files.path().join("soltada.png");
+    std::fs::write(&dropped, png(19)).unwrap();
+    app.drop_files(&[&dropped]).await;
+    app.wait_text("#item-count", "4 elementos").await;
+
+    // Two links: one page is captured and previewed as text; the other
+    // cannot be fetched, and the link is kept with the reason.
+    let good = page_server();
+    let gone = closed_port_url();
+    app.click("#add-link").await;
+    // Two lines, as pasted from a list (WebDriver's typing drops newlines).
+    app.find("#link-url").await;
+    app.client
+        .execute(
+            "const e = document.querySelector('#link-url'); e.value = arguments[0]; e.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![format!("{good}\n{gone}").into()],
+        )
+        .await
+        .unwrap();
+    app.shot("es-1280-10-add-links").await;
+    app.click("#link-add").await;
+    let results = app.wait_text("#link-results", "Te vamos a encontrar").await;
+    assert!(
+        results.to_lowercase().contains("red social de prueba"),
+        "{results}"
+    );
+    let results = app.wait_text("#link-results", "La captura falló").await;
+    assert!(results.contains("El enlace se guardó"), "{results}");
+    app.wait_text("#item-count", "6 elementos").await;
+    app.shot("es-1280-11-link-results").await;
+    // The captured page's script never ran in the app.
+    let title = app.client.title().await.unwrap();
+    assert_ne!(title, "never run");
+
+    // The captured link's detail: captures, capture again, WARC.
+    app.type_in("#search", "1790000000000000000").await;
+    app.wait_text("#item-count", "1 elemento").await;
+    app.click("#item-grid li:first-child .card").await;
+    app.wait_text("#captures", "Capturado").await;
+    app.click("#capture-again").await;
+    app.wait_text("#captures", "#2").await;
+    app.shot("es-1280-12-link-detail").await;
+    let warc = files.path().join("captura.warc");
+    app.answer_dialog(warc.to_str().unwrap().into()).await;
+    app.click("#captures + button.warc, #captures button.warc")
+        .await;
+    app.wait_text("#toast", "WARC").await;
+    assert!(std::fs::read(&warc).unwrap().starts_with(b"WARC/1.1"));
+    app.client
+        .execute("document.querySelector('.modal .close').click()", vec![])
+        .await
+        .unwrap();
+    app.type_in("#search", "").await;
+    app.wait_text("#item-count", "6 elementos").await;
+
+    // Seal everything into a signed ZIP.
+    let bundle = files.path().join("reporte.zip");
+    app.click("#seal-open").await;
+    app.wait_text("#seal-count", "6 elementos").await;
+    app.shot("es-1280-13-seal").await;
+    app.answer_dialog(bundle.to_str().unwrap().into()).await;
+    app.click("#seal-go").await;
+    let report_id = app.find("#sealed-report").await.text().await.unwrap();
+    app.wait_text("#sealed-path", "reporte.zip").await;
+    app.shot("es-1280-14-sealed").await;
+    assert!(bundle.exists());
+    app.client
+        .execute("document.querySelector('.modal .close').click()", vec![])
+        .await
+        .unwrap();
+
+    // Verify it: without the key the signer is unconfirmed; with it, valid.
+    app.click("#nav-verify").await;
+    app.answer_dialog(bundle.to_str().unwrap().into()).await;
+    app.click("#verify-choose").await;
+    app.wait_text("#verify-verdict", "no se ha confirmado")
+        .await;
+    app.type_in("#verify-key", &public_key).await;
+    app.click("#verify-run").await;
+    app.wait_text("#verify-verdict", "Válido").await;
+    let checks = app.find("#verify-result").await.text().await.unwrap();
+    assert!(checks.contains(&report_id), "{checks}");
+    app.shot("es-1280-15-verify-valid").await;
+
+    // One byte changed inside a screenshot: not valid, and the file is named.
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let at = bytes.windows(4).position(|w| w == b"IDAT").unwrap() + 40;
+    bytes[at] ^= 0x01;
+    let tampered = files.path().join("alterado.zip");
+    std::fs::write(&tampered, bytes).unwrap();
+    app.answer_dialog(tampered.to_str().unwrap().into()).await;
+    app.click("#verify-choose").await;
+    app.wait_text("#verify-verdict", "NO es válido").await;
+    let problems = app.wait_text("#verify-problems", "Alterado").await;
+    assert!(problems.contains("data/evidence/"), "{problems}");
+    app.shot("es-1280-16-verify-altered").await;
+
+    // Verifying needs no vault: from the lock screen too.
+    app.click("#lock-now").await;
+    app.click("#verify-without-vault").await;
+    app.answer_dialog(bundle.to_str().unwrap().into()).await;
+    app.click("#verify-choose").await;
+    app.wait_text("#verify-verdict", "no se ha confirmado")
+        .await;
+    app.shot("es-1280-17-verify-locked").await;
+    app.click("#back-to-unlock").await;
+    app.find("#passphrase").await;
     app.quit().await;
 }

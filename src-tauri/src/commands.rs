@@ -254,10 +254,7 @@ pub async fn import_paths(
             &cancel,
         )
     };
-    let outcomes = tauri::async_runtime::spawn_blocking(work)
-        .await
-        .map_err(|e| AppError::internal(format!("the import stopped: {e}")))??;
-    Ok(outcomes)
+    crate::work::blocking("the import", work).await
 }
 
 #[tauri::command]
@@ -282,10 +279,7 @@ pub fn custody_log(state: State<'_, AppState>, case_id: Option<String>) -> AppRe
 #[specta::specta]
 pub async fn check_vault(state: State<'_, AppState>) -> AppResult<CheckReport> {
     let vault = state.with_vault(|v| Ok(v.reopen()?))?;
-    tauri::async_runtime::spawn_blocking(move || vault.check())
-        .await
-        .map_err(|e| AppError::internal(format!("the check stopped: {e}")))?
-        .map_err(AppError::from)
+    crate::work::blocking("the check", move || vault.check()).await
 }
 
 /// Writes an item's original bytes to a file the person chose.
@@ -297,5 +291,7 @@ pub fn save_original(state: State<'_, AppState>, item_id: String, path: String) 
             .map_err(|e| AppError::from(testigo::Error::io(format!("writing {path}"))(e)))?;
         v.export(&item_id, &mut file, &path)?;
         Ok(())
-    })
+    })?;
+    state.remember_output(std::path::Path::new(&path));
+    Ok(())
 }

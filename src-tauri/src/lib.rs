@@ -5,8 +5,11 @@
 
 mod commands;
 mod error;
+mod links;
 mod protocol;
+mod reports;
 mod state;
+mod work;
 
 use tauri::Manager;
 use tauri_specta::{Builder, collect_commands, collect_events};
@@ -43,8 +46,26 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::custody_log,
             commands::check_vault,
             commands::save_original,
+            links::capture_links,
+            links::save_warc,
+            links::capture_settings,
+            links::set_capture_setting,
+            links::open_in_browser,
+            reports::public_key,
+            reports::export_public_key,
+            reports::signer,
+            reports::set_signer,
+            reports::seal,
+            reports::verify_bundle,
+            reports::reveal,
+            reports::open_written,
         ])
-        .events(collect_events![commands::ImportProgress])
+        .events(collect_events![
+            commands::ImportProgress,
+            links::CaptureProgress,
+            reports::SealProgress,
+            reports::VerifyProgress
+        ])
 }
 
 /// The TypeScript bindings, as text.
@@ -69,6 +90,7 @@ pub fn run() {
     let builder = specta_builder();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(builder.invoke_handler())
         .register_uri_scheme_protocol("testigo", protocol::handle)
         .setup(move |app| {

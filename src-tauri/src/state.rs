@@ -1,6 +1,8 @@
 //! What the app holds between commands: the vault session (locked or
-//! unlocked), the person's preferences, and the cancel flag of a running import.
+//! unlocked), the person's preferences, the cancel flag of a running import,
+//! and the files the app wrote (the only ones it will reveal or open).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -52,6 +54,7 @@ pub struct AppState {
     prefs_path: PathBuf,
     /// Set to stop the running import.
     pub cancel_import: Arc<AtomicBool>,
+    outputs: Mutex<HashSet<PathBuf>>,
 }
 
 impl AppState {
@@ -67,6 +70,7 @@ impl AppState {
             prefs: Mutex::new(prefs),
             prefs_path,
             cancel_import: Arc::new(AtomicBool::new(false)),
+            outputs: Mutex::new(HashSet::new()),
         }
     }
 
@@ -115,5 +119,33 @@ impl AppState {
         testigo::vault::default_dir().ok_or_else(|| {
             AppError::internal("no data folder for the vault; choose one in settings")
         })
+    }
+
+    /// Notes a file the app wrote at the person's request.
+    pub fn remember_output(&self, path: &Path) {
+        let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if let Ok(mut o) = self.outputs.lock() {
+            o.insert(path);
+        }
+    }
+
+    /// `path`, if the app wrote it during this session; an error otherwise.
+    pub fn written_by_app(&self, path: &Path) -> AppResult<PathBuf> {
+        let path = path.canonicalize().map_err(|e| {
+            AppError::from(testigo::Error::io(format!("reading {}", path.display()))(e))
+        })?;
+        let known = self
+            .outputs
+            .lock()
+            .map(|o| o.contains(&path))
+            .unwrap_or(false);
+        if known {
+            Ok(path)
+        } else {
+            Err(AppError::from(testigo::Error::Invalid(format!(
+                "{} was not written by Testigo in this session",
+                path.display()
+            ))))
+        }
     }
 }

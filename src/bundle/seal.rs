@@ -60,6 +60,7 @@ pub struct SealProgress<'a> {
 }
 
 /// A bundle written.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Sealed {
     /// The file written (absolute).

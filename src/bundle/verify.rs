@@ -32,6 +32,7 @@ pub struct VerifyOptions {
 }
 
 /// The verdict.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -45,6 +46,7 @@ pub enum Status {
 }
 
 /// Kinds of problems.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
@@ -65,6 +67,7 @@ pub enum ProblemKind {
 }
 
 /// One problem, with the files (paths inside the bag) it concerns.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Problem {
     /// What kind.
@@ -77,6 +80,7 @@ pub struct Problem {
 }
 
 /// One step of the verification and whether it passed.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Check {
     /// `archive`, `signature`, `signer`, `tag_files`, `payload`,
@@ -87,6 +91,7 @@ pub struct Check {
 }
 
 /// Everything `verify` found.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
     /// The verdict.
@@ -120,6 +125,7 @@ pub struct VerifyReport {
 }
 
 /// Who signed.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct SignerInfo {
     /// Key id of the key that made the signature.

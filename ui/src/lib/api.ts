@@ -1,7 +1,9 @@
 // The one module that talks to the backend. Every call goes through here, so
 // tests can replace the backend (mockIPC) and components never see the IPC.
 import { commands, events } from "./bindings";
-import type { AppError, MetaInput, ItemFilter, Prefs, ImportProgress } from "./bindings";
+import type {
+  AppError, MetaInput, ItemFilter, Prefs, ImportProgress, CaptureProgress, SealProgress, VerifyProgress, Signer,
+} from "./bindings";
 
 type Res<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
 
@@ -41,6 +43,24 @@ export const api = {
   check: () => unwrap(commands.checkVault()),
   saveOriginal: (id: string, path: string) => unwrap(commands.saveOriginal(id, path)),
   onImportProgress: (f: (p: ImportProgress) => void) => events.importProgress.listen((e) => f(e.payload)),
+  captureLinks: (ids: string[]) => unwrap(commands.captureLinks(ids)),
+  onCaptureProgress: (f: (p: CaptureProgress) => void) => events.captureProgress.listen((e) => f(e.payload)),
+  saveWarc: (id: string, seq: number | null, path: string) => unwrap(commands.saveWarc(id, seq, path)),
+  captureSettings: () => unwrap(commands.captureSettings()),
+  setCaptureSetting: (key: string, value: string | null) => unwrap(commands.setCaptureSetting(key, value)),
+  openInBrowser: (url: string) => unwrap(commands.openInBrowser(url)),
+  publicKey: () => unwrap(commands.publicKey()),
+  exportPublicKey: (path: string) => unwrap(commands.exportPublicKey(path)),
+  signer: () => unwrap(commands.signer()),
+  setSigner: (s: Signer) => unwrap(commands.setSigner(s)),
+  seal: (caseId: string, items: string[], out: string, recipients: string[]) =>
+    unwrap(commands.seal(caseId, items, out, recipients)),
+  onSealProgress: (f: (p: SealProgress) => void) => events.sealProgress.listen((e) => f(e.payload)),
+  verify: (path: string, trustedKey: string | null, trustedKeyFile: string | null, identity: string | null) =>
+    unwrap(commands.verifyBundle(path, trustedKey, trustedKeyFile, identity)),
+  onVerifyProgress: (f: (p: VerifyProgress) => void) => events.verifyProgress.listen((e) => f(e.payload)),
+  reveal: (path: string) => unwrap(commands.reveal(path)),
+  openWritten: (path: string) => unwrap(commands.openWritten(path)),
 };
 
 /** Fields to leave as they are (nothing given). */

@@ -187,6 +187,151 @@ async saveOriginal(itemId: string, path: string) : Promise<Result<null, AppError
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Fetches the pages of link items (by id) and records each capture. Used
+ * after adding links (when fetching on add is on) and for "capture again".
+ */
+async captureLinks(itemIds: string[]) : Promise<Result<CaptureResult[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("capture_links", { itemIds }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes the WARC file of capture `seq` of a link item (the latest stored
+ * one when `seq` is null) to a file the person chose.
+ */
+async saveWarc(itemId: string, seq: number | null, path: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_warc", { itemId, seq, path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Every capture setting, with its value and default.
+ */
+async captureSettings() : Promise<Result<CaptureSetting[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("capture_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Sets a capture setting (checked as the CLI checks it); null restores the default.
+ */
+async setCaptureSetting(key: string, value: string | null) : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_capture_setting", { key, value }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens an `http` or `https` address in the person's default browser,
+ * outside the app (the app never renders captured pages itself).
+ */
+async openInBrowser(url: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_in_browser", { url }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async publicKey() : Promise<Result<PublicKeyInfo, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("public_key") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes the vault's public key as a `.pub` file the `minisign` CLI accepts.
+ */
+async exportPublicKey(path: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_public_key", { path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async signer() : Promise<Result<Signer, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("signer") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Sets who signs: every field given replaces the stored one; empty clears it.
+ */
+async setSigner(signer: Signer) : Promise<Result<Signer, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_signer", { signer }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Seals items of a case (all when `items` is empty) into `out`, encrypted
+ * to the age `recipients` when any are given (then `out.age` is written).
+ */
+async seal(caseId: string, items: string[], out: string, recipients: string[]) : Promise<Result<Sealed, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("seal", { caseId, items, out, recipients }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Verifies a bundle (`.zip` or `.zip.age`). The trusted key may be given as
+ * text (the `RWQ…` line or a `.pub` file's text) or as a `.pub` file's path;
+ * `identity` is an age identity file for encrypted bundles.
+ */
+async verifyBundle(path: string, trustedKey: string | null, trustedKeyFile: string | null, identity: string | null) : Promise<Result<VerifyReport, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("verify_bundle", { path, trustedKey, trustedKeyFile, identity }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Shows a file the app wrote (a bundle, a packet, an exported file) in the
+ * system's file manager. Other paths are refused, so the web view cannot
+ * use this to open arbitrary files.
+ */
+async reveal(path: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reveal", { path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens a file the app wrote (a PDF packet) with the system's viewer.
+ */
+async openWritten(path: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_written", { path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -194,9 +339,15 @@ async saveOriginal(itemId: string, path: string) : Promise<Result<null, AppError
 
 
 export const events = __makeEvents__<{
-importProgress: ImportProgress
+captureProgress: CaptureProgress,
+importProgress: ImportProgress,
+sealProgress: SealProgress,
+verifyProgress: VerifyProgress
 }>({
-importProgress: "import-progress"
+captureProgress: "capture-progress",
+importProgress: "import-progress",
+sealProgress: "seal-progress",
+verifyProgress: "verify-progress"
 })
 
 /** user-defined constants **/
@@ -490,6 +641,54 @@ warc_sha256: string | null;
  */
 warc_size: number | null }
 /**
+ * One capture finished, sent as the `capture-progress` event.
+ */
+export type CaptureProgress = { 
+/**
+ * Captures finished, this one included.
+ */
+done: number; 
+/**
+ * Captures in the batch.
+ */
+total: number; 
+/**
+ * This one's result.
+ */
+result: CaptureResult }
+/**
+ * What became of one link's capture.
+ */
+export type CaptureResult = { 
+/**
+ * The link item.
+ */
+item_id: string; 
+/**
+ * The capture as recorded; its `error` says why fetching failed.
+ */
+capture: Capture | null; 
+/**
+ * Why the capture could not be recorded at all.
+ */
+error: string | null }
+/**
+ * A capture setting with its value, default and meaning.
+ */
+export type CaptureSetting = { 
+/**
+ * `capture.proxy`, `capture.user_agent`…
+ */
+key: string; 
+/**
+ * Its value now.
+ */
+value: string; 
+/**
+ * Its value when not set.
+ */
+default: string }
+/**
  * A case: one campaign, incident or person's file of evidence.
  */
 export type Case = { 
@@ -561,6 +760,19 @@ export type Category =
  * Anything else.
  */
 "other"
+/**
+ * One step of the verification and whether it passed.
+ */
+export type Check = { 
+/**
+ * `archive`, `signature`, `signer`, `tag_files`, `payload`,
+ * `completeness`, `report`.
+ */
+check: string; 
+/**
+ * `passed`, `failed` or `skipped`.
+ */
+result: string }
 /**
  * What `check` found.
  */
@@ -1167,6 +1379,76 @@ auto_lock_minutes: number;
  */
 vault_dir: string }
 /**
+ * One problem, with the files (paths inside the bag) it concerns.
+ */
+export type Problem = { 
+/**
+ * What kind.
+ */
+kind: ProblemKind; 
+/**
+ * Paths inside the bag (`data/evidence/…`, `bag-info.txt`); entries
+ * outside the bag's folder are named from the archive's root.
+ */
+files: string[]; 
+/**
+ * What is wrong, in English.
+ */
+message: string }
+/**
+ * Kinds of problems.
+ */
+export type ProblemKind = 
+/**
+ * The archive is unsafe or unreadable; nothing else was checked.
+ */
+"unsafe_archive" | 
+/**
+ * A file differs from what its manifest says.
+ */
+"altered" | 
+/**
+ * A file its manifest (or the report) lists is not there.
+ */
+"missing" | 
+/**
+ * A file is there that no manifest (or the report) lists.
+ */
+"unexpected" | 
+/**
+ * The signature does not match the tag manifest, or cannot be read.
+ */
+"bad_signature" | 
+/**
+ * The signature is good but made by another key than the trusted one.
+ */
+"untrusted_key" | 
+/**
+ * Files agree with their manifests but contradict each other.
+ */
+"inconsistent"
+/**
+ * A public key as a recipient sees it.
+ */
+export type PublicKeyInfo = { 
+/**
+ * The minisign public key, base64 (what `minisign -P` takes).
+ */
+public_key: string; 
+/**
+ * The minisign key id: 16 hexadecimal digits, as `minisign` prints it.
+ */
+key_id: string; 
+/**
+ * SHA-256 of the 42 bytes of the public key (algorithm, key id, key),
+ * hex, for reading out over the phone in groups.
+ */
+fingerprint: string; 
+/**
+ * The `.pub` file, as `minisign -G` writes it.
+ */
+pub_file: string }
+/**
  * Where an item was reported, with the ticket number and the response.
  */
 export type ReportedTo = { 
@@ -1182,6 +1464,140 @@ ticket: string | null;
  * What they answered.
  */
 response: string | null }
+/**
+ * How far sealing is, sent as the `seal-progress` event.
+ */
+export type SealProgress = { 
+/**
+ * Payload bytes written so far.
+ */
+done: number; 
+/**
+ * Payload bytes in all.
+ */
+total: number; 
+/**
+ * The file being written (path inside the bag).
+ */
+file: string }
+/**
+ * A bundle written.
+ */
+export type Sealed = { 
+/**
+ * The file written (absolute).
+ */
+path: string; 
+/**
+ * The report id.
+ */
+report_id: string; 
+/**
+ * SHA-256 of the file written.
+ */
+sha256: string; 
+/**
+ * Its size in bytes.
+ */
+size: number; 
+/**
+ * Whether it is age-encrypted.
+ */
+encrypted: boolean; 
+/**
+ * The age recipients it is encrypted to.
+ */
+recipients: string[]; 
+/**
+ * The case sealed.
+ */
+case_id: string; 
+/**
+ * Ids of the items sealed.
+ */
+items: string[]; 
+/**
+ * Payload files (report and originals).
+ */
+files: number; 
+/**
+ * Payload bytes.
+ */
+payload_bytes: number; 
+/**
+ * Key id of the signing key.
+ */
+key_id: string; 
+/**
+ * The sealing time.
+ */
+sealed_at: string }
+/**
+ * Who signs, as written into bundles. Every field is optional.
+ */
+export type Signer = { 
+/**
+ * A person's or role's name.
+ */
+name: string | null; 
+/**
+ * How to reach them (an e-mail address, a phone number).
+ */
+contact: string | null; 
+/**
+ * The organization sealing the bundles (BagIt `Source-Organization`).
+ */
+organization: string | null }
+/**
+ * Who signed.
+ */
+export type SignerInfo = { 
+/**
+ * Key id of the key that made the signature.
+ */
+key_id: string; 
+/**
+ * Its public key, when known.
+ */
+public_key: string | null; 
+/**
+ * Its fingerprint, when known.
+ */
+fingerprint: string | null; 
+/**
+ * True when it is the trusted key given.
+ */
+confirmed: boolean; 
+/**
+ * Name, contact and organization from `report.json` (unverified claims
+ * unless the key is confirmed).
+ */
+name: string | null; 
+/**
+ * Contact.
+ */
+contact: string | null; 
+/**
+ * Organization.
+ */
+organization: string | null }
+/**
+ * The verdict.
+ */
+export type Status = 
+/**
+ * Intact, and signed by the trusted key.
+ */
+"valid" | 
+/**
+ * Intact and signed by the key inside it, but no trusted key was given,
+ * so who signed is not confirmed.
+ */
+"unconfirmed" | 
+/**
+ * Something is wrong; see the problems.
+ */
+"invalid"
 /**
  * How serious the person documenting judges the item.
  */
@@ -1218,6 +1634,78 @@ peer_certificate_der: string | null;
  * Note on what could not be recorded.
  */
 note: string }
+/**
+ * How far verifying is, sent as the `verify-progress` event.
+ */
+export type VerifyProgress = { 
+/**
+ * Bytes checked so far.
+ */
+done: number; 
+/**
+ * Bytes to check.
+ */
+total: number }
+/**
+ * Everything `verify` found.
+ */
+export type VerifyReport = { 
+/**
+ * The verdict.
+ */
+status: Status; 
+/**
+ * True only for [`Status::Valid`].
+ */
+valid: boolean; 
+/**
+ * The file verified.
+ */
+file: string; 
+/**
+ * Whether it was age-encrypted.
+ */
+encrypted: boolean; 
+/**
+ * The bag's folder inside the archive.
+ */
+bag: string | null; 
+/**
+ * The report id (from the signed comment when the signature holds).
+ */
+report_id: string | null; 
+/**
+ * When it was sealed (from the signed comment when the signature holds).
+ */
+sealed_at: string | null; 
+/**
+ * The case's name, from `report.json`.
+ */
+case: string | null; 
+/**
+ * Number of items in `report.json`.
+ */
+items: number | null; 
+/**
+ * Payload files found.
+ */
+payload_files: number; 
+/**
+ * Payload bytes found.
+ */
+payload_bytes: number; 
+/**
+ * The signing key, as far as it is known.
+ */
+signer: SignerInfo | null; 
+/**
+ * The steps, in order.
+ */
+checks: Check[]; 
+/**
+ * Every problem found.
+ */
+problems: Problem[] }
 /**
  * The closed lists the forms offer: the same as the CLI accepts.
  */

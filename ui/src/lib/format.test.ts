@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayKey, formatBytes, formatDateTime, resolveTimeZone } from "./format";
+import { dayKey, formatBytes, formatDateTime, fromZonedInput, resolveTimeZone, toZonedInput } from "./format";
 
 describe("format", () => {
   it("defaults to Mexico City for Spanish", () => {
@@ -16,5 +16,20 @@ describe("format", () => {
     expect(formatBytes(1536, "es")).toBe("1.5 KB");
     expect(formatDateTime("2024-05-02T02:30:00Z", "es", "America/Mexico_City")).toMatch(/1 may 2024/);
     expect(formatDateTime(null, "en", "UTC")).toBe("");
+  });
+});
+
+describe("zoned inputs", () => {
+  it("round-trips wall-clock times in a zone", () => {
+    expect(toZonedInput("2024-05-02T02:30:00Z", "America/Mexico_City")).toBe("2024-05-01T20:30");
+    expect(fromZonedInput("2024-05-01T20:30", "America/Mexico_City")).toBe("2024-05-02T02:30:00Z");
+    expect(fromZonedInput("2024-05-01", "UTC")).toBe("2024-05-01T00:00:00Z");
+  });
+  it("handles daylight saving and bad input", () => {
+    // New York is UTC-4 in July and UTC-5 in January.
+    expect(fromZonedInput("2024-07-01T12:00", "America/New_York")).toBe("2024-07-01T16:00:00Z");
+    expect(fromZonedInput("2024-01-01T12:00", "America/New_York")).toBe("2024-01-01T17:00:00Z");
+    expect(fromZonedInput("01/05/2024", "UTC")).toBeNull();
+    expect(toZonedInput(null, "UTC")).toBe("");
   });
 });

@@ -46,3 +46,34 @@ export function formatBytes(n: number | null | undefined, lang: Lang): string {
   const num = new Intl.NumberFormat(lang === "es" ? "es-MX" : "en-US", { maximumFractionDigits: i ? 1 : 0 }).format(v);
   return `${num} ${units[i]}`;
 }
+
+/** Minutes `timeZone` is ahead of UTC at instant `ms`. */
+function offsetMinutes(ms: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+  }).formatToParts(new Date(ms));
+  const n = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  const asUtc = Date.UTC(n("year"), n("month") - 1, n("day"), n("hour"), n("minute"), n("second"));
+  return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60000);
+}
+
+/** An instant as wall-clock `YYYY-MM-DDTHH:mm` in a zone (for editing). */
+export function toZonedInput(iso: string | null | undefined, timeZone: string): string {
+  if (!iso) return "";
+  const ms = new Date(iso).getTime();
+  if (Number.isNaN(ms)) return "";
+  return new Date(ms + offsetMinutes(ms, timeZone) * 60000).toISOString().slice(0, 16);
+}
+
+/** Wall-clock `YYYY-MM-DDTHH:mm` (or `YYYY-MM-DD`, midnight) in a zone, as
+ *  an RFC 3339 UTC instant; `null` when empty or unreadable. */
+export function fromZonedInput(local: string, timeZone: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?$/.exec(local.trim());
+  if (!m) return null;
+  const [y, mo, d, h, mi] = m.slice(1).map((x) => Number(x ?? 0)) as [number, number, number, number, number];
+  const wall = Date.UTC(y, mo - 1, d, h, mi);
+  // Two passes settle the offset across a daylight-saving change.
+  let ms = wall - offsetMinutes(wall, timeZone) * 60000;
+  ms = wall - offsetMinutes(ms, timeZone) * 60000;
+  return new Date(ms).toISOString().replace(".000Z", "Z");
+}

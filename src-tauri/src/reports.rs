@@ -1,0 +1,164 @@
+//! Commands for signed reports: the vault's signing key and signer, sealing
+//! a bundle (on a worker, with `seal-progress` events), verifying one (any
+//! bundle, no vault needed), and showing a written file in its folder.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use specta::Type;
+use tauri::{AppHandle, State};
+use tauri_specta::Event;
+use testigo::signing::{PublicKeyInfo, Signer};
+use testigo::{SealRequest, Sealed, VerifyOptions, VerifyReport};
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// How far sealing is, sent as the `seal-progress` event.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct SealProgress {
+    /// Payload bytes written so far.
+    pub done: u64,
+    /// Payload bytes in all.
+    pub total: u64,
+    /// The file being written (path inside the bag).
+    pub file: String,
+}
+
+/// How far verifying is, sent as the `verify-progress` event.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct VerifyProgress {
+    /// Bytes checked so far.
+    pub done: u64,
+    /// Bytes to check.
+    pub total: u64,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn public_key(state: State<'_, AppState>) -> AppResult<PublicKeyInfo> {
+    state.with_vault(|v| Ok(v.public_key()?))
+}
+
+/// Writes the vault's public key as a `.pub` file the `minisign` CLI accepts.
+#[tauri::command]
+#[specta::specta]
+pub fn export_public_key(state: State<'_, AppState>, path: String) -> AppResult<()> {
+    let key = state.with_vault(|v| Ok(v.public_key()?))?;
+    std::fs::write(&path, key.pub_file)
+        .map_err(|e| AppError::from(testigo::Error::io(format!("writing {path}"))(e)))?;
+    state.remember_output(Path::new(&path));
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn signer(state: State<'_, AppState>) -> AppResult<Signer> {
+    state.with_vault(|v| Ok(v.signer()?))
+}
+
+/// Sets who signs: every field given replaces the stored one; empty clears it.
+#[tauri::command]
+#[specta::specta]
+pub fn set_signer(state: State<'_, AppState>, signer: Signer) -> AppResult<Signer> {
+    state.with_vault(|v| Ok(v.set_signer(&signer)?))
+}
+
+/// Seals items of a case (all when `items` is empty) into `out`, encrypted
+/// to the age `recipients` when any are given (then `out.age` is written).
+#[tauri::command]
+#[specta::specta]
+pub async fn seal(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    case_id: String,
+    items: Vec<String>,
+    out: String,
+    recipients: Vec<String>,
+) -> AppResult<Sealed> {
+    let vault = state.with_vault(|v| Ok(v.reopen()?))?;
+    let req = SealRequest {
+        case: case_id,
+        items,
+        out: PathBuf::from(out),
+        encrypt_to: recipients
+            .iter()
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect(),
+        source_date_epoch: None,
+    };
+    let sealed = crate::work::blocking("sealing", move || {
+        vault.seal(&req, &mut |p| {
+            let _ = SealProgress {
+                done: p.done,
+                total: p.total,
+                file: p.file.to_string(),
+            }
+            .emit(&app);
+        })
+    })
+    .await?;
+    state.remember_output(&sealed.path);
+    Ok(sealed)
+}
+
+/// Verifies a bundle (`.zip` or `.zip.age`). The trusted key may be given as
+/// text (the `RWQ…` line or a `.pub` file's text) or as a `.pub` file's path;
+/// `identity` is an age identity file for encrypted bundles.
+#[tauri::command]
+#[specta::specta]
+pub async fn verify_bundle(
+    app: AppHandle,
+    path: String,
+    trusted_key: Option<String>,
+    trusted_key_file: Option<String>,
+    identity: Option<String>,
+) -> AppResult<VerifyReport> {
+    let key_text = match (
+        trusted_key.filter(|t| !t.trim().is_empty()),
+        trusted_key_file,
+    ) {
+        (Some(text), _) => Some(text),
+        (None, Some(file)) if !file.is_empty() => Some(
+            std::fs::read_to_string(&file)
+                .map_err(|e| AppError::from(testigo::Error::io(format!("reading {file}"))(e)))?,
+        ),
+        _ => None,
+    };
+    let opts = VerifyOptions {
+        trusted_key: key_text.map(|t| PublicKeyInfo::parse(&t)).transpose()?,
+        identity: identity.filter(|i| !i.is_empty()).map(PathBuf::from),
+    };
+    let path = PathBuf::from(path);
+    crate::work::blocking("verifying", move || {
+        testigo::bundle::verify::verify(&path, &opts, &mut |done, total| {
+            let _ = VerifyProgress { done, total }.emit(&app);
+        })
+    })
+    .await
+}
+
+/// Shows a file the app wrote (a bundle, a packet, an exported file) in the
+/// system's file manager. Other paths are refused, so the web view cannot
+/// use this to open arbitrary files.
+#[tauri::command]
+#[specta::specta]
+pub fn reveal(app: AppHandle, state: State<'_, AppState>, path: String) -> AppResult<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let path = state.written_by_app(Path::new(&path))?;
+    app.opener()
+        .reveal_item_in_dir(&path)
+        .map_err(|e| AppError::internal(format!("the file manager could not be opened: {e}")))
+}
+
+/// Opens a file the app wrote (a PDF packet) with the system's viewer.
+#[tauri::command]
+#[specta::specta]
+pub fn open_written(app: AppHandle, state: State<'_, AppState>, path: String) -> AppResult<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let path = state.written_by_app(Path::new(&path))?;
+    app.opener()
+        .open_path(path.to_string_lossy(), None::<&str>)
+        .map_err(|e| AppError::internal(format!("no program could open {}: {e}", path.display())))
+}
