@@ -85,6 +85,38 @@ pub enum Error {
     /// See [`ErrorKind::Database`].
     #[error("vault database: {0}")]
     Database(#[from] rusqlite::Error),
+    /// An error of another kind whose message has been written in Spanish
+    /// too (see [`Error::bilingual`]); shown in English by `Display`.
+    #[error("{en}")]
+    Bilingual {
+        /// Its kind.
+        kind: ErrorKind,
+        /// The message in English.
+        en: String,
+        /// The message in Spanish.
+        es: String,
+    },
+}
+
+/// A language messages can be given in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// English (the language of `Display` and of JSON output).
+    #[default]
+    En,
+    /// Spanish.
+    Es,
+}
+
+impl Lang {
+    /// Spanish for locales starting with `es` (`es_MX.UTF-8`, `es-MX`), English otherwise.
+    pub fn from_locale(locale: &str) -> Lang {
+        if locale.trim().to_ascii_lowercase().starts_with("es") {
+            Lang::Es
+        } else {
+            Lang::En
+        }
+    }
 }
 
 impl Error {
@@ -101,6 +133,56 @@ impl Error {
             Error::Corrupt(_) => ErrorKind::Corrupt,
             Error::Io { .. } => ErrorKind::Io,
             Error::Database(_) => ErrorKind::Database,
+            Error::Bilingual { kind, .. } => *kind,
+        }
+    }
+
+    /// An error with its message in English and in Spanish.
+    pub fn bilingual(kind: ErrorKind, en: impl Into<String>, es: impl Into<String>) -> Error {
+        Error::Bilingual {
+            kind,
+            en: en.into(),
+            es: es.into(),
+        }
+    }
+
+    /// Input not acceptable, said in English and Spanish.
+    pub fn invalid(en: impl Into<String>, es: impl Into<String>) -> Error {
+        Error::bilingual(ErrorKind::Invalid, en, es)
+    }
+
+    /// The message in `lang`, where it has been translated (English otherwise).
+    pub fn localized(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            Error::Bilingual { es, .. } => es.clone(),
+            Error::WrongPassphrase => {
+                "contraseña incorrecta, o el archivo de llaves de la bóveda está dañado; revisa la contraseña e inténtalo de nuevo".into()
+            }
+            Error::NoVault(p) => format!(
+                "no hay una bóveda en {}; crea una con `testigo init` o indica una existente con --vault",
+                p.display()
+            ),
+            Error::VaultExists(p) => format!(
+                "ya existe una bóveda en {}; úsala o elige otra carpeta con --vault",
+                p.display()
+            ),
+            Error::NotFound { what, query } => format!(
+                "ningún {} coincide con `{query}`",
+                if *what == "case" { "caso" } else { "elemento" }
+            ),
+            Error::Ambiguous {
+                query, candidates, ..
+            } => format!(
+                "`{query}` coincide con varios ({candidates}); escribe más caracteres del id"
+            ),
+            Error::Io { context, source } => {
+                format!("error de archivos ({context}): {source}")
+            }
+            Error::Database(e) => format!("base de datos de la bóveda: {e}"),
+            other => other.to_string(),
         }
     }
 

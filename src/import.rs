@@ -18,7 +18,7 @@ use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 use image_hasher::{HashAlg, HasherConfig};
 use rusqlite::{OptionalExtension, params};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::items::{AddOutcome, AddStatus, NewItem, insert_item};
 use crate::model::{Kind, Meta, format_time};
 use crate::store::{ObjectStore, Stored};
@@ -70,8 +70,11 @@ fn media_type(format: ImageFormat) -> &'static str {
     }
 }
 
+/// A reason, in English and Spanish, that a path found in a folder cannot be imported.
+type Problem = (String, String);
+
 /// Expands folders (recursively, in name order, skipping hidden entries) into files.
-fn expand(paths: &[PathBuf]) -> Vec<(PathBuf, Option<String>)> {
+fn expand(paths: &[PathBuf]) -> Vec<(PathBuf, Option<Problem>)> {
     let mut out = Vec::new();
     for p in paths {
         if !p.is_dir() {
@@ -88,7 +91,10 @@ fn expand(paths: &[PathBuf]) -> Vec<(PathBuf, Option<String>)> {
                 Ok(e) if e.file_type().is_symlink() && e.path().is_dir() => {
                     out.push((
                         e.path().to_path_buf(),
-                        Some("a link to a folder; not followed".into()),
+                        Some((
+                            "a link to a folder; not followed".into(),
+                            "un enlace a una carpeta; no se sigue".into(),
+                        )),
                     ));
                 }
                 Ok(e) => out.push((e.path().to_path_buf(), None)),
@@ -97,7 +103,13 @@ fn expand(paths: &[PathBuf]) -> Vec<(PathBuf, Option<String>)> {
                         .path()
                         .map(Path::to_path_buf)
                         .unwrap_or_else(|| p.clone());
-                    out.push((path, Some(format!("cannot read this folder entry: {err}"))));
+                    out.push((
+                        path,
+                        Some((
+                            format!("cannot read this folder entry: {err}"),
+                            format!("no se puede leer esta entrada de la carpeta: {err}"),
+                        )),
+                    ));
                 }
             }
         }
@@ -105,25 +117,39 @@ fn expand(paths: &[PathBuf]) -> Vec<(PathBuf, Option<String>)> {
     out
 }
 
+/// An import failure, in English and Spanish.
+pub(crate) fn import_error(en: impl Into<String>, es: impl Into<String>) -> Error {
+    Error::bilingual(ErrorKind::Import, en, es)
+}
+
+fn unreadable(e: std::io::Error) -> Error {
+    import_error(
+        format!("cannot read the file: {e}"),
+        format!("no se puede leer el archivo: {e}"),
+    )
+}
+
 /// Reads a file and stores its original (and thumbnail) in the object store.
 fn prepare(store: &ObjectStore, path: &Path) -> Result<Prepared> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        Error::Import(match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".to_string(),
-            std::io::ErrorKind::PermissionDenied => {
-                "permission denied; check the file's permissions".to_string()
-            }
-            _ => format!("cannot read the file: {e}"),
-        })
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => import_error("no such file", "no existe el archivo"),
+        std::io::ErrorKind::PermissionDenied => import_error(
+            "permission denied; check the file's permissions",
+            "permiso denegado; revisa los permisos del archivo",
+        ),
+        _ => unreadable(e),
     })?;
     if !meta.is_file() {
-        return Err(Error::Import("not a regular file".into()));
+        return Err(import_error(
+            "not a regular file",
+            "no es un archivo normal",
+        ));
     }
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let file = File::open(path).map_err(|e| Error::Import(format!("cannot read the file: {e}")))?;
+    let file = File::open(path).map_err(unreadable)?;
     prepare_from(store, &file_name, meta.len(), BufReader::new(file))
 }
 
@@ -136,8 +162,7 @@ fn prepare_from(
     mut reader: impl Read,
 ) -> Result<Prepared> {
     let mut head = [0u8; 64];
-    let n = read_up_to(&mut reader, &mut head)
-        .map_err(|e| Error::Import(format!("cannot read the file: {e}")))?;
+    let n = read_up_to(&mut reader, &mut head).map_err(unreadable)?;
     let stream = (&head[..n]).chain(reader);
     let ext = Path::new(file_name)
         .extension()
@@ -146,9 +171,14 @@ fn prepare_from(
     let name = (!file_name.is_empty()).then(|| file_name.to_string());
     match sniff_image(&head[..n]) {
         Some(format) => prepare_image(store, stream, len, format, name),
-        None if IMAGE_EXTENSIONS.contains(&ext.as_str()) => Err(Error::Import(format!(
-            "named like a .{ext} image, but its content is not a PNG, JPEG, WebP, GIF or BMP image (damaged or mislabeled); fix or rename it to import it as a plain file"
-        ))),
+        None if IMAGE_EXTENSIONS.contains(&ext.as_str()) => Err(import_error(
+            format!(
+                "named like a .{ext} image, but its content is not a PNG, JPEG, WebP, GIF or BMP image (damaged or mislabeled); fix or rename it to import it as a plain file"
+            ),
+            format!(
+                "se llama como una imagen .{ext}, pero su contenido no es una imagen PNG, JPEG, WebP, GIF ni BMP (dañada o mal nombrada); repárala o cámbiale el nombre para importarla como archivo simple"
+            ),
+        )),
         None => {
             let original = store.put(&mut { stream })?;
             let media_type = mime_guess::from_path(file_name)
@@ -208,16 +238,16 @@ fn prepare_image(
 ) -> Result<Prepared> {
     let name = format!("{format:?}").to_uppercase();
     if len > MAX_IMAGE_FILE {
-        return Err(Error::Import(format!(
-            "the {name} image is {} MiB; images over {} MiB are not decoded",
-            len / (1024 * 1024),
-            MAX_IMAGE_FILE / (1024 * 1024)
-        )));
+        let (mib, max) = (len / (1024 * 1024), MAX_IMAGE_FILE / (1024 * 1024));
+        return Err(import_error(
+            format!("the {name} image is {mib} MiB; images over {max} MiB are not decoded"),
+            format!(
+                "la imagen {name} pesa {mib} MiB; las imágenes de más de {max} MiB no se decodifican"
+            ),
+        ));
     }
     let mut bytes = Vec::with_capacity(len as usize);
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::Import(format!("cannot read the file: {e}")))?;
+    reader.read_to_end(&mut bytes).map_err(unreadable)?;
     let img = decode_limited(&bytes, format)?;
     let (width, height) = (img.width(), img.height());
     let thumb = img.thumbnail(THUMB_SIDE, THUMB_SIDE);
@@ -233,7 +263,12 @@ fn prepare_image(
     let mut thumb_jpeg = Vec::new();
     flatten_on_white(&thumb)
         .write_to(&mut Cursor::new(&mut thumb_jpeg), ImageFormat::Jpeg)
-        .map_err(|e| Error::Import(format!("making the thumbnail failed: {e}")))?;
+        .map_err(|e| {
+            import_error(
+                format!("making the thumbnail failed: {e}"),
+                format!("no se pudo hacer la miniatura: {e}"),
+            )
+        })?;
     let original = store.put_bytes(&bytes)?;
     let thumbnail = store.put_bytes(&thumb_jpeg)?;
     Ok(Prepared {
@@ -261,23 +296,37 @@ pub fn decode_limited(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage>
         r
     };
     let damaged = |e: image::ImageError| match e {
-        image::ImageError::Limits(l) => Error::Import(format!(
-            "the {name} image is too large to decode safely ({l}); limits are {MAX_SIDE} pixels a side and {MAX_PIXELS} pixels in all"
-        )),
-        other => Error::Import(format!(
-            "cannot decode this {name} image ({other}); the file is damaged or truncated"
-        )),
+        image::ImageError::Limits(l) => import_error(
+            format!(
+                "the {name} image is too large to decode safely ({l}); limits are {MAX_SIDE} pixels a side and {MAX_PIXELS} pixels in all"
+            ),
+            format!(
+                "la imagen {name} es demasiado grande para decodificarla sin riesgo ({l}); los límites son {MAX_SIDE} píxeles por lado y {MAX_PIXELS} píxeles en total"
+            ),
+        ),
+        other => import_error(
+            format!("cannot decode this {name} image ({other}); the file is damaged or truncated"),
+            format!(
+                "no se puede decodificar esta imagen {name} ({other}); el archivo está dañado o incompleto"
+            ),
+        ),
     };
     let (w, h) = reader(limits.clone()).into_dimensions().map_err(damaged)?;
     if w == 0 || h == 0 {
-        return Err(Error::Import(format!(
-            "the {name} image has no pixels ({w}x{h})"
-        )));
+        return Err(import_error(
+            format!("the {name} image has no pixels ({w}x{h})"),
+            format!("la imagen {name} no tiene píxeles ({w}x{h})"),
+        ));
     }
     if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(Error::Import(format!(
-            "the {name} image claims {w}x{h} pixels, over the limit of {MAX_SIDE} a side and {MAX_PIXELS} in all (a decompression bomb?); it was not decoded"
-        )));
+        return Err(import_error(
+            format!(
+                "the {name} image claims {w}x{h} pixels, over the limit of {MAX_SIDE} a side and {MAX_PIXELS} in all (a decompression bomb?); it was not decoded"
+            ),
+            format!(
+                "la imagen {name} dice tener {w}x{h} píxeles, más del límite de {MAX_SIDE} por lado y {MAX_PIXELS} en total (¿una bomba de descompresión?); no se decodificó"
+            ),
+        ));
     }
     reader(limits).decode().map_err(damaged)
 }
@@ -351,8 +400,9 @@ impl Vault {
                         let job = job_rx.lock().map(|rx| rx.recv());
                         let Ok(Ok((i, path))) = job else { break };
                         let prepared = if cancel.load(Ordering::Relaxed) {
-                            Err(Error::Import(
-                                "the import was cancelled before this file".into(),
+                            Err(import_error(
+                                "the import was cancelled before this file",
+                                "la importación se detuvo antes de este archivo",
                             ))
                         } else {
                             prepare(store, &path)
@@ -368,7 +418,7 @@ impl Vault {
             for (i, (path, problem)) in inputs.iter().enumerate() {
                 match problem {
                     Some(p) => {
-                        pending.insert(i, Err(Error::Import(p.clone())));
+                        pending.insert(i, Err(import_error(p.0.clone(), p.1.clone())));
                     }
                     None => {
                         let _ = job_tx.send((i, path.clone()));
@@ -386,9 +436,12 @@ impl Vault {
                         Err(_) => break,
                     }
                 }
-                let prepared = pending
-                    .remove(&next)
-                    .unwrap_or_else(|| Err(Error::Import("the import worker stopped".into())));
+                let prepared = pending.remove(&next).unwrap_or_else(|| {
+                    Err(import_error(
+                        "the import worker stopped",
+                        "el proceso de importación se detuvo",
+                    ))
+                });
                 let path = inputs[next].0.display().to_string();
                 let outcome =
                     match prepared.and_then(|p| self.commit(&case.id, p, meta, &mut known)) {
@@ -396,7 +449,7 @@ impl Vault {
                             o.path = Some(path);
                             o
                         }
-                        Err(e) => AddOutcome::failed(Some(path), e.to_string()),
+                        Err(e) => AddOutcome::failed(Some(path), &e),
                     };
                 next += 1;
                 on_progress(Progress {
@@ -424,7 +477,7 @@ impl Vault {
         let mut known = self.phashes()?;
         let outcome = prepare_from(&self.objects, file_name, bytes.len() as u64, bytes)
             .and_then(|p| self.commit(&case.id, p, meta, &mut known));
-        Ok(outcome.unwrap_or_else(|e| AddOutcome::failed(Some(file_name.into()), e.to_string())))
+        Ok(outcome.unwrap_or_else(|e| AddOutcome::failed(Some(file_name.into()), &e)))
     }
 
     /// Perceptual hashes of every screenshot in the vault.
@@ -466,6 +519,7 @@ impl Vault {
                 id: Some(id.clone()),
                 sha256: Some(sha),
                 error: None,
+                error_es: None,
                 kind: Some(p.kind),
                 duplicate_of: Some(id),
                 near_duplicates: Vec::new(),
@@ -526,6 +580,7 @@ impl Vault {
             id: Some(item.id),
             sha256: Some(sha),
             error: None,
+            error_es: None,
             kind: Some(p.kind),
             duplicate_of,
             near_duplicates: near,

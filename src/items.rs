@@ -82,8 +82,11 @@ pub struct AddOutcome {
     pub id: Option<String>,
     /// SHA-256 of the content.
     pub sha256: Option<String>,
-    /// Why it failed.
+    /// Why it failed (English).
     pub error: Option<String>,
+    /// Why it failed, in Spanish, where the message has been translated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_es: Option<String>,
     /// Kind of the item.
     pub kind: Option<Kind>,
     /// An item in another case with the same bytes.
@@ -94,13 +97,16 @@ pub struct AddOutcome {
 
 impl AddOutcome {
     /// A failure for `path`.
-    pub fn failed(path: Option<String>, error: String) -> AddOutcome {
+    pub fn failed(path: Option<String>, error: &Error) -> AddOutcome {
+        let es = error.localized(crate::error::Lang::Es);
+        let en = error.to_string();
         AddOutcome {
             path,
             status: AddStatus::Error,
             id: None,
             sha256: None,
-            error: Some(error),
+            error_es: (es != en).then_some(es),
+            error: Some(en),
             kind: None,
             duplicate_of: None,
             near_duplicates: Vec::new(),
@@ -568,8 +574,9 @@ impl Vault {
     pub fn remove(&self, query: &str, reason: &str) -> Result<Item> {
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(Error::Invalid(
-                "say why the item is removed with --reason; the custody log keeps it".into(),
+            return Err(Error::invalid(
+                "say why the item is removed with --reason; the custody log keeps it",
+                "di por qué se elimina el elemento (--reason); la cadena de custodia lo conserva",
             ));
         }
         let _lock = self.write_lock()?;
@@ -662,7 +669,10 @@ impl Vault {
         let case = self.resolve_case(case)?;
         let text = text.trim();
         if text.is_empty() {
-            return Err(Error::Invalid("the note is empty; write its text".into()));
+            return Err(Error::invalid(
+                "the note is empty; write its text",
+                "la nota está vacía; escribe su texto",
+            ));
         }
         let mut meta = meta.clone();
         meta.notes = Some(match meta.notes.as_deref().map(str::trim) {
@@ -698,6 +708,7 @@ impl Vault {
                 id: Some(id),
                 sha256: None,
                 error: None,
+                error_es: None,
                 kind: Some(Kind::Link),
                 duplicate_of: None,
                 near_duplicates: Vec::new(),
@@ -715,6 +726,7 @@ impl Vault {
             id: Some(item.id),
             sha256: None,
             error: None,
+            error_es: None,
             kind: Some(Kind::Link),
             duplicate_of: None,
             near_duplicates: Vec::new(),
@@ -746,26 +758,34 @@ pub const MAX_URL: usize = 8 * 1024;
 pub fn validate_url(input: &str) -> Result<String> {
     let s = input.trim();
     if s.len() > MAX_URL {
-        return Err(Error::Invalid(format!(
-            "the URL is {} bytes long; the limit is {MAX_URL}",
-            s.len()
-        )));
+        return Err(Error::invalid(
+            format!("the URL is {} bytes long; the limit is {MAX_URL}", s.len()),
+            format!("la URL mide {} bytes; el límite es {MAX_URL}", s.len()),
+        ));
     }
     let parsed = url::Url::parse(s).map_err(|e| {
-        Error::Invalid(format!(
-            "`{s}` is not a valid URL ({e}); give the full address, starting with https://"
-        ))
+        Error::invalid(
+            format!("`{s}` is not a valid URL ({e}); give the full address, starting with https://"),
+            format!("`{s}` no es una URL válida ({e}); escribe la dirección completa, empezando por https://"),
+        )
     })?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(Error::Invalid(format!(
-            "`{s}` is a {} URL; only http and https links can be recorded",
-            parsed.scheme()
-        )));
+        return Err(Error::invalid(
+            format!(
+                "`{s}` is a {} URL; only http and https links can be recorded",
+                parsed.scheme()
+            ),
+            format!(
+                "`{s}` es una URL {}; solo se registran enlaces http y https",
+                parsed.scheme()
+            ),
+        ));
     }
     if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(Error::Invalid(format!(
-            "`{s}` has no host; give the full address"
-        )));
+        return Err(Error::invalid(
+            format!("`{s}` has no host; give the full address"),
+            format!("`{s}` no tiene servidor; escribe la dirección completa"),
+        ));
     }
     Ok(s.to_string())
 }

@@ -310,9 +310,14 @@ pub fn parse_time(input: &str) -> Result<DateTime<Utc>> {
     {
         return Ok(t.and_utc());
     }
-    Err(Error::Invalid(format!(
-        "cannot read the time `{input}`; write it as 2024-05-01T18:30:00-06:00, 2024-05-01 18:30 (UTC) or 2024-05-01"
-    )))
+    Err(Error::invalid(
+        format!(
+            "cannot read the time `{input}`; write it as 2024-05-01T18:30:00-06:00, 2024-05-01 18:30 (UTC) or 2024-05-01"
+        ),
+        format!(
+            "no se entiende la hora `{input}`; escríbela como 2024-05-01T18:30:00-06:00, 2024-05-01 18:30 (UTC) o 2024-05-01"
+        ),
+    ))
 }
 
 /// Formats a time the way the vault stores and prints it: RFC 3339, UTC,

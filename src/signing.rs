@@ -84,9 +84,9 @@ impl PublicKeyInfo {
             .find(|l| !l.is_empty() && !l.starts_with("untrusted comment:"))
             .unwrap_or("");
         let pk = minisign::PublicKey::from_base64(line).map_err(|_| {
-            Error::Invalid(
-                "that is not a minisign public key; give the base64 line (RWQ…) or a .pub file"
-                    .into(),
+            Error::invalid(
+                "that is not a minisign public key; give the base64 line (RWQ…) or a .pub file",
+                "eso no es una clave pública minisign; da la línea base64 (RWQ…) o un archivo .pub",
             )
         })?;
         Ok(PublicKeyInfo::from_key(&pk))

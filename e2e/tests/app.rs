@@ -252,10 +252,8 @@ async fn a_person_documents_a_campaign() {
     ])
     .await;
     let summary = app.wait_text("#import-summary", "Error").await;
-    assert!(
-        summary.contains("damaged") || summary.contains("decode"),
-        "{summary}"
-    );
+    // The reason, in Spanish like the rest of the screen.
+    assert!(summary.contains("dañado"), "{summary}");
     app.wait_text("#item-count", "2 elementos").await;
     app.shot("es-1280-03-case-grid").await;
 

@@ -75,6 +75,13 @@ pub struct Vocabulary {
     pub states: Vec<String>,
 }
 
+/// The language the UI shows (`es` or `en`), for the language of error messages.
+#[tauri::command]
+#[specta::specta]
+pub fn set_ui_language(lang: String) {
+    crate::error::set_language(testigo::error::Lang::from_locale(&lang));
+}
+
 #[tauri::command]
 #[specta::specta]
 pub fn vocabulary() -> Vocabulary {

@@ -1,10 +1,31 @@
 //! The one error that crosses to the UI: `{kind, message}`, with `kind` a
 //! closed list mirrored in TypeScript (`ui/src/lib/bindings.ts`). The UI
-//! shows a translated sentence for the kind and the message as detail.
+//! shows a translated sentence for the kind and the message as detail; the
+//! message is in the UI's language where the core has translated it (the
+//! UI says which language it shows with `set_ui_language`).
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use specta::Type;
 use testigo::ErrorKind;
+use testigo::error::Lang;
+
+static SPANISH: AtomicBool = AtomicBool::new(false);
+
+/// Sets the language of error messages to the one the UI shows.
+pub fn set_language(lang: Lang) {
+    SPANISH.store(lang == Lang::Es, Ordering::Relaxed);
+}
+
+/// The language of error messages.
+pub fn language() -> Lang {
+    if SPANISH.load(Ordering::Relaxed) {
+        Lang::Es
+    } else {
+        Lang::En
+    }
+}
 
 /// What went wrong, for the UI to choose its words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
@@ -41,7 +62,7 @@ pub enum AppErrorKind {
 pub struct AppError {
     /// The kind, for the UI's translated sentence.
     pub kind: AppErrorKind,
-    /// Details, in English, from the core.
+    /// Details from the core, in the UI's language where translated.
     pub message: String,
 }
 
@@ -50,7 +71,10 @@ impl AppError {
     pub fn locked() -> AppError {
         AppError {
             kind: AppErrorKind::Locked,
-            message: "the vault is locked; unlock it first".into(),
+            message: match language() {
+                Lang::Es => "la bóveda está bloqueada; ábrela primero".into(),
+                Lang::En => "the vault is locked; unlock it first".into(),
+            },
         }
     }
 
@@ -65,6 +89,13 @@ impl AppError {
 
 impl From<testigo::Error> for AppError {
     fn from(e: testigo::Error) -> AppError {
+        AppError::in_language(e, language())
+    }
+}
+
+impl AppError {
+    /// A core error, its message in `lang` where translated.
+    pub fn in_language(e: testigo::Error, lang: Lang) -> AppError {
         let kind = match e.kind() {
             ErrorKind::Invalid => AppErrorKind::Invalid,
             ErrorKind::WrongPassphrase => AppErrorKind::WrongPassphrase,
@@ -79,7 +110,7 @@ impl From<testigo::Error> for AppError {
         };
         AppError {
             kind,
-            message: e.to_string(),
+            message: e.localized(lang),
         }
     }
 }
@@ -90,6 +121,15 @@ pub type AppResult<T> = Result<T, AppError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_follow_the_ui_language() {
+        let e = || testigo::Error::invalid("bad", "mal");
+        assert_eq!(AppError::in_language(e(), Lang::Es).message, "mal");
+        assert_eq!(AppError::in_language(e(), Lang::En).message, "bad");
+        let wrong = AppError::in_language(testigo::Error::WrongPassphrase, Lang::Es);
+        assert!(wrong.message.starts_with("contraseña incorrecta"));
+    }
 
     #[test]
     fn the_json_is_pinned() {

@@ -25,6 +25,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         .commands(collect_commands![
             commands::app_status,
             commands::vocabulary,
+            commands::set_ui_language,
             commands::create_vault,
             commands::unlock,
             commands::lock,

@@ -303,8 +303,9 @@ impl Vault {
             out
         };
         if items.is_empty() {
-            return Err(Error::Invalid(
-                "the case has no items to seal; add some first".into(),
+            return Err(Error::invalid(
+                "the case has no items to seal; add some first",
+                "el caso no tiene elementos que sellar; agrega alguno primero",
             ));
         }
         items.sort_by(|a, b| (a.captured_at, &a.id).cmp(&(b.captured_at, &b.id)));
@@ -331,7 +332,12 @@ impl Vault {
             let encryptor = age::Encryptor::with_recipients(
                 recipients.iter().map(|r| r as &dyn age::Recipient),
             )
-            .map_err(|e| Error::Invalid(format!("cannot encrypt to these recipients: {e}")))?;
+            .map_err(|e| {
+                Error::invalid(
+                    format!("cannot encrypt to these recipients: {e}"),
+                    format!("no se puede cifrar para estos destinatarios: {e}"),
+                )
+            })?;
             let w = encryptor.wrap_output(out).map_err(Error::io(ctx()))?;
             let w = self.write_zip(w, base, files, time, total, progress)?;
             w.finish().map_err(Error::io(ctx()))?
@@ -407,9 +413,10 @@ fn parse_recipients(given: &[String]) -> Result<Vec<age::x25519::Recipient>> {
         .iter()
         .map(|r| {
             age::x25519::Recipient::from_str(r.trim()).map_err(|e| {
-                Error::Invalid(format!(
-                    "`{r}` is not an age recipient ({e}); give an X25519 public key starting with age1"
-                ))
+                Error::invalid(
+                    format!("`{r}` is not an age recipient ({e}); give an X25519 public key starting with age1"),
+                    format!("`{r}` no es un destinatario age ({e}); da una clave pública X25519 que empiece por age1"),
+                )
             })
         })
         .collect()

@@ -113,9 +113,10 @@ pub fn parse_seconds(what: &str, value: &str) -> Result<Duration> {
         .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
         .map(Duration::from_secs_f64)
         .ok_or_else(|| {
-            Error::Invalid(format!(
-                "{what} `{value}` is not a number of seconds between 0 and 86400"
-            ))
+            Error::invalid(
+                format!("{what} `{value}` is not a number of seconds between 0 and 86400"),
+                format!("{what} `{value}` no es un número de segundos entre 0 y 86400"),
+            )
         })
 }
 
@@ -126,25 +127,40 @@ pub fn parse_bytes(what: &str, value: &str) -> Result<u64> {
         .parse::<u64>()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or_else(|| Error::Invalid(format!("{what} `{value}` is not a number of bytes")))
+        .ok_or_else(|| {
+            Error::invalid(
+                format!("{what} `{value}` is not a number of bytes"),
+                format!("{what} `{value}` no es un número de bytes"),
+            )
+        })
 }
 
 /// Checks a proxy URL: only the schemes the fetcher speaks.
 pub fn check_proxy(value: &str) -> Result<String> {
     let v = value.trim();
     let parsed = url::Url::parse(v).map_err(|e| {
-        Error::Invalid(format!(
-            "the proxy `{v}` is not a URL ({e}); write it like socks5h://127.0.0.1:9050"
-        ))
+        Error::invalid(
+            format!("the proxy `{v}` is not a URL ({e}); write it like socks5h://127.0.0.1:9050"),
+            format!("el proxy `{v}` no es una URL ({e}); escríbelo como socks5h://127.0.0.1:9050"),
+        )
     })?;
     if !matches!(parsed.scheme(), "http" | "https" | "socks5" | "socks5h") {
-        return Err(Error::Invalid(format!(
-            "the proxy `{v}` is a {} URL; use http://, https://, socks5:// or socks5h://",
-            parsed.scheme()
-        )));
+        return Err(Error::invalid(
+            format!(
+                "the proxy `{v}` is a {} URL; use http://, https://, socks5:// or socks5h://",
+                parsed.scheme()
+            ),
+            format!(
+                "el proxy `{v}` es una URL {}; usa http://, https://, socks5:// o socks5h://",
+                parsed.scheme()
+            ),
+        ));
     }
     if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(Error::Invalid(format!("the proxy `{v}` has no host")));
+        return Err(Error::invalid(
+            format!("the proxy `{v}` has no host"),
+            format!("el proxy `{v}` no tiene servidor"),
+        ));
     }
     Ok(v.to_string())
 }
@@ -154,9 +170,10 @@ pub fn parse_bool(what: &str, value: &str) -> Result<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "yes" | "on" | "1" => Ok(true),
         "false" | "no" | "off" | "0" => Ok(false),
-        _ => Err(Error::Invalid(format!(
-            "{what} `{value}` is not true or false"
-        ))),
+        _ => Err(Error::invalid(
+            format!("{what} `{value}` is not true or false"),
+            format!("{what} `{value}` no es true ni false"),
+        )),
     }
 }
 
@@ -168,8 +185,9 @@ fn check_value(key: &str, value: &str) -> Result<String> {
         "capture.user_agent" => {
             let v = value.trim();
             if v.is_empty() || v.chars().any(char::is_control) {
-                return Err(Error::Invalid(
-                    "the user agent must be one line of text, not empty".into(),
+                return Err(Error::invalid(
+                    "the user agent must be one line of text, not empty",
+                    "el agente de usuario debe ser una línea de texto, no vacía",
                 ));
             }
             v.to_string()

@@ -363,7 +363,13 @@ pub fn outcome_line(o: &AddOutcome) -> String {
             tr("already in this case as", "ya está en este caso como"),
             o.id.as_deref().unwrap_or("")
         ),
-        AddStatus::Error => format!("error  {what}: {}", o.error.as_deref().unwrap_or("")),
+        AddStatus::Error => {
+            let reason = match (lang(), &o.error_es) {
+                (Lang::Es, Some(es)) => es.as_str(),
+                _ => o.error.as_deref().unwrap_or(""),
+            };
+            format!("error  {what}: {reason}")
+        }
     }
 }
 

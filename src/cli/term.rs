@@ -5,14 +5,7 @@ use std::sync::OnceLock;
 
 use testigo::{Error, ErrorKind};
 
-/// Language of human-readable output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Spanish.
-    Es,
-}
+pub use testigo::error::Lang;
 
 /// The language from `TESTIGO_LANG`, `LC_ALL`, `LC_MESSAGES` or `LANG`.
 pub fn lang() -> Lang {
@@ -22,13 +15,7 @@ pub fn lang() -> Lang {
             .iter()
             .filter_map(|v| std::env::var(v).ok())
             .find(|v| !v.is_empty())
-            .map_or(Lang::En, |v| {
-                if v.starts_with("es") {
-                    Lang::Es
-                } else {
-                    Lang::En
-                }
-            })
+            .map_or(Lang::En, |v| Lang::from_locale(&v))
     })
 }
 
@@ -93,30 +80,7 @@ pub fn weak_passphrase_warning(p: &str) -> Option<&'static str> {
 
 /// The message for an error, in the person's language where it has been translated.
 pub fn message(e: &Error) -> String {
-    if lang() == Lang::En {
-        return e.to_string();
-    }
-    match e {
-        Error::WrongPassphrase => {
-            "contraseña incorrecta, o el archivo de llaves de la bóveda está dañado; revisa la contraseña e inténtalo de nuevo".into()
-        }
-        Error::NoVault(p) => format!(
-            "no hay una bóveda en {}; crea una con `testigo init` o indica una existente con --vault",
-            p.display()
-        ),
-        Error::VaultExists(p) => format!(
-            "ya existe una bóveda en {}; úsala o elige otra carpeta con --vault",
-            p.display()
-        ),
-        Error::NotFound { what, query } => format!(
-            "ningún {} coincide con `{query}`",
-            if *what == "case" { "caso" } else { "elemento" }
-        ),
-        Error::Ambiguous { query, candidates, .. } => format!(
-            "`{query}` coincide con varios ({candidates}); escribe más caracteres del id"
-        ),
-        other => other.to_string(),
-    }
+    e.localized(lang())
 }
 
 /// What to try next, for some errors.

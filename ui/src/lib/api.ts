@@ -20,6 +20,7 @@ export function isAppError(e: unknown): e is AppError {
 export const api = {
   status: () => unwrap(commands.appStatus()),
   vocabulary: () => commands.vocabulary(),
+  setUiLanguage: (lang: string) => commands.setUiLanguage(lang),
   createVault: (passphrase: string) => unwrap(commands.createVault(passphrase)),
   unlock: (passphrase: string) => unwrap(commands.unlock(passphrase)),
   lock: () => unwrap(commands.lock()),

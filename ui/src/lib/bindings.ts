@@ -18,6 +18,12 @@ async appStatus() : Promise<Result<AppStatus, AppError>> {
 async vocabulary() : Promise<Vocabulary> {
     return await TAURI_INVOKE("vocabulary");
 },
+/**
+ * The language the UI shows (`es` or `en`), for the language of error messages.
+ */
+async setUiLanguage(lang: string) : Promise<void> {
+    await TAURI_INVOKE("set_ui_language", { lang });
+},
 async createVault(passphrase: string) : Promise<Result<null, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("create_vault", { passphrase }) };
@@ -413,9 +419,13 @@ id: string | null;
  */
 sha256: string | null; 
 /**
- * Why it failed.
+ * Why it failed (English).
  */
 error: string | null; 
+/**
+ * Why it failed, in Spanish, where the message has been translated.
+ */
+error_es?: string | null; 
 /**
  * Kind of the item.
  */
@@ -453,7 +463,7 @@ export type AppError = {
  */
 kind: AppErrorKind; 
 /**
- * Details, in English, from the core.
+ * Details from the core, in the UI's language where translated.
  */
 message: string }
 /**

@@ -24,8 +24,11 @@ export function setSystemLocale(l: string): void {
   if (l && l !== "C" && l !== "POSIX") systemLocale = l.replace("_", "-");
 }
 
-export function setLanguage(setting: string): void {
+/** Shows the UI in the language of a setting ("" = automatic); `onResolved`
+ *  hears the language chosen (the backend writes its messages in it). */
+export function setLanguage(setting: string, onResolved?: (lang: Lang) => void): void {
   const lang = resolveLang(setting, systemLocale ?? getLocaleFromNavigator());
   locale.set(lang);
   document.documentElement.lang = lang;
+  onResolved?.(lang);
 }
