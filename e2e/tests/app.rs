@@ -510,7 +510,7 @@ async fn evidence_is_added_every_way_sealed_and_verified() {
     // Seal everything into a signed ZIP.
     let bundle = files.path().join("reporte.zip");
     app.click("#seal-open").await;
-    app.wait_text("#seal-count", "6 elementos").await;
+    app.wait_text(".modal fieldset .count", "6 elementos").await;
     app.shot("es-1280-13-seal").await;
     app.answer_dialog(bundle.to_str().unwrap().into()).await;
     app.click("#seal-go").await;
