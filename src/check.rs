@@ -59,12 +59,15 @@ impl Vault {
 
     /// Every item must have been added in the log, and have the hash the log
     /// last recorded for it: that of its `item_added` entry, or for a
-    /// captured link that of its latest `captured` entry with a WARC.
+    /// captured link that of its latest `captured` entry of its page with a
+    /// WARC (an oEmbed answer does not become the item's hash).
     fn check_items_against_log(&self, r: &mut CheckReport) -> Result<()> {
         let mut stmt = self.db.prepare(
             "SELECT i.id, i.sha256, c.seq,
                 coalesce((SELECT k.sha256 FROM custody k WHERE k.item_id = i.id
-                    AND k.action = 'captured' AND k.sha256 IS NOT NULL ORDER BY k.seq DESC LIMIT 1),
+                    AND k.action = 'captured' AND k.sha256 IS NOT NULL
+                    AND coalesce(json_extract(k.detail, '$.purpose'), 'page') = 'page'
+                    ORDER BY k.seq DESC LIMIT 1),
                     c.sha256)
              FROM items i
              LEFT JOIN custody c ON c.item_id = i.id AND c.action = 'item_added'",

@@ -59,7 +59,7 @@ fn a_page_is_captured_with_all_its_metadata() {
         "Sabemos dónde vives"
     );
     assert_eq!(show["captures"][0]["hops"][0]["status"], 200);
-    let warc = env.command(&["cat", id]).output().unwrap().stdout;
+    let warc = env.cat(&[id]);
     assert_eq!(sha256(&warc), v["sha256"].as_str().unwrap());
     let text = String::from_utf8_lossy(&warc);
     assert!(
@@ -178,11 +178,7 @@ fn a_huge_body_is_cut_at_the_cap() {
     assert!(c["error"].as_str().unwrap().starts_with("too large"), "{c}");
     assert_eq!(c["truncated"], "length");
     assert_eq!(c["body_size"], 100_000);
-    let warc = env
-        .command(&["cat", v["id"].as_str().unwrap()])
-        .output()
-        .unwrap()
-        .stdout;
+    let warc = env.cat(&[v["id"].as_str().unwrap()]);
     assert!(String::from_utf8_lossy(&warc).contains("WARC-Truncated: length"));
     warcio_accepts(&env, &warc);
 }
@@ -199,11 +195,7 @@ fn non_html_gzip_404_broken_and_bad_bytes() {
         gz["capture"]["metadata"]["title"], "Sabemos dónde vives",
         "{gz}"
     );
-    let warc = env
-        .command(&["cat", gz["id"].as_str().unwrap()])
-        .output()
-        .unwrap()
-        .stdout;
+    let warc = env.cat(&[gz["id"].as_str().unwrap()]);
     let body = gzip(PAGE.as_bytes());
     assert!(
         warc.windows(body.len()).any(|w| w == body.as_slice()),
@@ -249,13 +241,9 @@ fn recaptures_are_kept_and_each_can_be_written_out() {
     let item = env.json(&["show", id]);
     assert_eq!(item["captures"].as_array().unwrap().len(), 2);
     assert_eq!(item["sha256"], again["warc_sha256"], "the latest capture");
-    let first = env
-        .command(&["cat", id, "--capture", "1"])
-        .output()
-        .unwrap()
-        .stdout;
+    let first = env.cat(&[id, "--capture", "1"]);
     assert_eq!(sha256(&first), v["sha256"].as_str().unwrap());
-    let latest = env.command(&["cat", id]).output().unwrap().stdout;
+    let latest = env.cat(&[id]);
     assert_eq!(sha256(&latest), again["warc_sha256"].as_str().unwrap());
     env.fails(&["cat", id, "--capture", "3"], 2);
     let artifacts: Vec<&str> = item["artifacts"]
@@ -431,7 +419,7 @@ const WARCIO: &str = "import sys; from warcio.cli import main; sys.exit(main(sys
 
 /// Runs `warcio check` and `warcio index` on a WARC; skipped (with a
 /// message) when warcio is not installed.
-fn warcio_accepts(env: &Env, warc: &[u8]) {
+pub fn warcio_accepts(env: &Env, warc: &[u8]) {
     let has = Command::new("python3")
         .args(["-c", "import warcio"])
         .output()
@@ -478,11 +466,7 @@ fn warcio_accepts(env: &Env, warc: &[u8]) {
 fn the_warc_passes_warcio() {
     let (env, srv) = setup();
     let v = link(&env, &srv.url("/redirect/2"), &[]);
-    let warc = env
-        .command(&["cat", v["id"].as_str().unwrap()])
-        .output()
-        .unwrap()
-        .stdout;
+    let warc = env.cat(&[v["id"].as_str().unwrap()]);
     let text = String::from_utf8_lossy(&warc);
     assert_eq!(
         text.matches("WARC-Type: response").count(),

@@ -59,6 +59,19 @@ impl Env {
         self.command(args).output().expect("run testigo")
     }
 
+    /// `testigo cat ARGS…`, which must succeed: the bytes it wrote.
+    pub fn cat(&self, args: &[&str]) -> Vec<u8> {
+        let mut all = vec!["cat"];
+        all.extend_from_slice(args);
+        let out = self.run(&all);
+        assert!(
+            out.status.success(),
+            "testigo {all:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
     /// Runs and expects success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);

@@ -1,9 +1,12 @@
 //! The web server the capture tests fetch from: axum on 127.0.0.1, on its
-//! own thread and runtime, with a route for every case (a page with every
-//! kind of metadata, redirects and loops, a slow answer, a huge body, a PDF,
-//! gzip, a 404, a connection broken mid-body, bytes that are not UTF-8).
+//! own thread and runtime, over HTTP or (with a [`Pki`]'s leaf and
+//! intermediate) HTTPS, with a route for every case (a page with every kind
+//! of metadata and the oEmbed endpoint it announces, redirects and loops, a
+//! slow answer, a huge body, a PDF, gzip, a 404, a connection broken
+//! mid-body, bytes that are not UTF-8). It logs every request it answers.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -12,6 +15,8 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+
+use crate::pki::Pki;
 
 pub const PAGE: &str = r#"<!doctype html><html lang="es"><head>
 <meta charset="utf-8">
@@ -27,6 +32,10 @@ pub const PAGE: &str = r#"<!doctype html><html lang="es"><head>
 <script>fetch("/never-requested")</script>
 <img src="/never-requested.png">
 </head><body><p>Sabemos dónde vives.</p></body></html>"#;
+
+/// The JSON answer of the page's oEmbed endpoint; its `html` must never be
+/// rendered, only kept in the WARC.
+pub const OEMBED: &str = r#"{"version":"1.0","type":"rich","title":"Sabemos dónde vives","author_name":"Troll Uno","author_url":"https://x.example/troll_01","provider_name":"Red de prueba","provider_url":"https://x.example","html":"<blockquote class=\"post\">Sabemos dónde vives</blockquote><script src=\"/never-requested.js\"></script>","width":550}"#;
 
 fn html(body: impl Into<Body>) -> Response {
     (
@@ -46,6 +55,10 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
 fn app() -> Router {
     Router::new()
         .route("/page", get(|| async { html(PAGE) }))
+        .route(
+            "/oembed",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OEMBED) }),
+        )
         .route(
             "/redirect/{n}",
             get(|Path(n): Path<u32>| async move {
@@ -129,13 +142,61 @@ fn app() -> Router {
         )
 }
 
+/// A TCP listener that speaks TLS with the chain it was given; a client
+/// that gives up during the handshake is dropped and the next one awaited.
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    tls: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((tcp, addr)) = self.tcp.accept().await else {
+                continue;
+            };
+            if let Ok(tls) = self.tls.accept(tcp).await {
+                return (tls, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.tcp.local_addr()
+    }
+}
+
 /// A web server on 127.0.0.1 for one test, on its own runtime and thread.
 pub struct Server {
     addr: SocketAddr,
+    scheme: &'static str,
+    requests: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
+    /// Over HTTP.
     pub fn start() -> Server {
+        Server::serve(None)
+    }
+
+    /// Over HTTPS, presenting the pki's leaf and intermediate.
+    pub fn start_tls(pki: &Pki) -> Server {
+        Server::serve(Some(pki.server_config()))
+    }
+
+    fn serve(tls: Option<rustls::ServerConfig>) -> Server {
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let log = requests.clone();
+        let app = app().layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                log.lock().unwrap().push(req.uri().to_string());
+                next.run(req)
+            },
+        ));
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -146,15 +207,31 @@ impl Server {
             rt.block_on(async {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 tx.send(listener.local_addr().unwrap()).unwrap();
-                axum::serve(listener, app()).await.unwrap();
+                match tls {
+                    None => axum::serve(listener, app).await.unwrap(),
+                    Some(config) => {
+                        let listener = TlsListener {
+                            tcp: listener,
+                            tls: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+                        };
+                        axum::serve(listener, app).await.unwrap();
+                    }
+                }
             });
         });
         Server {
             addr: rx.recv().unwrap(),
+            scheme,
+            requests,
         }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        format!("{}://{}{path}", self.scheme, self.addr)
+    }
+
+    /// Every request answered so far, as path and query, in order.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
     }
 }

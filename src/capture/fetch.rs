@@ -6,16 +6,19 @@
 //! [`Exchange`]s. [`fetch_many`] runs a small tokio runtime inside a plain
 //! function, so callers (the CLI, a desktop shell) stay synchronous. Only the
 //! URLs given are requested: no cookies are kept, nothing the page links to
-//! is fetched, and environment proxy variables are ignored.
+//! is fetched, and environment proxy variables are ignored. Each URL gets
+//! its own client, whose TLS verifier records the certificate chains its
+//! connections present (see [`super::tls`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use sha2::{Digest, Sha256};
 use tokio::time::{Instant, timeout_at};
 
 use super::options::FetchOptions;
+use super::tls::{ChainLog, Tls, TlsFacts};
 use crate::error::{Error, Result};
 
 /// Why a body is incomplete, as WARC's `WARC-Truncated` says it.
@@ -38,18 +41,6 @@ impl Truncated {
             Truncated::Disconnect => "disconnect",
         }
     }
-}
-
-/// The TLS facts of a connection.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct TlsFacts {
-    /// SHA-256 of the server's leaf certificate (DER), hex.
-    pub peer_certificate_sha256: Option<String>,
-    /// The leaf certificate, DER in base64.
-    pub peer_certificate_der: Option<String>,
-    /// Note on what could not be recorded.
-    pub note: String,
 }
 
 /// One request and what came back.
@@ -131,10 +122,17 @@ fn proxy_shown(proxy: &str) -> String {
     }
 }
 
-fn client(opts: &FetchOptions) -> Result<reqwest::Client> {
-    // Another part of the program may have chosen a provider already; then it stays.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+/// One capture's client: its own connections, and the log of the
+/// certificate chains they present.
+struct Client {
+    http: reqwest::Client,
+    chains: Arc<ChainLog>,
+}
+
+fn client(opts: &FetchOptions, tls: &Tls) -> Result<Client> {
+    let (config, chains) = tls.client_config()?;
     let mut b = reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(opts.connect_timeout)
         .http1_only()
@@ -149,8 +147,10 @@ fn client(opts: &FetchOptions) -> Result<reqwest::Client> {
         })?;
         b = b.proxy(proxy);
     }
-    b.build()
-        .map_err(|e| Error::Invalid(format!("cannot set up the web client: {}", chain(&e))))
+    let http = b
+        .build()
+        .map_err(|e| Error::Invalid(format!("cannot set up the web client: {}", chain(&e))))?;
+    Ok(Client { http, chains })
 }
 
 /// An error with its causes, lowercase, for a person to read.
@@ -215,20 +215,21 @@ fn request_headers(url: &url::Url, opts: &FetchOptions) -> Vec<(String, String)>
     ]
 }
 
-fn tls_facts(resp: &reqwest::Response) -> Option<TlsFacts> {
+/// The TLS facts of the connection that answered: its leaf as reqwest
+/// reports it, and the chain this capture's verifier saw with that leaf.
+fn tls_facts(resp: &reqwest::Response, chains: &ChainLog) -> Option<TlsFacts> {
     let info = resp.extensions().get::<reqwest::tls::TlsInfo>()?;
-    use base64::Engine as _;
-    let der = info.peer_certificate();
-    Some(TlsFacts {
-        peer_certificate_sha256: der.map(|d| hex::encode(Sha256::digest(d))),
-        peer_certificate_der: der.map(|d| base64::engine::general_purpose::STANDARD.encode(d)),
-        note: "only the leaf certificate is available from the TLS library; the rest of the chain is not recorded".into(),
-    })
+    let leaf = info.peer_certificate();
+    let seen = match (leaf, resp.url().host_str()) {
+        (Some(leaf), Some(host)) => chains.chain_for(host, leaf),
+        _ => None,
+    };
+    Some(TlsFacts::new(leaf, seen.as_ref()))
 }
 
 /// One request: sends it, reads the body within the cap and the deadline.
 async fn exchange(
-    client: &reqwest::Client,
+    client: &Client,
     url: &url::Url,
     opts: &FetchOptions,
     deadline: Instant,
@@ -252,7 +253,7 @@ async fn exchange(
             map.append(k, v);
         }
     }
-    let sent = timeout_at(deadline, client.get(url.as_str()).headers(map).send()).await;
+    let sent = timeout_at(deadline, client.http.get(url.as_str()).headers(map).send()).await;
     let mut resp = match sent {
         Err(_) => {
             ex.error = Some(format!(
@@ -269,7 +270,7 @@ async fn exchange(
     };
     ex.status = Some(resp.status().as_u16());
     ex.remote_ip = resp.remote_addr().map(|a| a.ip().to_string());
-    ex.tls = tls_facts(&resp);
+    ex.tls = tls_facts(&resp, &client.chains);
     ex.response_headers = resp
         .headers()
         .iter()
@@ -315,7 +316,7 @@ async fn exchange(
 }
 
 /// Fetches one URL, following redirects by hand.
-async fn capture(client: reqwest::Client, requested: String, opts: FetchOptions) -> Fetched {
+async fn capture(client: Client, requested: String, opts: FetchOptions) -> Fetched {
     let started = Instant::now();
     let deadline = started + opts.timeout;
     let mut f = Fetched {
@@ -397,11 +398,11 @@ async fn capture(client: reqwest::Client, requested: String, opts: FetchOptions)
     f
 }
 
-/// Fetches every URL, at most `opts.concurrency` at a time, and calls
-/// `on_done(index, capture)` on the calling thread as each finishes (so it
-/// may write to the vault). Fails only when the client cannot be set up
-/// (a bad proxy); a URL that cannot be fetched gives a [`Fetched`] with its
-/// `error`.
+/// Fetches every URL, at most `opts.concurrency` at a time, each with its
+/// own client, and calls `on_done(index, capture)` on the calling thread as
+/// each finishes (so it may write to the vault). Fails only when the clients
+/// cannot be set up (a bad proxy, no trusted roots); a URL that cannot be
+/// fetched gives a [`Fetched`] with its `error`.
 pub fn fetch_many(
     urls: &[String],
     opts: &FetchOptions,
@@ -412,12 +413,17 @@ pub fn fetch_many(
         .enable_all()
         .build()
         .map_err(Error::io("starting the network runtime"))?;
-    let client = rt.block_on(async { client(opts) })?;
+    let tls = Tls::new(&opts.extra_roots)?;
+    let clients = rt.block_on(async {
+        urls.iter()
+            .map(|_| client(opts, &tls))
+            .collect::<Result<Vec<_>>>()
+    })?;
     rt.block_on(async {
-        let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
+        let sem = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
         let mut set = tokio::task::JoinSet::new();
-        for (i, url) in urls.iter().enumerate() {
-            let (client, url, opts, sem) = (client.clone(), url.clone(), opts.clone(), sem.clone());
+        for ((i, url), client) in urls.iter().enumerate().zip(clients) {
+            let (url, opts, sem) = (url.clone(), opts.clone(), sem.clone());
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
                 (i, capture(client, url, opts).await)

@@ -21,7 +21,8 @@ const MAX_FIELD: usize = 4096;
 /// Most Open Graph or Twitter-card fields kept.
 const MAX_FIELDS: usize = 200;
 
-/// An oEmbed endpoint the page announces (recorded, never fetched).
+/// An oEmbed endpoint the page announces: recorded, and fetched only when
+/// the person asks (`Vault::fetch_oembed`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct OEmbed {
@@ -130,7 +131,9 @@ pub fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
     start.starts_with(b"<!doctype html") || start.starts_with(b"<html")
 }
 
-fn clip(s: &str) -> Option<String> {
+/// Text with its whitespace collapsed, at most [`MAX_FIELD`] characters;
+/// `None` when nothing is left.
+pub(crate) fn clip(s: &str) -> Option<String> {
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.is_empty() {
         return None;

@@ -3,17 +3,22 @@
 //! when and how it was captured.
 //!
 //! Main types: [`Capture`] (one capture as the vault records it, with its
-//! [`Hop`]s), [`FetchOptions`], [`PageMeta`] and [`PostUrl`].
+//! [`Hop`]s), [`FetchOptions`], [`PageMeta`], [`PostUrl`], [`TlsFacts`] and
+//! [`OEmbedFetch`].
 //!
 //! Functional core: [`platform`] (what a URL says), [`meta`] (what a page
-//! says about itself), [`warc`] (the file format). Imperative shell:
-//! [`fetch`] (the network) and `record` (the vault: objects, rows, custody).
+//! says about itself), [`oembed`] (what an oEmbed answer says), [`warc`]
+//! (the file format). Imperative shell: [`fetch`] (the network), [`tls`]
+//! (the verifier that records certificate chains) and `record` (the vault:
+//! objects, rows, custody).
 
 pub mod fetch;
 pub mod meta;
+pub mod oembed;
 pub mod options;
 pub mod platform;
 mod record;
+pub mod tls;
 pub mod warc;
 
 use chrono::{DateTime, Utc};
@@ -22,11 +27,13 @@ use serde_json::{Value, json};
 
 use crate::model::{Meta, format_time};
 
-pub use fetch::{Fetched, TlsFacts};
+pub use fetch::Fetched;
 pub use meta::PageMeta;
+pub use oembed::{OEmbedFetch, OEmbedFields, Purpose};
 pub use options::{FetchOptions, SETTINGS};
 pub use platform::{DerivedTime, PostUrl, parse_post_url};
 pub use record::CaptureOutcome;
+pub use tls::{PeerCertificate, TlsFacts};
 
 /// One request of a capture and its answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +59,9 @@ pub struct Hop {
 pub struct Capture {
     /// 1 for the first capture of the item, then 2, 3…
     pub seq: u32,
+    /// What was fetched: the link's page, or an oEmbed endpoint an earlier
+    /// capture announced (rows from before there were others read as `page`).
+    pub purpose: Purpose,
     /// The URL asked for.
     pub requested_url: String,
     /// When fetching began.
@@ -76,6 +86,9 @@ pub struct Capture {
     pub truncated: Option<String>,
     /// Metadata of an HTML answer.
     pub metadata: Option<PageMeta>,
+    /// For an oEmbed fetch: the endpoint, who announced it, and the fields
+    /// of its answer.
+    pub oembed: Option<OEmbedFetch>,
     /// What the final URL says (platform, handle, post id, derived time).
     pub post: Option<PostUrl>,
     /// Why the capture failed; `null` when it succeeded.
@@ -91,7 +104,7 @@ pub struct Capture {
 }
 
 impl Capture {
-    /// Describes a fetch (everything but its number and WARC).
+    /// Describes a fetch of a link's page (everything but its number and WARC).
     pub fn from_fetched(f: &Fetched) -> Capture {
         let last = f.final_response();
         let hops = f
@@ -122,6 +135,7 @@ impl Capture {
         let final_url = last.map(|e| e.url.clone());
         Capture {
             seq: 0,
+            purpose: Purpose::Page,
             requested_url: f.requested_url.clone(),
             started_at: f.started_at,
             finished_at: f.finished_at,
@@ -135,6 +149,7 @@ impl Capture {
             body_size: last.map_or(0, |e| e.body.len() as u64),
             truncated: last.and_then(|e| e.truncated).map(|t| t.as_str().into()),
             metadata,
+            oembed: None,
             error: f.error.clone(),
             via_proxy: f.via_proxy.clone(),
             user_agent: f.user_agent.clone(),

@@ -1,5 +1,5 @@
 //! How captures are fetched: [`FetchOptions`] (proxy, user agent, timeouts,
-//! size cap) and the vault settings that hold their defaults
+//! size cap, extra trusted roots) and the vault settings that hold their defaults
 //! ([`SETTINGS`], [`Vault::capture_options`], [`Vault::set_capture_setting`]).
 
 use std::time::Duration;
@@ -33,6 +33,10 @@ pub struct FetchOptions {
     pub max_redirects: usize,
     /// How many URLs are fetched at the same time.
     pub concurrency: usize,
+    /// Root certificates (DER) trusted besides the system's. The CLI and the
+    /// vault's settings never set it: it is for tests against a local HTTPS
+    /// server, and for a program embedding the core behind a private CA.
+    pub extra_roots: Vec<Vec<u8>>,
 }
 
 impl Default for FetchOptions {
@@ -45,6 +49,7 @@ impl Default for FetchOptions {
             max_bytes: 50 * 1024 * 1024,
             max_redirects: 10,
             concurrency: 4,
+            extra_roots: Vec::new(),
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Keeping captures in the vault: the WARC goes into the object store
 //! (encrypted, like every artifact), its facts into the `captures` table, and
 //! a `captured` custody entry records its SHA-256, all in one transaction.
-//! Also reading captures back and exporting their WARC files.
+//! Also fetching what a person asks for (a link's page again, an oEmbed
+//! endpoint its page announced), reading captures back and exporting their
+//! WARC files.
 
 use std::io::Write;
 
@@ -9,6 +11,7 @@ use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 use super::fetch::{self, Fetched};
+use super::oembed::{self, Purpose};
 use super::options::FetchOptions;
 use super::{Capture, warc};
 use crate::custody::{self, Action, NewEntry};
@@ -60,6 +63,8 @@ fn capture_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Capture> {
         body_size: serde_json::from_value(field("body_size")).unwrap_or_default(),
         truncated: serde_json::from_value(field("truncated")).unwrap_or_default(),
         post: serde_json::from_value(field("post")).unwrap_or_default(),
+        purpose: serde_json::from_value(field("purpose")).unwrap_or_default(),
+        oembed: serde_json::from_value(field("oembed")).unwrap_or_default(),
         via_proxy: serde_json::from_value(field("via_proxy")).unwrap_or_default(),
         user_agent: serde_json::from_value(field("user_agent")).unwrap_or_default(),
         error: r.get(11)?,
@@ -78,10 +83,17 @@ impl Vault {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    /// Records a fetch as the next capture of a link item: stores the WARC
-    /// (when an answer came), the facts and a `captured` custody entry, and
-    /// makes the item's `sha256` that of its latest WARC.
+    /// Records a fetch of a link's page as the next capture of the item:
+    /// stores the WARC (when an answer came), the facts and a `captured`
+    /// custody entry, and makes the item's `sha256` that of its latest WARC.
     pub fn record_capture(&self, item_id: &str, f: &Fetched) -> Result<Capture> {
+        self.record(item_id, f, Capture::from_fetched(f))
+    }
+
+    /// Records `cap`, the description of `f`, as the next capture of a link
+    /// item. Only a page capture becomes the item's `sha256`: an oEmbed
+    /// answer is kept beside the page, not instead of it.
+    fn record(&self, item_id: &str, f: &Fetched, mut cap: Capture) -> Result<Capture> {
         let item = load_item(&self.db, item_id)?;
         if item.kind != Kind::Link {
             return Err(Error::Invalid(format!(
@@ -90,7 +102,6 @@ impl Vault {
                 item.kind.as_str()
             )));
         }
-        let mut cap = Capture::from_fetched(f);
         let _lock = self.write_lock()?;
         cap.seq = self.db.query_row(
             "SELECT coalesce(max(seq), 0) + 1 FROM captures WHERE item_id = ?1",
@@ -112,6 +123,8 @@ impl Vault {
             "post": cap.post,
             "via_proxy": cap.via_proxy,
             "user_agent": cap.user_agent,
+            "purpose": cap.purpose,
+            "oembed": cap.oembed,
         });
         let tx = self.db.unchecked_transaction()?;
         tx.execute(
@@ -145,28 +158,30 @@ impl Vault {
                  VALUES (?1, 'capture', ?2, ?3, ?4, ?5)",
                 params![item.id, sha, size, WARC_MEDIA_TYPE, format_time(&cap.finished_at)],
             )?;
-            tx.execute(
-                "UPDATE items SET sha256 = ?2, size = ?3, media_type = ?4 WHERE id = ?1",
-                params![item.id, sha, size, WARC_MEDIA_TYPE],
-            )?;
+            if cap.purpose == Purpose::Page {
+                tx.execute(
+                    "UPDATE items SET sha256 = ?2, size = ?3, media_type = ?4 WHERE id = ?1",
+                    params![item.id, sha, size, WARC_MEDIA_TYPE],
+                )?;
+            }
+        }
+        let mut detail = json!({
+            "capture": cap.seq,
+            "purpose": cap.purpose,
+            "requested_url": cap.requested_url,
+            "final_url": cap.final_url,
+            "status": cap.status,
+            "hops": cap.hops.len(),
+            "started_at": format_time(&cap.started_at),
+            "error": cap.error,
+            "warc_size": cap.warc_size,
+        });
+        if let Some(o) = &cap.oembed {
+            detail["oembed"] = json!({ "announced_by": o.announced_by, "endpoint": o.endpoint });
         }
         custody::append(
             &tx,
-            NewEntry::for_item(
-                Action::Captured,
-                &item,
-                cap.warc_sha256.as_deref(),
-                json!({
-                    "capture": cap.seq,
-                    "requested_url": cap.requested_url,
-                    "final_url": cap.final_url,
-                    "status": cap.status,
-                    "hops": cap.hops.len(),
-                    "started_at": format_time(&cap.started_at),
-                    "error": cap.error,
-                    "warc_size": cap.warc_size,
-                }),
-            ),
+            NewEntry::for_item(Action::Captured, &item, cap.warc_sha256.as_deref(), detail),
         )?;
         tx.commit()?;
         let stored = self
@@ -225,9 +240,63 @@ impl Vault {
         }
     }
 
-    /// Writes the WARC file of capture `n` (1-based; the latest with a WARC
-    /// when `None`) of a link item, checked against its SHA-256, and records
-    /// the export.
+    /// Fetches oEmbed endpoint `n` (1 is the first; the first when `None`)
+    /// announced by the latest page capture of a link item that announces
+    /// any, with the same fetcher, limits and proxy as a capture, and records
+    /// the answer as a new capture of the item (`purpose: oembed`, its own
+    /// WARC and `captured` entry; the item's `sha256` stays its page's).
+    /// Nothing else ever fetches an oEmbed endpoint.
+    pub fn fetch_oembed(
+        &self,
+        query: &str,
+        n: Option<usize>,
+        opts: &FetchOptions,
+    ) -> Result<Capture> {
+        let item = self.item(query)?;
+        if item.kind != Kind::Link {
+            return Err(Error::Invalid(format!(
+                "item {} is a {}, not a link; only a link's captured page can announce oEmbed endpoints",
+                item.id,
+                item.kind.as_str()
+            )));
+        }
+        let caps = self.captures(&item.id)?;
+        let announcing = caps.iter().rev().find_map(|c| {
+            let endpoints = &c.metadata.as_ref()?.oembed;
+            (c.purpose == Purpose::Page && !endpoints.is_empty()).then_some((c, endpoints))
+        });
+        let Some((page, endpoints)) = announcing else {
+            return Err(Error::Invalid(format!(
+                "no capture of link {id} announces an oEmbed endpoint, so there is none to fetch; `testigo show {id}` lists what each capture found, `testigo recapture {id}` captures the page again",
+                id = item.id
+            )));
+        };
+        let n = n.unwrap_or(1);
+        let Some(announced) = n.checked_sub(1).and_then(|i| endpoints.get(i)) else {
+            return Err(Error::Invalid(format!(
+                "capture {} of link {} announces {} oEmbed endpoint(s), so there is no endpoint {n}; choose a number from 1 to {}",
+                page.seq,
+                item.id,
+                endpoints.len(),
+                endpoints.len()
+            )));
+        };
+        let mut fetched = None;
+        fetch::fetch_many(std::slice::from_ref(&announced.url), opts, &mut |_, f| {
+            fetched = Some(f)
+        })?;
+        let f = fetched.ok_or_else(|| Error::Invalid("nothing was fetched".into()))?;
+        let endpoint = u32::try_from(n).unwrap_or(u32::MAX);
+        self.record(
+            &item.id,
+            &f,
+            oembed::describe(&f, page, endpoint, announced),
+        )
+    }
+
+    /// Writes the WARC file of capture `n` (1-based; when `None`, the latest
+    /// page capture with a WARC, the one the item's `sha256` names) of a link
+    /// item, checked against its SHA-256, and records the export.
     pub fn export_capture(
         &self,
         query: &str,
@@ -248,7 +317,7 @@ impl Vault {
             None => caps
                 .iter()
                 .rev()
-                .find(|c| c.warc_sha256.is_some())
+                .find(|c| c.purpose == Purpose::Page && c.warc_sha256.is_some())
                 .ok_or_else(|| {
                     Error::Invalid(format!(
                         "link {} has no stored capture; `testigo recapture {}` fetches it",

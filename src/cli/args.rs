@@ -66,6 +66,10 @@ pub enum Command {
     Recapture {
         /// Item id or a unique prefix of it
         item: String,
+        /// Fetch instead the Nth oEmbed endpoint (default 1) the latest capture announcing any names
+        #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "1",
+              value_parser = clap::value_parser!(u32).range(1..))]
+        oembed: Option<u32>,
         #[command(flatten)]
         fetch: FetchArgs,
     },

@@ -1,5 +1,6 @@
 //! The link commands: `link` (record, then capture with a progress bar),
-//! `recapture`, and `settings`. Glue over the core's capture API.
+//! `recapture` (a page again, or an oEmbed endpoint it announced), and
+//! `settings`. Glue over the core's capture API.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -10,7 +11,7 @@ use testigo::{AddStatus, Capture, Error, FetchOptions, Meta, Vault};
 
 use super::args::SettingsCommand;
 use super::term::{self, tr};
-use super::{print_json, render};
+use super::{capture_text, print_json, render};
 
 /// Reads a list of URLs: one per line; blank lines and `#` comments skipped.
 pub fn read_url_list(path: &Path) -> Result<Vec<String>, Error> {
@@ -89,7 +90,7 @@ pub fn link(
             bar.set_position(done as u64);
             bar.set_message(targets[o.index].1.clone());
             let line = match &o.result {
-                Ok(c) => render::capture_line(&o.item_id, c),
+                Ok(c) => capture_text::line(&o.item_id, c),
                 Err(e) => format!("error  {}: {}", o.item_id, term::message(e)),
             };
             if !json || !matches!(&o.result, Ok(c) if c.error.is_none()) {
@@ -142,19 +143,27 @@ pub fn link(
     })
 }
 
-/// `recapture`: exit code 1 when the fetch failed (the failure is recorded).
+/// `recapture` (of the page, or with `--oembed N` of an oEmbed endpoint):
+/// exit code 1 when the fetch failed (the failure is recorded).
 pub fn recapture(
     vault: &Vault,
     item: &str,
+    oembed: Option<u32>,
     opts: &FetchOptions,
     json: bool,
 ) -> Result<ExitCode, Error> {
-    let c: Capture = vault.recapture(item, opts)?;
+    let c: Capture = match oembed {
+        Some(n) => vault.fetch_oembed(item, Some(n as usize), opts)?,
+        None => vault.recapture(item, opts)?,
+    };
     let id = vault.resolve_item(item)?;
     if json {
         print_json(&c)?;
     } else {
-        outln!("{}", render::capture_line(&id, &c));
+        outln!("{}", capture_text::line(&id, &c));
+        for line in capture_text::oembed_lines(&c) {
+            outln!("  {line}");
+        }
     }
     Ok(if c.error.is_some() {
         ExitCode::FAILURE

@@ -15,6 +15,7 @@ macro_rules! outln {
 
 mod args;
 mod bundle;
+mod capture_text;
 mod links;
 mod render;
 mod term;
@@ -229,11 +230,15 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             };
             return links::link(&vault, &case, &urls, &meta, opts.as_ref(), json);
         }
-        Command::Recapture { item, fetch } => {
+        Command::Recapture {
+            item,
+            oembed,
+            fetch,
+        } => {
             fetch.apply(testigo::FetchOptions::default())?;
             let vault = open(&dir)?;
             let opts = fetch.apply(vault.capture_options()?)?;
-            return links::recapture(&vault, &item, &opts, json);
+            return links::recapture(&vault, &item, oembed, &opts, json);
         }
         Command::Settings { action } => {
             let vault = open(&dir)?;

@@ -2,10 +2,9 @@
 //! language. JSON output does not come through here.
 
 use testigo::model::{Category, ThreatLevel};
-use testigo::{
-    Account, AddOutcome, AddStatus, Capture, Case, CheckReport, Entry, Item, ItemDetail,
-};
+use testigo::{Account, AddOutcome, AddStatus, Case, CheckReport, Entry, Item, ItemDetail};
 
+use super::capture_text;
 use super::term::{Lang, lang, tr};
 
 /// Prints rows as columns padded to their widest cell; the last column is not padded.
@@ -33,7 +32,8 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
     }
 }
 
-fn short(s: &str, max: usize) -> String {
+/// Text on one line, cut to `max` characters with an ellipsis.
+pub(super) fn short(s: &str, max: usize) -> String {
     let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if one_line.chars().count() <= max {
         one_line
@@ -234,7 +234,7 @@ pub fn detail(d: &ItemDetail) {
         );
     }
     for c in d.captures.iter().flatten() {
-        opt(tr("Capture", "Captura"), Some(capture_summary(c)));
+        opt(tr("Capture", "Captura"), Some(capture_text::summary(c)));
     }
     for a in &d.artifacts {
         opt(
@@ -417,74 +417,5 @@ pub fn check(r: &CheckReport) {
             r.problems.len(),
             tr("problem(s)", "problema(s)")
         );
-    }
-}
-
-/// A capture in a few lines: number, time, status and final URL, title,
-/// the WARC's hash, or the failure.
-fn capture_summary(c: &Capture) -> String {
-    let mut lines = vec![format!(
-        "{}  {}  {} {}",
-        c.seq,
-        testigo::model::format_time(&c.started_at),
-        c.status.map_or("-".to_string(), |s| s.to_string()),
-        c.final_url.as_deref().unwrap_or(&c.requested_url)
-    )];
-    if c.hops.len() > 1 {
-        lines.push(format!(
-            "{} {}",
-            c.hops.len() - 1,
-            tr("redirect(s)", "redirección(es)")
-        ));
-    }
-    if let Some(t) = c.metadata.as_ref().and_then(|m| m.title.as_deref()) {
-        lines.push(format!("{}: {}", tr("title", "título"), short(t, 80)));
-    }
-    if let Some(sha) = &c.warc_sha256 {
-        lines.push(format!(
-            "WARC {sha} ({} bytes)",
-            c.warc_size.unwrap_or_default()
-        ));
-    }
-    if let Some(e) = &c.error {
-        lines.push(format!("{}: {e}", tr("failed", "falló")));
-    }
-    lines.join("\n")
-}
-
-/// One line about a finished capture (stderr for `link`, stdout for `recapture`).
-pub fn capture_line(id: &str, c: &Capture) -> String {
-    let status = c.status.map(|s| s.to_string()).unwrap_or_default();
-    let url = c.final_url.as_deref().unwrap_or(&c.requested_url);
-    match (&c.error, &c.warc_sha256) {
-        (None, Some(sha)) => format!(
-            "{}  {id}  {} {}: {status} {url} ({} bytes, WARC {})",
-            tr("captured", "capturado"),
-            tr("capture", "captura"),
-            c.seq,
-            c.body_size,
-            &sha[..12.min(sha.len())]
-        ),
-        (Some(e), Some(_)) => format!(
-            "{}  {id}  {} {}: {status} {url}: {e} ({})",
-            tr("captured with a problem", "capturado con un problema"),
-            tr("capture", "captura"),
-            c.seq,
-            tr(
-                "the answer is kept in the WARC",
-                "la respuesta se guardó en el WARC"
-            )
-        ),
-        (e, None) => format!(
-            "{}  {id}  {}: {} ({})",
-            tr("not captured", "sin capturar"),
-            c.requested_url,
-            e.as_deref().unwrap_or(""),
-            tr(
-                "the link is kept; `testigo recapture ID` tries again",
-                "el enlace se guardó; `testigo recapture ID` lo intenta de nuevo"
-            )
-            .replace("ID", id)
-        ),
     }
 }

@@ -579,6 +579,11 @@ export type Capture = {
  */
 seq: number; 
 /**
+ * What was fetched: the link's page, or an oEmbed endpoint an earlier
+ * capture announced (rows from before there were others read as `page`).
+ */
+purpose: Purpose; 
+/**
  * The URL asked for.
  */
 requested_url: string; 
@@ -626,6 +631,11 @@ truncated: string | null;
  * Metadata of an HTML answer.
  */
 metadata: PageMeta | null; 
+/**
+ * For an oEmbed fetch: the endpoint, who announced it, and the fields
+ * of its answer.
+ */
+oembed: OEmbedFetch | null; 
 /**
  * What the final URL says (platform, handle, post id, derived time).
  */
@@ -1299,7 +1309,8 @@ reported_to: ReportedTo[] | null;
  */
 text: string | null }
 /**
- * An oEmbed endpoint the page announces (recorded, never fetched).
+ * An oEmbed endpoint the page announces: recorded, and fetched only when
+ * the person asks (`Vault::fetch_oembed`).
  */
 export type OEmbed = { 
 /**
@@ -1310,6 +1321,67 @@ url: string;
  * `json` or `xml`.
  */
 format: string }
+/**
+ * Which oEmbed endpoint a capture fetched, and what the answer says.
+ */
+export type OEmbedFetch = { 
+/**
+ * The capture (its `seq`) whose page announced the endpoint.
+ */
+announced_by: number; 
+/**
+ * Which of that page's endpoints: 1 is the first.
+ */
+endpoint: number; 
+/**
+ * The URL of that page (that capture's final URL).
+ */
+page_url: string | null; 
+/**
+ * `json` or `xml`, as the page announced it.
+ */
+format: string; 
+/**
+ * The fields of a JSON answer; `null` when the answer was not a JSON
+ * object (an XML answer, an error page, no answer).
+ */
+fields: OEmbedFields | null }
+/**
+ * The text fields of a JSON oEmbed answer (each at most 4,096 characters).
+ */
+export type OEmbedFields = { 
+/**
+ * `type`: `photo`, `video`, `link` or `rich`.
+ */
+type: string | null; 
+/**
+ * `version`, normally `1.0`.
+ */
+version: string | null; 
+/**
+ * `title`.
+ */
+title: string | null; 
+/**
+ * `author_name`.
+ */
+author_name: string | null; 
+/**
+ * `author_url`, as written (shown as text, never opened by itself).
+ */
+author_url: string | null; 
+/**
+ * `provider_name`.
+ */
+provider_name: string | null; 
+/**
+ * `provider_url`, as written.
+ */
+provider_url: string | null; 
+/**
+ * `thumbnail_url`, as written (never fetched).
+ */
+thumbnail_url: string | null }
 /**
  * Metadata of an HTML page.
  */
@@ -1346,6 +1418,18 @@ oembed: OEmbed[];
  * True when the HTML was not valid UTF-8 (bad bytes were replaced).
  */
 invalid_utf8: boolean }
+/**
+ * One certificate the server presented.
+ */
+export type PeerCertificate = { 
+/**
+ * SHA-256 of the certificate (DER), hex.
+ */
+sha256: string; 
+/**
+ * The certificate, DER in base64.
+ */
+der: string }
 /**
  * The facts a post URL gives.
  */
@@ -1458,6 +1542,18 @@ fingerprint: string;
  * The `.pub` file, as `minisign -G` writes it.
  */
 pub_file: string }
+/**
+ * What a capture fetched.
+ */
+export type Purpose = 
+/**
+ * The link's own URL (every capture made before oEmbed fetches existed).
+ */
+"page" | 
+/**
+ * An oEmbed endpoint announced by an earlier capture of the link.
+ */
+"oembed"
 /**
  * Where an item was reported, with the ticket number and the response.
  */
@@ -1629,7 +1725,8 @@ export type ThreatLevel =
  */
 "critical"
 /**
- * The TLS facts of a connection.
+ * The TLS facts of a connection. Facts stored before chains were recorded
+ * have no `chain`, and load with it empty.
  */
 export type TlsFacts = { 
 /**
@@ -1641,7 +1738,13 @@ peer_certificate_sha256: string | null;
  */
 peer_certificate_der: string | null; 
 /**
- * Note on what could not be recorded.
+ * Every certificate the server presented, as sent: the leaf first, then
+ * the intermediates. Empty in captures made before chains were
+ * recorded, and when the chain was not seen.
+ */
+chain: PeerCertificate[]; 
+/**
+ * What the facts hold, and what could not be recorded.
  */
 note: string }
 /**
