@@ -67,7 +67,7 @@ impl App {
 
     async fn click(&self, css: &str) {
         let el = self.find(css).await;
-        // Cards off screen are not laid out (content-visibility): bring it in first.
+        // Bring it into view first, as a person would scroll to it.
         self.client
             .execute(
                 "arguments[0].scrollIntoView({ block: 'center' });",
@@ -381,14 +381,26 @@ fn page_server() -> String {
                     Ok(n) => seen.extend_from_slice(&buf[..n]),
                 }
             }
-            let body = "<!doctype html><html><head><title>Publicación amenazante</title>\
+            let oembed = String::from_utf8_lossy(&seen).starts_with("GET /oembed");
+            let (kind, body) = if oembed {
+                (
+                    "application/json",
+                    r#"{"type":"rich","version":"1.0","author_name":"Cuenta de bots 0231","provider_name":"Red social de prueba","html":"<script>alert(1)</script>"}"#,
+                )
+            } else {
+                (
+                    "text/html; charset=utf-8",
+                    "<!doctype html><html><head><title>Publicación amenazante</title>\
                 <meta property=\"og:title\" content=\"Te vamos a encontrar, ¿me oíste?\">\
                 <meta property=\"og:description\" content=\"Publicado por @bot_0231 contra la redacción\">\
                 <meta property=\"og:site_name\" content=\"Red social de prueba\">\
+                <link rel=\"alternate\" type=\"application/json+oembed\" href=\"/oembed?format=json\">\
                 <script>document.title = 'never run'</script></head>\
-                <body><p>Te vamos a encontrar</p></body></html>";
+                <body><p>Te vamos a encontrar</p></body></html>",
+                )
+            };
             let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                 body.len()
             );
             let _ = stream.write_all(head.as_bytes());
@@ -493,6 +505,9 @@ async fn evidence_is_added_every_way_sealed_and_verified() {
     app.wait_text("#captures", "Capturado").await;
     app.click("#capture-again").await;
     app.wait_text("#captures", "#2").await;
+    // oEmbed only when asked: its answer is shown as text, its html never run.
+    app.click("#captures .oembed").await;
+    app.wait_text("#captures", "Cuenta de bots 0231").await;
     app.shot("es-1280-12-link-detail").await;
     let warc = files.path().join("captura.warc");
     app.answer_dialog(warc.to_str().unwrap().into()).await;

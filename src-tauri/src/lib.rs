@@ -49,6 +49,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::save_original,
             links::capture_links,
             links::save_warc,
+            links::fetch_oembed,
             links::capture_settings,
             links::set_capture_setting,
             links::open_in_browser,

@@ -95,6 +95,24 @@ fn result_of(o: &testigo::CaptureOutcome) -> CaptureResult {
     }
 }
 
+/// Fetches the `n`th (1-based; the first when null) oEmbed endpoint that the
+/// link's latest page capture announced, and records it as a new capture.
+/// Only ever on the person's request.
+#[tauri::command]
+#[specta::specta]
+pub async fn fetch_oembed(
+    state: State<'_, AppState>,
+    item_id: String,
+    n: Option<u32>,
+) -> AppResult<Capture> {
+    let vault = state.with_vault(|v| Ok(v.reopen()?))?;
+    crate::work::blocking("fetching oEmbed", move || {
+        let opts = vault.capture_options()?;
+        vault.fetch_oembed(&item_id, n.map(|n| n as usize), &opts)
+    })
+    .await
+}
+
 /// Writes the WARC file of capture `seq` of a link item (the latest stored
 /// one when `seq` is null) to a file the person chose.
 #[tauri::command]

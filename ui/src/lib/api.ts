@@ -46,6 +46,7 @@ export const api = {
   onImportProgress: (f: (p: ImportProgress) => void) => events.importProgress.listen((e) => f(e.payload)),
   captureLinks: (ids: string[]) => unwrap(commands.captureLinks(ids)),
   onCaptureProgress: (f: (p: CaptureProgress) => void) => events.captureProgress.listen((e) => f(e.payload)),
+  fetchOembed: (id: string, n: number | null) => unwrap(commands.fetchOembed(id, n)),
   saveWarc: (id: string, seq: number | null, path: string) => unwrap(commands.saveWarc(id, seq, path)),
   captureSettings: () => unwrap(commands.captureSettings()),
   setCaptureSetting: (key: string, value: string | null) => unwrap(commands.setCaptureSetting(key, value)),

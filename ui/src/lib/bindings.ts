@@ -219,6 +219,19 @@ async saveWarc(itemId: string, seq: number | null, path: string) : Promise<Resul
 }
 },
 /**
+ * Fetches the `n`th (1-based; the first when null) oEmbed endpoint that the
+ * link's latest page capture announced, and records it as a new capture.
+ * Only ever on the person's request.
+ */
+async fetchOembed(itemId: string, n: number | null) : Promise<Result<Capture, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("fetch_oembed", { itemId, n }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Every capture setting, with its value and default.
  */
 async captureSettings() : Promise<Result<CaptureSetting[], AppError>> {
