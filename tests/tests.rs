@@ -13,6 +13,7 @@ mod crash;
 mod custody;
 mod hostile;
 mod import;
+mod packet;
 mod search;
 mod secrecy;
 mod tidy;
