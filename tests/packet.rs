@@ -13,7 +13,8 @@ use serde_json::Value;
 use crate::support::{Env, sha256, write_image};
 
 const SDE: &str = "1714521600";
-const POST: &str = "¿Sabes dónde vives, Begoña? ¡Te vamos a encontrar! Niño, año, acción 😡🔥❤️ — مرحبا بكم";
+const POST: &str =
+    "¿Sabes dónde vives, Begoña? ¡Te vamos a encontrar! Niño, año, acción 😡🔥❤️ — مرحبا بكم";
 const PHONE_URL: &str = "https://x.com/troll_01/status/1765432109876543210";
 const LINK_URL: &str = "https://www.tiktok.com/@cuenta_falsa/video/7212345678901234567";
 
@@ -28,39 +29,113 @@ fn packet_env() -> Env {
         "--description",
         "Ola de amenazas en marzo; señales de coordinación.",
     ]);
-    env.ok(&["key", "set-signer", "--name", "Ana Pérez", "--organization", "Artículo 19"]);
+    env.ok(&[
+        "key",
+        "set-signer",
+        "--name",
+        "Ana Pérez",
+        "--organization",
+        "Artículo 19",
+    ]);
     let case = "Campaña contra Begoña";
     let phone = write_image(&env, "telefono.png", 1080, 2340, 1, ImageFormat::Png);
     env.add(
         &phone,
         case,
         &[
-            "--platform", "X", "--author", "@troll_01", "--author-name", "Trol Ñandú",
-            "--posted-at", "2024-05-01T18:30:00-06:00", "--category", "threat",
-            "--threat-level", "high", "--state", "cdmx", "--url", PHONE_URL,
-            "--text", POST, "--tag", "ola de marzo", "--hashtag", "FueraBegoña",
-            "--note", "Llegó por mensaje directo también.",
-            "--reported-to", "X; 0123-ABC; sin respuesta",
+            "--platform",
+            "X",
+            "--author",
+            "@troll_01",
+            "--author-name",
+            "Trol Ñandú",
+            "--posted-at",
+            "2024-05-01T18:30:00-06:00",
+            "--category",
+            "threat",
+            "--threat-level",
+            "high",
+            "--state",
+            "cdmx",
+            "--url",
+            PHONE_URL,
+            "--text",
+            POST,
+            "--tag",
+            "ola de marzo",
+            "--hashtag",
+            "FueraBegoña",
+            "--note",
+            "Llegó por mensaje directo también.",
+            "--reported-to",
+            "X; 0123-ABC; sin respuesta",
         ],
     );
     let wide = write_image(&env, "escritorio.jpg", 5120, 1080, 2, ImageFormat::Jpeg);
     env.add(
         &wide,
         case,
-        &["--platform", "Facebook", "--author", "grupo_odio", "--category", "hate",
-          "--posted-at", "2024-05-03 12:00"],
+        &[
+            "--platform",
+            "Facebook",
+            "--author",
+            "grupo_odio",
+            "--category",
+            "hate",
+            "--posted-at",
+            "2024-05-03 12:00",
+        ],
     );
     let long: String = (0..60)
-        .map(|i| format!("Párrafo {i}: la campaña continuó con insultos y amenazas; ¿quién está detrás? 🤖\n"))
+        .map(|i| {
+            format!(
+                "Párrafo {i}: la campaña continuó con insultos y amenazas; ¿quién está detrás? 🤖\n"
+            )
+        })
         .collect();
     env.ok(&[
-        "note", long.as_str(), "--case", case, "--platform", "X", "--author", "@troll_01",
-        "--category", "coordinated", "--text", long.as_str(),
+        "note",
+        long.as_str(),
+        "--case",
+        case,
+        "--platform",
+        "X",
+        "--author",
+        "@troll_01",
+        "--category",
+        "coordinated",
+        "--text",
+        long.as_str(),
+        "--posted-at",
+        "2024-05-04",
     ]);
-    env.ok(&["note", "Llamada anónima a las 3 a. m.", "--case", case, "--threat-level", "medium"]);
-    env.ok(&["link", LINK_URL, "--case", case, "--no-fetch", "--category", "harassment"]);
+    env.ok(&[
+        "note",
+        "Llamada anónima a las 3 a. m.",
+        "--case",
+        case,
+        "--threat-level",
+        "medium",
+        "--posted-at",
+        "2024-05-05T09:00:00Z",
+    ]);
+    env.ok(&[
+        "link",
+        LINK_URL,
+        "--case",
+        case,
+        "--no-fetch",
+        "--category",
+        "harassment",
+        "--posted-at",
+        "2024-05-06T10:00:00Z",
+    ]);
     std::fs::write(env.path("video.mp4"), vec![7u8; 50_000]).unwrap();
-    env.add(&env.path("video.mp4"), case, &["--platform", "TikTok"]);
+    env.add(
+        &env.path("video.mp4"),
+        case,
+        &["--platform", "TikTok", "--posted-at", "2024-05-06"],
+    );
     env
 }
 
@@ -88,7 +163,12 @@ fn pdf_info(pdf: &Path) -> String {
 /// Prints a packet with `SOURCE_DATE_EPOCH` fixed; returns its JSON.
 fn packet(env: &Env, out: &Path, extra: &[&str]) -> Value {
     let mut args = vec![
-        "packet", "--case", "Campaña contra Begoña", "--out", out.to_str().unwrap(), "--json",
+        "packet",
+        "--case",
+        "Campaña contra Begoña",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
     ];
     args.extend_from_slice(extra);
     let o = env
@@ -119,11 +199,23 @@ fn a_spanish_packet_keeps_every_character_hash_and_url() {
     let text = pdf_text(&out);
 
     // Accents, ñ, ¿¡, emoji and Arabic survive as text, not as placeholders.
-    for s in ["¿Sabes dónde vives, Begoña?", "¡Te vamos a encontrar!", "Niño, año, acción",
-              "😡", "🔥", "🤖", "Trol Ñandú", "Artículo 19", "Campaña contra Begoña"] {
+    for s in [
+        "¿Sabes dónde vives, Begoña?",
+        "¡Te vamos a encontrar!",
+        "Niño, año, acción",
+        "😡",
+        "🔥",
+        "🤖",
+        "Trol Ñandú",
+        "Artículo 19",
+        "Campaña contra Begoña",
+    ] {
         assert!(text.contains(s), "{s:?} missing from the packet text");
     }
-    assert!(text.contains("مرحبا") || text.contains("ابحرم"), "Arabic missing");
+    assert!(
+        text.contains("مرحبا") || text.contains("ابحرم"),
+        "Arabic missing"
+    );
     assert!(!text.contains("[emoji]"));
     // Every file's SHA-256, every URL, every item id.
     let items = items(&env);
@@ -138,19 +230,38 @@ fn a_spanish_packet_keeps_every_character_hash_and_url() {
         assert!(text.contains(url), "{url} missing");
     }
     // Spanish throughout; times in Mexico City and in UTC.
-    for s in ["Expediente de evidencia", "Resumen", "Índice cronológico", "Cadena de custodia",
-              "Elementos por día", "1 de mayo de 2024", "2024-05-01 18:30:00", "2024-05-02 00:30:00 UTC",
-              "America/Mexico_City", "Amenaza", "Alto", "Ciudad de México", "0123-ABC"] {
+    for s in [
+        "Expediente de evidencia",
+        "Resumen",
+        "Índice cronológico",
+        "Cadena de custodia",
+        "Elementos por día",
+        "1 de mayo de 2024 al 6 de mayo de 2024",
+        "2024-05-01 18:30:00",
+        "2024-05-02 00:30:00 UTC",
+        "America/Mexico_City",
+        "Amenaza",
+        "Alto",
+        "Ciudad de México",
+        "0123-ABC",
+    ] {
         assert!(text.contains(s), "{s:?} missing");
     }
     // The report id in every page's footer, and page numbers.
-    let pages: Vec<&str> = text.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
     let n = p["pages"].as_u64().unwrap() as usize;
     assert_eq!(pages.len(), n);
     let id = p["report_id"].as_str().unwrap();
     for (k, page) in pages.iter().enumerate() {
         assert!(page.contains(id), "page {} has no report id", k + 1);
-        assert!(page.contains(&format!("Página {} de {n}", k + 1)), "page {}", k + 1);
+        assert!(
+            page.contains(&format!("Página {} de {n}", k + 1)),
+            "page {}",
+            k + 1
+        );
     }
     // Cover, summary, index, two screenshot pages, the rest, the appendix.
     assert!((6..=12).contains(&n), "{n} pages");
@@ -160,8 +271,7 @@ fn a_spanish_packet_keeps_every_character_hash_and_url() {
     // Standalone packets say so, and carry no verification text.
     assert!(text.contains("no forma parte de un paquete sellado"));
     // The print is recorded in the custody log, about the case.
-    let log = env.json(&["log"]);
-    let printed: Vec<&Value> = log.as_array().unwrap().iter().filter(|e| e["action"] == "printed").collect();
+    let printed = env.log_of("printed");
     assert_eq!(printed.len(), 1);
     assert_eq!(printed[0]["detail"]["packet_sha256"], p["sha256"]);
     assert!(printed[0]["item_id"].is_null());
@@ -181,7 +291,11 @@ fn every_font_is_embedded() {
         let cols: Vec<&str> = row.split_whitespace().collect();
         let emb = cols[cols.len() - 5];
         assert_eq!(emb, "yes", "font not embedded: {row}");
-        assert_eq!(cols[cols.len() - 3], "yes", "font without a Unicode map: {row}");
+        assert_eq!(
+            cols[cols.len() - 3],
+            "yes",
+            "font without a Unicode map: {row}"
+        );
     }
     assert!(fonts.contains("NotoSans"), "{fonts}");
     assert!(fonts.contains("NotoSansMono"), "{fonts}");
@@ -191,13 +305,29 @@ fn every_font_is_embedded() {
 fn an_english_a4_packet_in_another_time_zone() {
     let env = packet_env();
     let out = env.path("packet-en.pdf");
-    let p = packet(&env, &out, &["--lang", "en", "--paper", "a4", "--tz", "Asia/Tokyo"]);
+    let p = packet(
+        &env,
+        &out,
+        &["--lang", "en", "--paper", "a4", "--tz", "Asia/Tokyo"],
+    );
     assert_eq!(p["paper"], "a4");
     assert_eq!(p["time_zone"], "Asia/Tokyo");
     let text = pdf_text(&out);
-    for s in ["Evidence packet", "Summary", "Chronological index", "Chain of custody",
-              "Items per day", "May 2, 2024", "2024-05-02 09:30:00", "JST", "2024-05-02 00:30:00 UTC",
-              "Asia/Tokyo", "Threat", "High", "Page 1 of"] {
+    for s in [
+        "Evidence packet",
+        "Summary",
+        "Chronological index",
+        "Chain of custody",
+        "Items per day",
+        "May 2, 2024",
+        "2024-05-02 09:30:00",
+        "JST",
+        "2024-05-02 00:30:00 UTC",
+        "Asia/Tokyo",
+        "Threat",
+        "High",
+        "Page 1 of",
+    ] {
         assert!(text.contains(s), "{s:?} missing");
     }
     assert!(!text.contains("Expediente de evidencia"));
@@ -234,12 +364,21 @@ fn chosen_items_only_and_clear_errors() {
     assert!(e.contains("no item matches"), "{e}");
     let e = env.fails(&["packet", "--case", case, "--lang", "fr", "--out", o], 2);
     assert!(e.contains("unknown packet language `fr`"), "{e}");
-    let e = env.fails(&["packet", "--case", case, "--tz", "Mars/Olympus", "--out", o], 2);
+    let e = env.fails(
+        &["packet", "--case", case, "--tz", "Mars/Olympus", "--out", o],
+        2,
+    );
     assert!(e.contains("unknown time zone `Mars/Olympus`"), "{e}");
-    let e = env.fails(&["packet", "--case", case, "--paper", "legal", "--out", o], 2);
+    let e = env.fails(
+        &["packet", "--case", case, "--paper", "legal", "--out", o],
+        2,
+    );
     assert!(e.contains("unknown paper size `legal`"), "{e}");
     env.ok(&["case", "new", "Otro"]);
-    let e = env.fails(&["packet", "--case", "Otro", "--item", first, "--out", o], 2);
+    let e = env.fails(
+        &["packet", "--case", "Otro", "--item", first, "--out", o],
+        2,
+    );
     assert!(e.contains("another case"), "{e}");
     let e = env.fails(&["packet", "--case", "Otro", "--out", o], 2);
     assert!(e.contains("no items"), "{e}");
@@ -259,13 +398,34 @@ fn a_hundred_items_get_a_page_each_and_every_hash() {
     env.case("Cien");
     let dir = env.path("cien/x").parent().unwrap().to_path_buf();
     for i in 0..100u64 {
-        write_image(&env, &format!("cien/c{i:03}.png"), 480, 270, 100 + i, ImageFormat::Png);
+        write_image(
+            &env,
+            &format!("cien/c{i:03}.png"),
+            480,
+            270,
+            100 + i,
+            ImageFormat::Png,
+        );
     }
-    let added = env.json(&["add", dir.to_str().unwrap(), "--case", "Cien", "--platform", "X"]);
+    let added = env.json(&[
+        "add",
+        dir.to_str().unwrap(),
+        "--case",
+        "Cien",
+        "--platform",
+        "X",
+    ]);
     assert_eq!(added.as_array().unwrap().len(), 100);
     let out = env.path("cien.pdf");
     let o = env
-        .command(&["packet", "--case", "Cien", "--out", out.to_str().unwrap(), "--json"])
+        .command(&[
+            "packet",
+            "--case",
+            "Cien",
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -284,7 +444,12 @@ fn extract(zip_path: &Path, dir: &Path) -> PathBuf {
     let f = std::fs::File::open(zip_path).unwrap();
     let mut z = zip::ZipArchive::new(f).unwrap();
     z.extract(dir).unwrap();
-    let bag = std::fs::read_dir(dir).unwrap().next().unwrap().unwrap().path();
+    let bag = std::fs::read_dir(dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     bag
 }
 
@@ -293,8 +458,16 @@ fn every_bundle_carries_its_packet_and_verify_checks_it() {
     let env = packet_env();
     let zip = env.path("r.zip");
     let o = env
-        .command(&["seal", "--case", "Campaña contra Begoña", "--out", zip.to_str().unwrap(),
-                   "--lang", "en", "--json"])
+        .command(&[
+            "seal",
+            "--case",
+            "Campaña contra Begoña",
+            "--out",
+            zip.to_str().unwrap(),
+            "--lang",
+            "en",
+            "--json",
+        ])
         .env("SOURCE_DATE_EPOCH", SDE)
         .output()
         .unwrap();
@@ -319,14 +492,29 @@ fn every_bundle_carries_its_packet_and_verify_checks_it() {
         .collect();
     let payload_sha = sha256(others.as_bytes());
     let text = pdf_text(&bag.join("data/report.pdf"));
-    assert!(text.contains(&payload_sha), "payload hash {payload_sha} not on the cover");
-    assert!(text.contains(&format!("report:{id} payload-sha256:{payload_sha}")));
-    assert!(text.contains("HOW TO VERIFY THIS BUNDLE"), "VERIFY.txt text missing");
+    assert!(
+        text.contains(&payload_sha),
+        "payload hash {payload_sha} not on the cover"
+    );
+    assert!(text.contains(&format!("report:{id}")));
+    assert!(text.contains(&format!("payload-sha256:{payload_sha}")));
+    assert!(
+        text.contains("HOW TO VERIFY THIS BUNDLE"),
+        "VERIFY.txt text missing"
+    );
     assert!(text.contains("Evidence packet"));
 
-    let pk = env.json(&["key", "show"])["public_key"].as_str().unwrap().to_string();
+    let pk = env.json(&["key", "show"])["public_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let v = env.run(&["verify", zip.to_str().unwrap(), "--pubkey", &pk, "--json"]);
-    assert_eq!(v.status.code(), Some(0), "{}", String::from_utf8_lossy(&v.stdout));
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&v.stdout)
+    );
 
     // A packet printed at the same time with the same options has the same id.
     let alone = env.path("alone.pdf");
@@ -338,30 +526,41 @@ fn every_bundle_carries_its_packet_and_verify_checks_it() {
 fn a_bundle_without_its_packet_or_with_a_changed_one_is_invalid() {
     let env = packet_env();
     let zip = env.path("r.zip");
-    env.command(&["seal", "--case", "Campaña contra Begoña", "--out", zip.to_str().unwrap()])
-        .env("SOURCE_DATE_EPOCH", SDE)
-        .output()
-        .unwrap();
+    env.command(&[
+        "seal",
+        "--case",
+        "Campaña contra Begoña",
+        "--out",
+        zip.to_str().unwrap(),
+    ])
+    .env("SOURCE_DATE_EPOCH", SDE)
+    .output()
+    .unwrap();
     let bytes = std::fs::read(&zip).unwrap();
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
-    let names: Vec<String> = z.file_names().map(str::to_string).collect();
-    let pdf_name = names.iter().find(|n| n.ends_with("/data/report.pdf")).unwrap().clone();
+    let entries: Vec<(String, Vec<u8>)> = (0..z.len())
+        .map(|i| {
+            let mut f = z.by_index(i).unwrap();
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut data).unwrap();
+            (f.name().unwrap().to_string(), data)
+        })
+        .collect();
 
     // Rewrite the archive without the packet, then with one byte changed.
     for change in ["drop", "flip"] {
         let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        for n in &names {
-            let mut f = z.by_name(n).unwrap();
-            let mut data = Vec::new();
-            std::io::Read::read_to_end(&mut f, &mut data).unwrap();
-            if *n == pdf_name {
+        for (name, data) in &entries {
+            let mut data = data.clone();
+            if name.ends_with("/data/report.pdf") {
                 if change == "drop" {
                     continue;
                 }
                 let k = data.len() / 2;
                 data[k] ^= 1;
             }
-            out.start_file(n, zip::write::SimpleFileOptions::default()).unwrap();
+            out.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+                .unwrap();
             std::io::Write::write_all(&mut out, &data).unwrap();
         }
         let changed = out.finish().unwrap().into_inner();
@@ -377,6 +576,9 @@ fn a_bundle_without_its_packet_or_with_a_changed_one_is_invalid() {
             .flat_map(|p| p["files"].as_array().unwrap().clone())
             .map(|f| f.as_str().unwrap().to_string())
             .collect();
-        assert!(files.contains(&"data/report.pdf".to_string()), "{change}: {r}");
+        assert!(
+            files.contains(&"data/report.pdf".to_string()),
+            "{change}: {r}"
+        );
     }
 }

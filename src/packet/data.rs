@@ -20,6 +20,9 @@ use crate::model::{Category, Item, ThreatLevel, account_key};
 
 /// How many accounts the summary lists.
 const TOP_ACCOUNTS: usize = 15;
+/// Longest text value shown in a custody entry's detail; the full entry is
+/// in `report.json` and `testigo log`.
+const DETAIL_CHARS: usize = 120;
 /// Most bars in the activity chart: longer spans are counted by week, then by month.
 const MAX_BARS: i64 = 62;
 
@@ -190,13 +193,14 @@ fn activity(items: &[&Item], tz: Tz) -> Value {
 /// Arabic, Syriac, Thaana, N'Ko and their presentation forms), so the
 /// template sets the paragraph right to left.
 fn starts_right_to_left(text: &str) -> bool {
-    text.chars().find(|c| c.is_alphabetic()).is_some_and(|c| {
-        matches!(u32::from(c), 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
-    })
+    text.chars().find(|c| c.is_alphabetic()).is_some_and(
+        |c| matches!(u32::from(c), 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF),
+    )
 }
 
 /// A custody entry's detail as one line a person can read and a printer
-/// can wrap: `key: value, key: {key: value}, list: [a, b]`.
+/// can wrap: `key: value, key: {key: value}, list: [a, b]`, each text on
+/// one line and cut at [`DETAIL_CHARS`] characters.
 fn readable(v: &Value) -> String {
     match v {
         Value::Object(m) => {
@@ -213,7 +217,13 @@ fn readable(v: &Value) -> String {
             "[{}]",
             a.iter().map(readable).collect::<Vec<_>>().join(", ")
         ),
-        Value::String(s) => s.clone(),
+        Value::String(s) => {
+            let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            match one_line.char_indices().nth(DETAIL_CHARS) {
+                Some((cut, _)) => format!("{}…", &one_line[..cut]),
+                None => one_line,
+            }
+        }
         Value::Null => "null".into(),
         other => other.to_string(),
     }
@@ -540,7 +550,14 @@ mod tests {
     #[test]
     fn custody_details_read_as_wrappable_lines() {
         let d = json!({"file_name": "a.png", "fields": {"tags": ["x", "y"]}, "n": 2});
-        assert_eq!(readable(&d), "fields: {tags: [x, y]}, file_name: a.png, n: 2");
+        assert_eq!(
+            readable(&d),
+            "fields: {tags: [x, y]}, file_name: a.png, n: 2"
+        );
+        let long = json!({"text": format!("uno\ndos {}", "ñ".repeat(200))});
+        let r = readable(&long);
+        assert!(r.starts_with("text: uno dos ñ") && r.ends_with('…'), "{r}");
+        assert_eq!(r.chars().count(), "text: ".len() + DETAIL_CHARS + 1);
         assert!(starts_right_to_left("«مرحبا» hola"));
         assert!(!starts_right_to_left("hola مرحبا"));
     }

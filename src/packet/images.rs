@@ -133,7 +133,9 @@ pub fn prepare_all(
 /// `None` when the text is too long for a QR code.
 pub fn qr_svg(text: &str) -> Option<String> {
     let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
-        .or_else(|_| qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::L))
+        .or_else(|_| {
+            qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::L)
+        })
         .ok()?;
     Some(
         code.render::<qrcode::render::svg::Color<'_>>()

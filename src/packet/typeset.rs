@@ -123,10 +123,8 @@ pub fn render(
     ident: &str,
     created: DateTime<Utc>,
 ) -> Result<Typeset> {
-    let mut all: BTreeMap<String, Bytes> = files
-        .into_iter()
-        .map(|(k, v)| (k, Bytes::new(v)))
-        .collect();
+    let mut all: BTreeMap<String, Bytes> =
+        files.into_iter().map(|(k, v)| (k, Bytes::new(v))).collect();
     all.insert("/data.json".into(), Bytes::new(data));
     all.insert("/strings.toml".into(), Bytes::new(STRINGS.as_bytes()));
     let world = PacketWorld {
@@ -210,6 +208,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_font_the_template_names_is_shipped() {
+        let families: Vec<String> = FONTS
+            .book
+            .families()
+            .map(|(name, _)| name.to_lowercase())
+            .collect();
+        let mut named = 0;
+        let font_lines = TEMPLATE
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("font: (") || l.starts_with("#let mono ="));
+        for line in font_lines {
+            for name in line.split('"').skip(1).step_by(2) {
+                named += 1;
+                assert!(
+                    families.contains(&name.to_lowercase()),
+                    "the template names the font {name:?}, which is not in fonts/"
+                );
+            }
+        }
+        assert!(named >= 5, "{named}");
+    }
+
+    #[test]
     fn every_shipped_font_loads() {
         let families: Vec<String> = FONTS
             .book
@@ -223,7 +245,7 @@ mod tests {
             "Noto Sans Hebrew",
             "Noto Color Emoji",
             "Noto Sans Math",
-            "Noto Sans Symbols 2",
+            "Noto Sans Symbols2",
         ] {
             assert!(families.iter().any(|n| n == f), "{f} missing: {families:?}");
         }
