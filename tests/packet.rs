@@ -444,13 +444,12 @@ fn extract(zip_path: &Path, dir: &Path) -> PathBuf {
     let f = std::fs::File::open(zip_path).unwrap();
     let mut z = zip::ZipArchive::new(f).unwrap();
     z.extract(dir).unwrap();
-    let bag = std::fs::read_dir(dir)
+    std::fs::read_dir(dir)
         .unwrap()
         .next()
         .unwrap()
         .unwrap()
-        .path();
-    bag
+        .path()
 }
 
 #[test]
@@ -474,7 +473,7 @@ fn every_bundle_carries_its_packet_and_verify_checks_it() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let sealed: Value = serde_json::from_slice(&o.stdout).unwrap();
     let id = sealed["report_id"].as_str().unwrap();
-    let bag = extract(&zip, &env.path("x/y").parent().unwrap().to_path_buf());
+    let bag = extract(&zip, env.path("x/y").parent().unwrap());
     let report: Value =
         serde_json::from_slice(&std::fs::read(bag.join("data/report.json")).unwrap()).unwrap();
     assert_eq!(report["packet"]["path"], "data/report.pdf");

@@ -24,6 +24,19 @@ use crate::model::{Item, Kind};
 pub const MAX_SIDE: u32 = 1400;
 /// JPEG quality of printed images: text in screenshots stays crisp on paper.
 pub const JPEG_QUALITY: u8 = 85;
+/// Pixels of all the pictures of one packet together. Typst keeps every
+/// picture decoded (3 bytes a pixel) while it lays out and writes the PDF, so
+/// this bounds the memory a packet needs: up to about 180 screenshots get
+/// their full print size, more get fewer pixels each.
+pub const PIXEL_BUDGET: u64 = 200_000_000;
+/// The fewest pixels a picture gets however many there are: 0.3 Mpx is a
+/// 16:9 screenshot 730 pixels wide, about 105 dpi across a page.
+pub const MIN_PIXELS: u64 = 300_000;
+
+/// The most pixels each of `count` pictures may have.
+pub fn pixels_each(count: usize) -> u64 {
+    (PIXEL_BUDGET / count.max(1) as u64).clamp(MIN_PIXELS, u64::from(MAX_SIDE).pow(2))
+}
 
 /// A screenshot ready to print.
 pub struct PrintImage {
@@ -40,13 +53,20 @@ pub fn printable(item: &Item) -> bool {
     item.kind == Kind::Screenshot && item.sha256.is_some()
 }
 
-/// Decodes a screenshot's bytes and makes its print version. The error is a
-/// sentence for the packet (the image is then described, not shown).
-pub fn prepare(bytes: &[u8]) -> std::result::Result<PrintImage, String> {
+/// Decodes a screenshot's bytes and makes its print version: at most
+/// [`MAX_SIDE`] pixels a side and `max_pixels` in all, its shape kept. The
+/// error is a sentence for the packet (the image is then described, not shown).
+pub fn prepare(bytes: &[u8], max_pixels: u64) -> std::result::Result<PrintImage, String> {
     let format = sniff_image(bytes).ok_or("the file is not an image this version can show")?;
     let img = decode_limited(bytes, format).map_err(|e| e.to_string())?;
-    let img = if img.width() > MAX_SIDE || img.height() > MAX_SIDE {
-        img.resize(MAX_SIDE, MAX_SIDE, FilterType::Triangle)
+    let (w, h) = (f64::from(img.width()), f64::from(img.height()));
+    let scale = (f64::from(MAX_SIDE) / w.max(h))
+        .min((max_pixels as f64 / (w * h)).sqrt())
+        .min(1.0);
+    let img = if scale < 1.0 {
+        let nw = ((w * scale).round() as u32).max(1);
+        let nh = ((h * scale).round() as u32).max(1);
+        img.resize(nw, nh, FilterType::Triangle)
     } else {
         img
     };
@@ -76,6 +96,7 @@ pub fn prepare_all(
     progress: &mut dyn FnMut(usize),
     cancel: &AtomicBool,
 ) -> Result<Option<Vec<Prepared>>> {
+    let max_pixels = pixels_each(items.len());
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .clamp(1, 4)
@@ -97,7 +118,7 @@ pub fn prepare_all(
                     }
                     let (n, item) = items[k];
                     let sha = item.sha256.as_deref().unwrap_or_default();
-                    let result = read(sha).map(|bytes| (n, prepare(&bytes)));
+                    let result = read(sha).map(|bytes| (n, prepare(&bytes, max_pixels)));
                     let failed = result.is_err();
                     if tx.send((k, result)).is_err() || failed {
                         break;
@@ -159,19 +180,29 @@ mod tests {
 
     #[test]
     fn large_screenshots_are_scaled_to_print_size_keeping_their_shape() {
-        let p = prepare(&png(3840, 1080)).unwrap();
+        let full = pixels_each(100);
+        let p = prepare(&png(3840, 1080), full).unwrap();
         assert_eq!((p.width, p.height), (1400, 394));
         assert!(p.jpeg.starts_with(&[0xFF, 0xD8]));
-        let phone = prepare(&png(1080, 2340)).unwrap();
+        let phone = prepare(&png(1080, 2340), full).unwrap();
         assert_eq!(phone.height, 1400);
         assert_eq!(phone.width, 646);
-        let small = prepare(&png(300, 200)).unwrap();
+        let small = prepare(&png(300, 200), full).unwrap();
         assert_eq!((small.width, small.height), (300, 200));
     }
 
     #[test]
+    fn many_pictures_share_a_pixel_budget() {
+        assert_eq!(pixels_each(1), 1400 * 1400);
+        assert_eq!(pixels_each(180), 1_111_111);
+        assert_eq!(pixels_each(5000), MIN_PIXELS);
+        let p = prepare(&png(1920, 1080), pixels_each(1000)).unwrap();
+        assert_eq!((p.width, p.height), (730, 411));
+    }
+
+    #[test]
     fn what_is_not_an_image_is_described_not_shown() {
-        assert!(prepare(b"hola").is_err());
+        assert!(prepare(b"hola", MIN_PIXELS).is_err());
     }
 
     #[test]

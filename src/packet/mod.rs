@@ -211,6 +211,7 @@ pub struct PacketProgress {
 }
 
 /// A packet written.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Packet {
     /// The file written (absolute).
