@@ -581,3 +581,48 @@ fn a_bundle_without_its_packet_or_with_a_changed_one_is_invalid() {
         );
     }
 }
+
+#[test]
+fn the_library_reports_progress_and_can_be_cancelled() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use testigo::packet::{PacketOptions, PacketRequest, PacketStage};
+
+    let env = packet_env();
+    let vault = testigo::Vault::open(&env.vault(), crate::support::PASSPHRASE).unwrap();
+    let out = env.path("lib.pdf");
+    let req = PacketRequest {
+        case: "Campaña contra Begoña".into(),
+        items: vec![],
+        out: out.clone(),
+        options: PacketOptions::parse(Some("en"), Some("UTC"), Some("a4")).unwrap(),
+        source_date_epoch: Some(1_714_521_600),
+    };
+    // Cancelled at the first picture: nothing written, nothing logged.
+    let cancel = AtomicBool::new(false);
+    let none = vault
+        .packet(
+            &req,
+            &mut |_| cancel.store(true, Ordering::Relaxed),
+            &cancel,
+        )
+        .unwrap();
+    assert!(none.is_none());
+    assert!(!out.exists());
+    assert!(env.log_of("printed").is_empty());
+    // Not cancelled: every step is heard, in order, ending with the file written.
+    let mut stages = Vec::new();
+    let p = vault
+        .packet(
+            &req,
+            &mut |p| stages.push((p.stage, p.done, p.total)),
+            &AtomicBool::new(false),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(stages.first(), Some(&(PacketStage::Images, 0, 2)));
+    assert!(stages.contains(&(PacketStage::Images, 2, 2)));
+    assert!(stages.contains(&(PacketStage::Typesetting, 1, 1)));
+    assert_eq!(stages.last(), Some(&(PacketStage::Writing, 1, 1)));
+    assert!(p.pdf_a);
+    assert_eq!(std::fs::read(&out).unwrap().len() as u64, p.size);
+}

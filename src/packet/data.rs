@@ -200,12 +200,13 @@ fn starts_right_to_left(text: &str) -> bool {
 
 /// A custody entry's detail as one line a person can read and a printer
 /// can wrap: `key: value, key: {key: value}, list: [a, b]`, each text on
-/// one line and cut at [`DETAIL_CHARS`] characters.
+/// one line and cut at [`DETAIL_CHARS`] characters; empty values left out.
 fn readable(v: &Value) -> String {
     match v {
         Value::Object(m) => {
             let parts: Vec<String> = m
                 .iter()
+                .filter(|(_, v)| !is_empty(v))
                 .map(|(k, v)| match v {
                     Value::Object(_) => format!("{k}: {{{}}}", readable(v)),
                     _ => format!("{k}: {}", readable(v)),
@@ -226,6 +227,17 @@ fn readable(v: &Value) -> String {
         }
         Value::Null => "null".into(),
         other => other.to_string(),
+    }
+}
+
+/// Null, an empty text, list or object: left out of printed details.
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
     }
 }
 
@@ -549,7 +561,7 @@ mod tests {
 
     #[test]
     fn custody_details_read_as_wrappable_lines() {
-        let d = json!({"file_name": "a.png", "fields": {"tags": ["x", "y"]}, "n": 2});
+        let d = json!({"file_name": "a.png", "fields": {"tags": ["x", "y"], "url": null, "hashtags": []}, "n": 2});
         assert_eq!(
             readable(&d),
             "fields: {tags: [x, y]}, file_name: a.png, n: 2"
