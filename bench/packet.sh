@@ -40,7 +40,7 @@ hyperfine --runs "$RUNS" --export-json "$work/packet.json" \
 /usr/bin/time -v "$bin" packet --case bench --out "$work/p.pdf" 2> "$work/time.txt" >/dev/null
 rss_kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$work/time.txt")
 pdf_bytes=$(stat -c %s "$work/p.pdf")
-pages=$(pdfinfo "$work/p.pdf" | awk '/^Pages:/ {print $2}')
+pages=$(pdfinfo "$work/p.pdf" 2>/dev/null | awk '/^Pages:/ {print $2}')
 
 python3 - "$work/packet.json" "$N" "$rss_kb" "$pdf_bytes" "$pages" "$shots_bytes" <<'PY' | tee "$out/packet.md"
 import json, os, platform, sys

@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use image::codecs::jpeg::JpegEncoder;
-use image::imageops::FilterType;
 
 use crate::error::Result;
 use crate::import::{decode_limited, flatten_on_white, sniff_image};
@@ -66,7 +65,9 @@ pub fn prepare(bytes: &[u8], max_pixels: u64) -> std::result::Result<PrintImage,
     let img = if scale < 1.0 {
         let nw = ((w * scale).round() as u32).max(1);
         let nh = ((h * scale).round() as u32).max(1);
-        img.resize(nw, nh, FilterType::Triangle)
+        // Area averaging: as sharp as a filtered resize for shrinking, and
+        // several times faster.
+        img.thumbnail(nw, nh)
     } else {
         img
     };
