@@ -11,7 +11,8 @@
 //! data. Split as a functional core and an imperative shell:
 //!
 //! - `data.rs` (pure): the report and options → the JSON the template
-//!   reads (times in the chosen zone, counts, the chart, the index);
+//!   reads (times in the chosen zone, the index, the items, custody), with
+//!   `summary.rs` (pure) for the counts and the activity chart;
 //! - `images.rs` (pure): screenshots downscaled to print resolution, QR codes;
 //! - `typeset.rs` (shell): the Typst world (embedded fonts and template) and
 //!   the PDF.
@@ -21,6 +22,7 @@
 
 mod data;
 mod images;
+mod summary;
 mod typeset;
 
 use std::collections::BTreeMap;
