@@ -10,6 +10,9 @@ apt_need "${CORE_PACKAGES[@]}" "${TAURI_PACKAGES[@]}"
 # Standard tools the bundle tests check Testigo's output with (tests/bundle.rs
 # skips a tool that is missing; here they are installed so CI really runs them).
 apt_need minisign age unzip python3 python3-pip
+# The packet tests read the PDFs with poppler (pdftotext, pdffonts, pdfinfo);
+# they fail rather than skip without it.
+apt_need poppler-utils
 if ! command -v bagit.py >/dev/null; then
   python3 -m pip install --quiet bagit 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages bagit

@@ -43,6 +43,8 @@ pub enum Action {
     Sealed,
     /// A bundle was submitted to an organization.
     Submitted,
+    /// A printable packet (PDF) of items was written out of the vault.
+    Printed,
 }
 
 impl Action {
@@ -60,6 +62,7 @@ impl Action {
             Action::Captured => "captured",
             Action::Sealed => "sealed",
             Action::Submitted => "submitted",
+            Action::Printed => "printed",
         }
     }
 }

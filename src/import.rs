@@ -201,7 +201,7 @@ fn prepare_from(
 /// The image format a file's first bytes announce, among those imported as
 /// screenshots. BMP's two-byte `BM` is confirmed by a known header size, so a
 /// text file that happens to start with "BM" stays a plain file.
-fn sniff_image(head: &[u8]) -> Option<ImageFormat> {
+pub(crate) fn sniff_image(head: &[u8]) -> Option<ImageFormat> {
     match image::guess_format(head).ok()? {
         ImageFormat::Bmp => {
             let dib = head.get(14..18)?;
@@ -332,7 +332,7 @@ pub fn decode_limited(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage>
 }
 
 /// Puts transparent parts on white, as a viewer would show them.
-fn flatten_on_white(img: &DynamicImage) -> DynamicImage {
+pub(crate) fn flatten_on_white(img: &DynamicImage) -> DynamicImage {
     if !img.color().has_alpha() {
         return DynamicImage::ImageRgb8(img.to_rgb8());
     }

@@ -10,7 +10,8 @@
 //! [`Vault::search`], [`Vault::accounts`], [`Vault::item_detail`]), the
 //! log ([`Vault::log`]) and [`Vault::check`]. The record itself is in
 //! [`model`]. Signed report bundles: [`Vault::seal`], [`bundle::verify::verify`]
-//! (no vault needed) and the signing key in [`signing`].
+//! (no vault needed) and the signing key in [`signing`]. Printable PDF
+//! packets: [`Vault::packet`], in [`packet`].
 
 pub mod bundle;
 pub mod capture;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod import;
 pub mod items;
 pub mod model;
+pub mod packet;
 pub mod search;
 pub mod signing;
 pub mod store;
@@ -35,6 +37,7 @@ pub use custody::{Action, Entry};
 pub use error::{Error, ErrorKind, Result};
 pub use items::{AddOutcome, AddStatus, Artifact, ItemDetail, ItemFilter};
 pub use model::{Case, Category, Item, Kind, Meta, ReportedTo, ThreatLevel};
+pub use packet::{Packet, PacketOptions, PacketProgress, PacketRequest};
 pub use search::Account;
 pub use signing::{PublicKeyInfo, Signer};
 pub use vault::Vault;

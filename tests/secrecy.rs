@@ -1,5 +1,6 @@
 //! Nothing readable on disk: no plaintext evidence, note, thumbnail or
-//! passphrase in the vault folder or in temporary files.
+//! passphrase in the vault folder or in temporary files, also after printing
+//! a packet and sealing a bundle.
 
 use crate::support::{Env, PASSPHRASE, walk};
 
@@ -46,6 +47,11 @@ fn the_vault_holds_no_plaintext() {
         PASSPHRASE.as_bytes(),
         &png_bytes[png_bytes.len() / 2..png_bytes.len() / 2 + 32],
     ];
+    // Printing and sealing decrypt in memory: they write only the file asked for.
+    let (pdf, zip) = (env.path("p.pdf"), env.path("r.zip"));
+    let case = "Caso secreto de Marisol";
+    env.ok(&["packet", "--case", case, "--out", pdf.to_str().unwrap()]);
+    env.ok(&["seal", "--case", case, "--out", zip.to_str().unwrap()]);
     let files = walk(env.root.path().join("vault").as_path());
     assert!(files.len() >= 4, "key file, database, objects");
     for (path, bytes) in &files {

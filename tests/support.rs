@@ -129,6 +129,17 @@ impl Env {
         v[0]["id"].as_str().unwrap().to_string()
     }
 
+    /// The custody log's entries of one action (`sealed`, `printed`, …).
+    pub fn log_of(&self, action: &str) -> Vec<Value> {
+        self.json(&["log"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == action)
+            .cloned()
+            .collect()
+    }
+
     /// Every file under the vault folder, with its bytes.
     pub fn vault_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
         walk(&self.vault())

@@ -15,6 +15,7 @@ mod crash;
 mod custody;
 mod hostile;
 mod import;
+mod packet;
 mod pki;
 mod search;
 mod secrecy;

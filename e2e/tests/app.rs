@@ -538,6 +538,25 @@ async fn evidence_is_added_every_way_sealed_and_verified() {
         .await
         .unwrap();
 
+    // The bundle carries its printable packet.
+    let zip = std::fs::read(&bundle).unwrap();
+    assert!(zip.windows(15).any(|w| w == b"data/report.pdf"));
+
+    // Print a packet of the case, in Spanish on Letter paper.
+    let pdf = files.path().join("expediente.pdf");
+    app.click("#packet-open").await;
+    app.find("#print-paper").await;
+    app.shot("es-1280-14b-packet").await;
+    app.answer_dialog(pdf.to_str().unwrap().into()).await;
+    app.click("#packet-go").await;
+    app.wait_text("#packet-done", "expediente.pdf").await;
+    app.shot("es-1280-14c-packet-done").await;
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    app.client
+        .execute("document.querySelector('.modal .close').click()", vec![])
+        .await
+        .unwrap();
+
     // Verify it: without the key the signer is unconfirmed; with it, valid.
     app.click("#nav-verify").await;
     app.answer_dialog(bundle.to_str().unwrap().into()).await;

@@ -58,6 +58,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             reports::signer,
             reports::set_signer,
             reports::seal,
+            reports::packet,
+            reports::cancel_packet,
             reports::verify_bundle,
             reports::reveal,
             reports::open_written,
@@ -66,6 +68,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::ImportProgress,
             links::CaptureProgress,
             reports::SealProgress,
+            reports::PacketProgress,
             reports::VerifyProgress
         ])
 }

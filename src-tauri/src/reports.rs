@@ -1,15 +1,20 @@
-//! Commands for signed reports: the vault's signing key and signer, sealing
-//! a bundle (on a worker, with `seal-progress` events), verifying one (any
-//! bundle, no vault needed), and showing a written file in its folder.
+//! Commands for signed reports and printed packets: the vault's signing key
+//! and signer, sealing a bundle (on a worker, with `seal-progress` events),
+//! printing a PDF packet (`packet-progress`, cancellable), verifying a bundle
+//! (any bundle, no vault needed), and opening or showing a written file.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 use specta::Type;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
+use testigo::packet::PacketStage;
 use testigo::signing::{PublicKeyInfo, Signer};
-use testigo::{SealRequest, Sealed, VerifyOptions, VerifyReport};
+use testigo::{
+    Packet, PacketOptions, PacketRequest, SealRequest, Sealed, VerifyOptions, VerifyReport,
+};
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -23,6 +28,29 @@ pub struct SealProgress {
     pub total: u64,
     /// The file being written (path inside the bag).
     pub file: String,
+    /// While the bundle's PDF packet is being printed, how far it is.
+    pub packet: Option<PacketProgress>,
+}
+
+/// How far a packet is, sent as the `packet-progress` event.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct PacketProgress {
+    /// The step: `images`, `typesetting`, `writing`.
+    pub stage: PacketStage,
+    /// Units done in this step.
+    pub done: u32,
+    /// Units in this step.
+    pub total: u32,
+}
+
+impl From<testigo::PacketProgress> for PacketProgress {
+    fn from(p: testigo::PacketProgress) -> Self {
+        PacketProgress {
+            stage: p.stage,
+            done: p.done as u32,
+            total: p.total as u32,
+        }
+    }
 }
 
 /// How far verifying is, sent as the `verify-progress` event.
@@ -64,8 +92,30 @@ pub fn set_signer(state: State<'_, AppState>, signer: Signer) -> AppResult<Signe
     state.with_vault(|v| Ok(v.set_signer(&signer)?))
 }
 
+/// How a packet is printed, as the UI chooses it.
+#[derive(Debug, Clone, serde::Deserialize, Type)]
+pub struct PrintOptions {
+    /// `es` or `en`.
+    pub lang: String,
+    /// IANA time zone for local times.
+    pub time_zone: String,
+    /// `letter` or `a4`.
+    pub paper: String,
+}
+
+impl PrintOptions {
+    fn parse(&self) -> AppResult<PacketOptions> {
+        Ok(PacketOptions::parse(
+            Some(&self.lang),
+            Some(&self.time_zone),
+            Some(&self.paper),
+        )?)
+    }
+}
+
 /// Seals items of a case (all when `items` is empty) into `out`, encrypted
-/// to the age `recipients` when any are given (then `out.age` is written).
+/// to the age `recipients` when any are given (then `out.age` is written),
+/// with its PDF packet printed as `print` says.
 #[tauri::command]
 #[specta::specta]
 pub async fn seal(
@@ -75,7 +125,9 @@ pub async fn seal(
     items: Vec<String>,
     out: String,
     recipients: Vec<String>,
+    print: PrintOptions,
 ) -> AppResult<Sealed> {
+    let packet = print.parse()?;
     let vault = state.with_vault(|v| Ok(v.reopen()?))?;
     let req = SealRequest {
         case: case_id,
@@ -87,6 +139,7 @@ pub async fn seal(
             .filter(|r| !r.is_empty())
             .collect(),
         source_date_epoch: None,
+        packet,
     };
     let sealed = crate::work::blocking("sealing", move || {
         vault.seal(&req, &mut |p| {
@@ -94,6 +147,7 @@ pub async fn seal(
                 done: p.done,
                 total: p.total,
                 file: p.file.to_string(),
+                packet: p.packet.map(PacketProgress::from),
             }
             .emit(&app);
         })
@@ -101,6 +155,52 @@ pub async fn seal(
     .await?;
     state.remember_output(&sealed.path);
     Ok(sealed)
+}
+
+/// Prints items of a case (all when `items` is empty) to a PDF packet at
+/// `out`; `null` when `cancel_packet` stopped it (nothing is written).
+#[tauri::command]
+#[specta::specta]
+pub async fn packet(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    case_id: String,
+    items: Vec<String>,
+    out: String,
+    print: PrintOptions,
+) -> AppResult<Option<Packet>> {
+    let options = print.parse()?;
+    let vault = state.with_vault(|v| Ok(v.reopen()?))?;
+    let cancel = state.cancel_packet.clone();
+    cancel.store(false, Ordering::Relaxed);
+    let req = PacketRequest {
+        case: case_id,
+        items,
+        out: PathBuf::from(out),
+        options,
+        source_date_epoch: None,
+    };
+    let packet = crate::work::blocking("printing", move || {
+        vault.packet(
+            &req,
+            &mut |p| {
+                let _ = PacketProgress::from(p).emit(&app);
+            },
+            &cancel,
+        )
+    })
+    .await?;
+    if let Some(p) = &packet {
+        state.remember_output(&p.path);
+    }
+    Ok(packet)
+}
+
+/// Stops the packet being printed.
+#[tauri::command]
+#[specta::specta]
+pub fn cancel_packet(state: State<'_, AppState>) {
+    state.cancel_packet.store(true, Ordering::Relaxed);
 }
 
 /// Verifies a bundle (`.zip` or `.zip.age`). The trusted key may be given as

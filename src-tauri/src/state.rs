@@ -54,6 +54,8 @@ pub struct AppState {
     prefs_path: PathBuf,
     /// Set to stop the running import.
     pub cancel_import: Arc<AtomicBool>,
+    /// Set to stop the packet being printed.
+    pub cancel_packet: Arc<AtomicBool>,
     outputs: Mutex<HashSet<PathBuf>>,
 }
 
@@ -70,6 +72,7 @@ impl AppState {
             prefs: Mutex::new(prefs),
             prefs_path,
             cancel_import: Arc::new(AtomicBool::new(false)),
+            cancel_packet: Arc::new(AtomicBool::new(false)),
             outputs: Mutex::new(HashSet::new()),
         }
     }

@@ -1,6 +1,6 @@
 //! Checks of the bag's contents: every tag and payload file against its
-//! manifest, and `report.json` against the payload, the signature and
-//! `bag-info.txt`.
+//! manifest, and `report.json` against the payload (originals and the
+//! packet), the signature and `bag-info.txt`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek};
@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::archive::{SafeArchive, unsafe_name};
 use super::checks::bag_info_value;
 use super::verify::{Findings, ProblemKind};
-use super::{FORMAT, MANIFEST, REPORT, SIGNATURE, TAG_MANIFEST, parse_manifest};
+use super::{EVIDENCE_DIR, FORMAT, MANIFEST, REPORT, SIGNATURE, TAG_MANIFEST, parse_manifest};
 
 /// Largest `report.json` read (256 MiB).
 const MAX_REPORT: u64 = 256 << 20;
@@ -235,6 +235,27 @@ pub(super) fn check_report<R: Read + Seek>(
                 ),
             ),
             Some(_) => {}
+        }
+    }
+    // The packet is described without its hash (it prints the report id);
+    // the payload manifest checks its bytes like any payload file's.
+    if let Some(packet) = value.get("packet").filter(|p| !p.is_null()) {
+        match packet["path"].as_str() {
+            Some(path) if path.starts_with("data/") && !path.starts_with(EVIDENCE_DIR) => {
+                listed.insert(path);
+                if !files.contains_key(path) {
+                    f.problem(
+                        ProblemKind::Missing,
+                        &[path],
+                        "data/report.json describes this packet but it is not in the bundle",
+                    );
+                }
+            }
+            _ => f.problem(
+                ProblemKind::Inconsistent,
+                &[REPORT],
+                "its packet has no usable path",
+            ),
         }
     }
     for path in files.keys().filter(|p| p.starts_with("data/")) {

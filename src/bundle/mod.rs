@@ -16,6 +16,7 @@
 //! bagit.txt                        BagIt declaration
 //! data/evidence/<item>-<name>      the originals, byte for byte
 //! data/report.json                 case, items, files, custody entries
+//! data/report.pdf                  the printable packet (see `packet`)
 //! manifest-sha256.txt              SHA-256 of every payload file
 //! signer.pub                       the signer's minisign public key
 //! tagmanifest-sha256.txt           SHA-256 of every tag file above
@@ -29,6 +30,7 @@
 pub mod archive;
 mod checks;
 mod contents;
+mod draft;
 pub mod seal;
 mod tag_files;
 pub mod verify;
@@ -56,6 +58,8 @@ pub const REPORT: &str = "data/report.json";
 /// Folder of the originals inside the bag.
 pub const EVIDENCE_DIR: &str = "data/evidence/";
 
+pub use draft::report_time;
+
 /// The software that wrote a bundle.
 pub const SOFTWARE: &str = concat!("testigo ", env!("CARGO_PKG_VERSION"));
 
@@ -81,6 +85,26 @@ pub struct Report {
     pub artifacts: Vec<BundleFile>,
     /// The custody entries of the items sealed, in log order.
     pub custody: Vec<Entry>,
+    /// The printable packet in the bundle (`data/report.pdf`), described
+    /// without its hash: the packet prints the report id, so the id cannot
+    /// cover the packet's bytes. The payload manifest does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packet: Option<ReportPacket>,
+}
+
+/// The printable packet of a bundle, as `report.json` describes it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ReportPacket {
+    /// Path inside the bag: `data/report.pdf`.
+    pub path: String,
+    /// `application/pdf`.
+    pub media_type: String,
+    /// Language: `es` or `en`.
+    pub lang: String,
+    /// The IANA zone local times are shown in.
+    pub time_zone: String,
+    /// `letter` or `a4`.
+    pub paper: String,
 }
 
 /// The signer, as written into the report.

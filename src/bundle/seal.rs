@@ -9,12 +9,14 @@
 //! time as their date and mode 0644; the ZIP is written as a stream (sizes in
 //! data descriptors, ZIP64 for entries of 4 GiB or more), so the same bytes go
 //! to a file or into the age encryptor, and no plaintext copy ever touches the
-//! disk when encrypting.
+//! disk when encrypting. Every bundle carries its printable packet,
+//! `data/report.pdf`, printed before anything is written (see `packet`).
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::AtomicBool;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::Serialize;
@@ -24,13 +26,12 @@ use zip::write::SimpleFileOptions;
 
 use super::writers::{HashingWriter, ProgressWriter};
 use super::{
-    BundleFile, FORMAT, MANIFEST, REPORT, Report, ReportCase, ReportSigner, SIGNATURE, SIGNER_PUB,
-    SOFTWARE, TAG_MANIFEST, base_dir, evidence_path, format_manifest, report_id, tag_files,
+    FORMAT, MANIFEST, REPORT, SIGNATURE, SIGNER_PUB, TAG_MANIFEST, base_dir, format_manifest,
+    report_time, tag_files,
 };
-use crate::custody::{self, Action, NewEntry, Scope};
+use crate::custody::{self, Action, NewEntry};
 use crate::error::{Error, Result};
-use crate::items::ItemFilter;
-use crate::model::Item;
+use crate::packet::{InBundle, PACKET_PATH, PacketOptions, PacketProgress};
 use crate::vault::Vault;
 
 /// What to seal and where.
@@ -46,6 +47,8 @@ pub struct SealRequest {
     pub encrypt_to: Vec<String>,
     /// Seconds since 1970 to seal at (`SOURCE_DATE_EPOCH`); now otherwise.
     pub source_date_epoch: Option<i64>,
+    /// How the packet inside the bundle (`data/report.pdf`) is printed.
+    pub packet: PacketOptions,
 }
 
 /// How far sealing is.
@@ -57,6 +60,9 @@ pub struct SealProgress<'a> {
     pub total: u64,
     /// The file being written (path inside the bag).
     pub file: &'a str,
+    /// While the packet is being printed (before any byte is written), how
+    /// far it is; `None` while files are written.
+    pub packet: Option<PacketProgress>,
 }
 
 /// A bundle written.
@@ -102,58 +108,19 @@ impl Vault {
         req: &SealRequest,
         progress: &mut dyn FnMut(SealProgress<'_>),
     ) -> Result<Sealed> {
-        let case = self.resolve_case(&req.case)?;
         let recipients = parse_recipients(&req.encrypt_to)?;
-        let sealed_at = seal_time(req.source_date_epoch)?;
-        let items = self.items_to_seal(&case.id, &req.items)?;
+        let sealed_at = report_time(req.source_date_epoch)?;
         let key = self.signing_key()?;
         let public = key.public();
         let signer = self.signer()?;
-
-        let artifacts: Vec<BundleFile> = items
-            .iter()
-            .filter_map(|i| {
-                Some(BundleFile {
-                    path: evidence_path(&i.id, i.file_name.as_deref(), i.media_type.as_deref()),
-                    item_id: i.id.clone(),
-                    role: "original".into(),
-                    sha256: i.sha256.clone()?,
-                    size: i.size.unwrap_or(0),
-                    media_type: i
-                        .media_type
-                        .clone()
-                        .unwrap_or_else(|| "application/octet-stream".into()),
-                })
-            })
-            .collect();
-        let mut custody_entries = Vec::new();
-        for i in &items {
-            custody_entries.extend(custody::entries(&self.db, Scope::Item(&i.id))?);
-        }
-        custody_entries.sort_by_key(|e| e.seq);
-        let mut report = Report {
-            format: FORMAT.into(),
-            report_id: String::new(),
-            sealed_at: sealed_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            software: SOFTWARE.into(),
-            signer: ReportSigner {
-                key_id: public.key_id.clone(),
-                public_key: public.public_key.clone(),
-                name: signer.name.clone(),
-                contact: signer.contact.clone(),
-                organization: signer.organization.clone(),
-            },
-            case: ReportCase {
-                id: case.id.clone(),
-                name: case.name.clone(),
-                description: case.description.clone(),
-                created_at: case.created_at,
-            },
-            items: items.clone(),
-            artifacts: artifacts.clone(),
-            custody: custody_entries,
-        };
-        report.report_id = report_id(&serde_json::to_value(&report)?)?;
+        let report = self.draft_report(
+            &req.case,
+            &req.items,
+            sealed_at,
+            &public,
+            Some(req.packet.describe()),
+        )?;
+        let artifacts = &report.artifacts;
         let mut report_json = serde_json::to_vec_pretty(&report)?;
         report_json.push(b'\n');
 
@@ -161,9 +128,42 @@ impl Vault {
         let mut payload: Vec<(String, String)> =
             vec![(REPORT.into(), hex::encode(Sha256::digest(&report_json)))];
         payload.extend(artifacts.iter().map(|a| (a.path.clone(), a.sha256.clone())));
-        let payload_bytes: u64 =
-            report_json.len() as u64 + artifacts.iter().map(|a| a.size).sum::<u64>();
-        let mut files: Vec<(String, Content)> = vec![(REPORT.into(), Content::Bytes(report_json))];
+        let base = base_dir(&report.report_id);
+        let verify_txt = tag_files::verify_txt(&base, &report.report_id, &public);
+
+        // The packet prints the hash of the payload manifest without its own line.
+        let in_bundle = InBundle {
+            payload_sha256: hex::encode(Sha256::digest(format_manifest(&payload).as_bytes())),
+            verify_txt: verify_txt.clone(),
+        };
+        let never = AtomicBool::new(false);
+        let rendered = self
+            .render_packet(
+                &report,
+                &req.packet,
+                Some(&in_bundle),
+                sealed_at,
+                &mut |p| {
+                    progress(SealProgress {
+                        done: 0,
+                        total: 0,
+                        file: PACKET_PATH,
+                        packet: Some(p),
+                    })
+                },
+                &never,
+            )?
+            .ok_or_else(|| Error::Invalid("printing the packet was cancelled".into()))?;
+        let pdf = rendered.pdf;
+        payload.push((PACKET_PATH.into(), hex::encode(Sha256::digest(&pdf))));
+
+        let payload_bytes: u64 = report_json.len() as u64
+            + pdf.len() as u64
+            + artifacts.iter().map(|a| a.size).sum::<u64>();
+        let mut files: Vec<(String, Content)> = vec![
+            (REPORT.into(), Content::Bytes(report_json)),
+            (PACKET_PATH.into(), Content::Bytes(pdf)),
+        ];
         files.extend(artifacts.iter().map(|a| {
             (
                 a.path.clone(),
@@ -173,7 +173,6 @@ impl Vault {
                 },
             )
         }));
-        let base = base_dir(&report.report_id);
         let mut tags: Vec<(String, Vec<u8>)> = vec![
             ("bagit.txt".into(), tag_files::bagit_txt().into_bytes()),
             (
@@ -184,16 +183,13 @@ impl Vault {
                     &public,
                     payload_bytes,
                     payload.len(),
-                    &case.name,
+                    &report.case.name,
                 )
                 .into_bytes(),
             ),
             (MANIFEST.into(), format_manifest(&payload).into_bytes()),
             (SIGNER_PUB.into(), public.pub_file.clone().into_bytes()),
-            (
-                "VERIFY.txt".into(),
-                super::tag_files::verify_txt(&base, &report.report_id, &public).into_bytes(),
-            ),
+            ("VERIFY.txt".into(), verify_txt.into_bytes()),
         ];
         let tag_hashes: Vec<(String, String)> = tags
             .iter()
@@ -244,12 +240,12 @@ impl Vault {
             }
         };
         fs::rename(&tmp, &dest).map_err(Error::io(format!("writing {}", dest.display())))?;
-        let item_ids: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
+        let item_ids: Vec<String> = report.items.iter().map(|i| i.id.clone()).collect();
         custody::append(
             &self.db,
             NewEntry {
                 action: Action::Sealed,
-                case_id: Some(&case.id),
+                case_id: Some(&report.case.id),
                 item_id: None,
                 sha256: None,
                 detail: json!({
@@ -271,45 +267,13 @@ impl Vault {
             size,
             encrypted: !recipients.is_empty(),
             recipients: req.encrypt_to.clone(),
-            case_id: case.id,
+            case_id: report.case.id,
             items: item_ids,
             files: payload.len(),
             payload_bytes,
             key_id: public.key_id,
             sealed_at: report.sealed_at,
         })
-    }
-
-    fn items_to_seal(&self, case_id: &str, wanted: &[String]) -> Result<Vec<Item>> {
-        let mut items = if wanted.is_empty() {
-            self.list(&ItemFilter {
-                case_id: Some(case_id.to_string()),
-                ..ItemFilter::default()
-            })?
-        } else {
-            let mut out: Vec<Item> = Vec::new();
-            for q in wanted {
-                let item = self.item(q)?;
-                if item.case_id != case_id {
-                    return Err(Error::Invalid(format!(
-                        "item {} belongs to another case ({}); seal it with that case",
-                        item.id, item.case_id
-                    )));
-                }
-                if !out.iter().any(|i| i.id == item.id) {
-                    out.push(item);
-                }
-            }
-            out
-        };
-        if items.is_empty() {
-            return Err(Error::invalid(
-                "the case has no items to seal; add some first",
-                "el caso no tiene elementos que sellar; agrega alguno primero",
-            ));
-        }
-        items.sort_by(|a, b| (a.captured_at, &a.id).cmp(&(b.captured_at, &b.id)));
-        Ok(items)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -401,6 +365,7 @@ impl Vault {
                 done,
                 total,
                 file: path,
+                packet: None,
             });
         }
         let stream = zip.finish().map_err(zip_err)?;
@@ -420,17 +385,6 @@ fn parse_recipients(given: &[String]) -> Result<Vec<age::x25519::Recipient>> {
             })
         })
         .collect()
-}
-
-fn seal_time(source_date_epoch: Option<i64>) -> Result<DateTime<Utc>> {
-    match source_date_epoch {
-        Some(s) => DateTime::from_timestamp(s, 0).ok_or_else(|| {
-            Error::Invalid(format!(
-                "SOURCE_DATE_EPOCH={s} is not a usable time; give seconds since 1970"
-            ))
-        }),
-        None => Ok(DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_default()),
-    }
 }
 
 /// The ZIP entry time: the sealing time in UTC, clamped to the DOS range.

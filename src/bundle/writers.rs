@@ -61,6 +61,7 @@ impl<W: Write> Write for ProgressWriter<'_, W> {
                 done: self.done,
                 total: self.total,
                 file: self.file,
+                packet: None,
             });
         }
         Ok(n)

@@ -168,6 +168,22 @@ pub enum Command {
         /// Encrypt the whole bundle with age to this X25519 recipient (age1…), repeatable
         #[arg(long = "encrypt-to", value_name = "AGE_RECIPIENT")]
         encrypt_to: Vec<String>,
+        #[command(flatten)]
+        print: PrintArgs,
+    },
+    /// Print items to a PDF evidence packet / Imprime elementos en un expediente PDF
+    Packet {
+        /// Case id or name
+        #[arg(long, value_name = "CASE")]
+        case: String,
+        /// Only these items (repeatable; default: every item of the case)
+        #[arg(long = "item", value_name = "ID")]
+        items: Vec<String>,
+        /// The PDF to write
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+        #[command(flatten)]
+        print: PrintArgs,
     },
     /// Verify a report bundle; needs no vault / Verifica un paquete; no necesita bóveda
     Verify {
@@ -464,5 +480,30 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         super::Cli::command().debug_assert();
+    }
+}
+
+/// How a packet is printed (`packet`, and the packet inside a `seal`ed bundle).
+#[derive(Debug, Args)]
+pub struct PrintArgs {
+    /// Language of the packet: es (default) or en
+    #[arg(long, value_name = "es|en")]
+    pub lang: Option<String>,
+    /// Time zone for local times, an IANA name (default America/Mexico_City)
+    #[arg(long = "tz", value_name = "ZONE")]
+    pub time_zone: Option<String>,
+    /// Paper size: letter (default) or a4
+    #[arg(long, value_name = "letter|a4")]
+    pub paper: Option<String>,
+}
+
+impl PrintArgs {
+    /// The options, or a usage error for a value that cannot be read.
+    pub fn options(&self) -> Result<testigo::PacketOptions, testigo::Error> {
+        testigo::PacketOptions::parse(
+            self.lang.as_deref(),
+            self.time_zone.as_deref(),
+            self.paper.as_deref(),
+        )
     }
 }

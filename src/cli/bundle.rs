@@ -1,12 +1,14 @@
-//! The bundle commands of the CLI: `key`, `seal` and `verify`. Glue only:
-//! the core does the work (`testigo::bundle`, `testigo::signing`).
+//! The bundle commands of the CLI: `key`, `seal`, `packet` and `verify`.
+//! Glue only: the core does the work (`testigo::bundle`, `testigo::packet`,
+//! `testigo::signing`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde_json::json;
 use testigo::bundle::verify::{ProblemKind, Status, VerifyOptions, VerifyReport};
-use testigo::{Error, PublicKeyInfo, SealRequest, Signer, Vault};
+use testigo::packet::{PacketProgress, PacketStage};
+use testigo::{Error, PacketOptions, PacketRequest, PublicKeyInfo, SealRequest, Signer, Vault};
 
 use super::args::KeyCommand;
 use super::print_json;
@@ -124,6 +126,7 @@ pub fn seal(
     items: Vec<String>,
     out: PathBuf,
     encrypt_to: Vec<String>,
+    packet: PacketOptions,
     json: bool,
 ) -> Result<(), Error> {
     let req = SealRequest {
@@ -132,7 +135,9 @@ pub fn seal(
         out,
         encrypt_to,
         source_date_epoch: source_date_epoch()?,
+        packet,
     };
+    let printing = packet_bar();
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -140,11 +145,16 @@ pub fn seal(
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let sealed = vault.seal(&req, &mut |p| {
-        bar.set_length(p.total);
-        bar.set_position(p.done);
-        bar.set_message(p.file.to_string());
+    let sealed = vault.seal(&req, &mut |p| match p.packet {
+        Some(pp) => show_packet_progress(&printing, pp),
+        None => {
+            printing.finish_and_clear();
+            bar.set_length(p.total);
+            bar.set_position(p.done);
+            bar.set_message(p.file.to_string());
+        }
     })?;
+    printing.finish_and_clear();
     bar.finish_and_clear();
     if json {
         print_json(&sealed)?;
@@ -166,6 +176,67 @@ pub fn seal(
                 sealed.recipients.join(", ")
             );
         }
+    }
+    Ok(())
+}
+
+/// The progress bar of printing a packet (hidden when stderr is not a terminal).
+fn packet_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn show_packet_progress(bar: &indicatif::ProgressBar, p: PacketProgress) {
+    bar.set_length(p.total as u64);
+    bar.set_position(p.done as u64);
+    bar.set_message(match p.stage {
+        PacketStage::Images => tr("preparing images", "preparando imágenes"),
+        PacketStage::Typesetting => tr("laying out pages", "componiendo páginas"),
+        PacketStage::Writing => tr("writing the PDF", "escribiendo el PDF"),
+    });
+}
+
+/// `testigo packet …`.
+pub fn packet(
+    vault: &Vault,
+    case: String,
+    items: Vec<String>,
+    out: PathBuf,
+    options: PacketOptions,
+    json: bool,
+) -> Result<(), Error> {
+    let req = PacketRequest {
+        case,
+        items,
+        out,
+        options,
+        source_date_epoch: source_date_epoch()?,
+    };
+    let bar = packet_bar();
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let packet = vault.packet(&req, &mut |p| show_packet_progress(&bar, p), &never)?;
+    bar.finish_and_clear();
+    let Some(packet) = packet else {
+        return Err(Error::Invalid("printing the packet was cancelled".into()));
+    };
+    if json {
+        print_json(&packet)?;
+    } else {
+        outln!(
+            "{} {} {} {} ({} {})",
+            tr("Printed", "Impresos"),
+            packet.items.len(),
+            tr("item(s) into", "elemento(s) en"),
+            packet.path.display(),
+            packet.pages,
+            tr("pages", "páginas"),
+        );
+        outln!("  report id  {}", packet.report_id);
+        outln!("  SHA-256    {}", packet.sha256);
     }
     Ok(())
 }

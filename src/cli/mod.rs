@@ -76,6 +76,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Passphrase => "passphrase",
         Command::Key(_) => "key",
         Command::Seal { .. } => "seal",
+        Command::Packet { .. } => "packet",
         Command::Verify { .. } => "verify",
     }
 }
@@ -388,9 +389,21 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             items,
             out,
             encrypt_to,
+            print,
         } => {
+            let packet = print.options()?;
             let vault = open(&dir)?;
-            bundle::seal(&vault, case, items, out, encrypt_to, json)?;
+            bundle::seal(&vault, case, items, out, encrypt_to, packet, json)?;
+        }
+        Command::Packet {
+            case,
+            items,
+            out,
+            print,
+        } => {
+            let options = print.options()?;
+            let vault = open(&dir)?;
+            bundle::packet(&vault, case, items, out, options, json)?;
         }
         Command::Verify { .. } => unreachable!("handled above"),
         Command::Passphrase => {

@@ -3,6 +3,7 @@
 import { commands, events } from "./bindings";
 import type {
   AppError, MetaInput, ItemFilter, Prefs, ImportProgress, CaptureProgress, SealProgress, VerifyProgress, Signer,
+  PacketProgress, PrintOptions,
 } from "./bindings";
 
 type Res<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
@@ -55,8 +56,12 @@ export const api = {
   exportPublicKey: (path: string) => unwrap(commands.exportPublicKey(path)),
   signer: () => unwrap(commands.signer()),
   setSigner: (s: Signer) => unwrap(commands.setSigner(s)),
-  seal: (caseId: string, items: string[], out: string, recipients: string[]) =>
-    unwrap(commands.seal(caseId, items, out, recipients)),
+  seal: (caseId: string, items: string[], out: string, recipients: string[], print: PrintOptions) =>
+    unwrap(commands.seal(caseId, items, out, recipients, print)),
+  packet: (caseId: string, items: string[], out: string, print: PrintOptions) =>
+    unwrap(commands.packet(caseId, items, out, print)),
+  cancelPacket: () => commands.cancelPacket(),
+  onPacketProgress: (f: (p: PacketProgress) => void) => events.packetProgress.listen((e) => f(e.payload)),
   onSealProgress: (f: (p: SealProgress) => void) => events.sealProgress.listen((e) => f(e.payload)),
   verify: (path: string, trustedKey: string | null, trustedKeyFile: string | null, identity: string | null) =>
     unwrap(commands.verifyBundle(path, trustedKey, trustedKeyFile, identity)),

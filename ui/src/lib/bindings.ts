@@ -305,15 +305,34 @@ async setSigner(signer: Signer) : Promise<Result<Signer, AppError>> {
 },
 /**
  * Seals items of a case (all when `items` is empty) into `out`, encrypted
- * to the age `recipients` when any are given (then `out.age` is written).
+ * to the age `recipients` when any are given (then `out.age` is written),
+ * with its PDF packet printed as `print` says.
  */
-async seal(caseId: string, items: string[], out: string, recipients: string[]) : Promise<Result<Sealed, AppError>> {
+async seal(caseId: string, items: string[], out: string, recipients: string[], print: PrintOptions) : Promise<Result<Sealed, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("seal", { caseId, items, out, recipients }) };
+    return { status: "ok", data: await TAURI_INVOKE("seal", { caseId, items, out, recipients, print }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Prints items of a case (all when `items` is empty) to a PDF packet at
+ * `out`; `null` when `cancel_packet` stopped it (nothing is written).
+ */
+async packet(caseId: string, items: string[], out: string, print: PrintOptions) : Promise<Result<Packet | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("packet", { caseId, items, out, print }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stops the packet being printed.
+ */
+async cancelPacket() : Promise<void> {
+    await TAURI_INVOKE("cancel_packet");
 },
 /**
  * Verifies a bundle (`.zip` or `.zip.age`). The trusted key may be given as
@@ -360,11 +379,13 @@ async openWritten(path: string) : Promise<Result<null, AppError>> {
 export const events = __makeEvents__<{
 captureProgress: CaptureProgress,
 importProgress: ImportProgress,
+packetProgress: PacketProgress,
 sealProgress: SealProgress,
 verifyProgress: VerifyProgress
 }>({
 captureProgress: "capture-progress",
 importProgress: "import-progress",
+packetProgress: "packet-progress",
 sealProgress: "seal-progress",
 verifyProgress: "verify-progress"
 })
@@ -1260,6 +1281,18 @@ export type Kind =
  */
 "note"
 /**
+ * The language of a packet: every label, heading and date.
+ */
+export type Lang = 
+/**
+ * Spanish (the default).
+ */
+"es" | 
+/**
+ * English.
+ */
+"en"
+/**
  * The fields of a record as a person types them (strings), before parsing:
  * what the CLI flags and the app's forms both produce. `None` leaves a field
  * as it is; an empty string or list clears it.
@@ -1396,6 +1429,91 @@ provider_url: string | null;
  */
 thumbnail_url: string | null }
 /**
+ * A packet written.
+ */
+export type Packet = { 
+/**
+ * The file written (absolute).
+ */
+path: string; 
+/**
+ * The report id printed on every page.
+ */
+report_id: string; 
+/**
+ * SHA-256 of the PDF.
+ */
+sha256: string; 
+/**
+ * Its size in bytes.
+ */
+size: number; 
+/**
+ * Its number of pages.
+ */
+pages: number; 
+/**
+ * Whether it is PDF/A-2b (archival). It is unless some text has no
+ * glyph in the shipped fonts (CJK, for one), which PDF/A forbids.
+ */
+pdf_a: boolean; 
+/**
+ * The case.
+ */
+case_id: string; 
+/**
+ * Ids of the items printed, oldest first by capture (as in `report.json`).
+ */
+items: string[]; 
+/**
+ * `es` or `en`.
+ */
+lang: Lang; 
+/**
+ * `letter` or `a4`.
+ */
+paper: Paper; 
+/**
+ * The zone local times are shown in.
+ */
+time_zone: string; 
+/**
+ * When it was generated (UTC, whole seconds).
+ */
+generated_at: string }
+/**
+ * How far a packet is, sent as the `packet-progress` event.
+ */
+export type PacketProgress = { 
+/**
+ * The step: `images`, `typesetting`, `writing`.
+ */
+stage: PacketStage; 
+/**
+ * Units done in this step.
+ */
+done: number; 
+/**
+ * Units in this step.
+ */
+total: number }
+/**
+ * The step a packet is at.
+ */
+export type PacketStage = 
+/**
+ * Decrypting and downscaling screenshots; `done` of `total` images.
+ */
+"images" | 
+/**
+ * Laying out the pages (one step; cannot be cancelled midway).
+ */
+"typesetting" | 
+/**
+ * Writing the file.
+ */
+"writing"
+/**
  * Metadata of an HTML page.
  */
 export type PageMeta = { 
@@ -1431,6 +1549,18 @@ oembed: OEmbed[];
  * True when the HTML was not valid UTF-8 (bad bytes were replaced).
  */
 invalid_utf8: boolean }
+/**
+ * The paper size of a packet.
+ */
+export type Paper = 
+/**
+ * US Letter, 8.5 × 11 in: what Mexico mostly prints on (the default).
+ */
+"letter" | 
+/**
+ * ISO A4, 210 × 297 mm.
+ */
+"a4"
 /**
  * One certificate the server presented.
  */
@@ -1485,6 +1615,22 @@ auto_lock_minutes: number;
  * The vault folder; empty means the default one.
  */
 vault_dir: string }
+/**
+ * How a packet is printed, as the UI chooses it.
+ */
+export type PrintOptions = { 
+/**
+ * `es` or `en`.
+ */
+lang: string; 
+/**
+ * IANA time zone for local times.
+ */
+time_zone: string; 
+/**
+ * `letter` or `a4`.
+ */
+paper: string }
 /**
  * One problem, with the files (paths inside the bag) it concerns.
  */
@@ -1598,7 +1744,11 @@ total: number;
 /**
  * The file being written (path inside the bag).
  */
-file: string }
+file: string; 
+/**
+ * While the bundle's PDF packet is being printed, how far it is.
+ */
+packet: PacketProgress | null }
 /**
  * A bundle written.
  */

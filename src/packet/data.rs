@@ -1,0 +1,381 @@
+//! The functional core of packets: from a drafted report and the print
+//! options to the JSON document the template reads as `/data.json`. No I/O.
+//!
+//! Main items: [`chronological`] (the order items are numbered and printed
+//! in), [`qr_text`] (what the cover's QR code says) and [`build`]; the
+//! summary's numbers are in `summary.rs`. Every time
+//! is given both in UTC and in the chosen zone, as fixed-width numbers the
+//! template can print as they are or spell out with its month names;
+//! category and threat-level labels come from `model.rs` in the chosen
+//! language, so the CLI, the app and the packet use the same words.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Tz;
+use serde_json::{Value, json};
+
+use super::summary::{self, category_label, threat_label};
+use super::{InBundle, PacketOptions, Paper};
+use crate::bundle::{FORMAT, Report};
+use crate::model::{Item, ThreatLevel};
+
+/// Longest text value shown in a custody entry's detail; the full entry is
+/// in `report.json` and `testigo log`.
+const DETAIL_CHARS: usize = 120;
+/// A screenshot as the template shows it.
+pub enum Picture {
+    /// Ready: its path in the template's world and its size in pixels.
+    Shown {
+        /// `/img/<n>.jpg`.
+        path: String,
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
+    /// It could not be shown, and why.
+    Failed(String),
+}
+
+/// Everything [`build`] needs.
+pub struct Inputs<'a> {
+    /// The drafted report: case, items, files, custody, signer, id.
+    pub report: &'a Report,
+    /// Language, zone and paper.
+    pub options: &'a PacketOptions,
+    /// Indexes into `report.items`, in print order ([`chronological`]).
+    pub order: &'a [usize],
+    /// Pictures by item number.
+    pub pictures: &'a BTreeMap<usize, Picture>,
+    /// QR codes of URLs by item number (paths in the template's world).
+    pub url_qrs: &'a BTreeMap<usize, String>,
+    /// What the cover's QR code says.
+    pub qr_text: &'a str,
+    /// The cover's QR code (path in the template's world).
+    pub report_qr: Option<String>,
+    /// Set when the packet goes into a bundle.
+    pub in_bundle: Option<&'a InBundle>,
+    /// When the packet was generated.
+    pub generated_at: DateTime<Utc>,
+}
+
+/// The time an item is placed at: as posted when known, else as captured.
+pub(super) fn when(item: &Item) -> DateTime<Utc> {
+    item.posted_at.unwrap_or(item.captured_at)
+}
+
+/// The print order: by posted time (captured time when the post's time is
+/// unknown), then captured time, then id. Returns indexes into `items`.
+pub fn chronological(items: &[Item]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&items[a], &items[b]);
+        (when(a), a.captured_at, &a.id).cmp(&(when(b), b.captured_at, &b.id))
+    });
+    order
+}
+
+/// What the cover's QR code says: the format, the report id and, for a
+/// packet inside a bundle, the SHA-256 of the payload manifest without the
+/// packet's own line (`docs/bundle.md` says how to recompute it).
+pub fn qr_text(report_id: &str, payload_sha256: Option<&str>) -> String {
+    match payload_sha256 {
+        Some(h) => format!("{FORMAT} report:{report_id} payload-sha256:{h}"),
+        None => format!("{FORMAT} report:{report_id}"),
+    }
+}
+
+/// A time in UTC and in the chosen zone.
+fn time(t: DateTime<Utc>, tz: Tz) -> Value {
+    let local = t.with_timezone(&tz);
+    json!({
+        "utc": t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        "local": local.format("%Y-%m-%d %H:%M:%S").to_string(),
+        "offset": local.format("%:z").to_string(),
+        "abbr": local.format("%Z").to_string(),
+        "year": local.year(),
+        "month": local.month(),
+        "day": local.day(),
+    })
+}
+
+/// Whether a text's first letter is of a right-to-left script (Hebrew,
+/// Arabic, Syriac, Thaana, N'Ko and their presentation forms), so the
+/// template sets the paragraph right to left.
+fn starts_right_to_left(text: &str) -> bool {
+    text.chars().find(|c| c.is_alphabetic()).is_some_and(
+        |c| matches!(u32::from(c), 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF),
+    )
+}
+
+/// A custody entry's detail as one line a person can read and a printer
+/// can wrap: `key: value, key: {key: value}, list: [a, b]`, each text on
+/// one line and cut at [`DETAIL_CHARS`] characters; empty values left out.
+fn readable(v: &Value) -> String {
+    match v {
+        Value::Object(m) => {
+            let parts: Vec<String> = m
+                .iter()
+                .filter(|(_, v)| !is_empty(v))
+                .map(|(k, v)| match v {
+                    Value::Object(_) => format!("{k}: {{{}}}", readable(v)),
+                    _ => format!("{k}: {}", readable(v)),
+                })
+                .collect();
+            parts.join(", ")
+        }
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(readable).collect::<Vec<_>>().join(", ")
+        ),
+        Value::String(s) => {
+            let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            match one_line.char_indices().nth(DETAIL_CHARS) {
+                Some((cut, _)) => format!("{}…", &one_line[..cut]),
+                None => one_line,
+            }
+        }
+        Value::Null => "null".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Null, an empty text, list or object: left out of printed details.
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// Hex in groups of four, for reading aloud.
+fn grouped(hex: &str) -> String {
+    hex.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The document the template reads.
+pub fn build(inp: &Inputs<'_>) -> Value {
+    let r = inp.report;
+    let tz = inp.options.time_zone;
+    let lang = inp.options.lang;
+    let items: Vec<&Item> = inp.order.iter().map(|&i| &r.items[i]).collect();
+    let number: HashMap<&str, usize> = items
+        .iter()
+        .enumerate()
+        .map(|(n, i)| (i.id.as_str(), n + 1))
+        .collect();
+
+    let item_docs: Vec<Value> = items
+        .iter()
+        .enumerate()
+        .map(|(k, item)| {
+            let n = k + 1;
+            let files: Vec<Value> = r
+                .artifacts
+                .iter()
+                .filter(|a| a.item_id == item.id)
+                .map(|a| {
+                    json!({
+                        "path": a.path, "sha256": a.sha256, "size": a.size,
+                        "media_type": a.media_type,
+                    })
+                })
+                .collect();
+            let (picture, picture_error) = match inp.pictures.get(&n) {
+                Some(Picture::Shown {
+                    path,
+                    width,
+                    height,
+                }) => (
+                    json!({ "path": path, "width": width, "height": height }),
+                    Value::Null,
+                ),
+                Some(Picture::Failed(why)) => (Value::Null, json!(why)),
+                None => (Value::Null, Value::Null),
+            };
+            json!({
+                "n": n,
+                "id": item.id,
+                "kind": item.kind.as_str(),
+                "when": time(when(item), tz),
+                "posted": item.posted_at.map(|t| time(t, tz)),
+                "captured": time(item.captured_at, tz),
+                "platform": item.platform,
+                "url": item.url,
+                "url_qr": inp.url_qrs.get(&n),
+                "author": item.author,
+                "author_name": item.author_name,
+                "text": item.text,
+                "text_rtl": item.text.as_deref().is_some_and(starts_right_to_left),
+                "categories": item.categories.iter().map(|c| category_label(*c, lang)).collect::<Vec<_>>(),
+                "threat_level": item.threat_level.map(|t| threat_label(t, lang)),
+                "threat_id": item.threat_level.map(ThreatLevel::as_str),
+                "target": item.target,
+                "state": item.state,
+                "hashtags": item.hashtags,
+                "tags": item.tags,
+                "notes": item.notes,
+                "reported_to": item.reported_to,
+                "file_name": item.file_name,
+                "media_type": item.media_type,
+                "width": item.width,
+                "height": item.height,
+                "files": files,
+                "picture": picture,
+                "picture_error": picture_error,
+                "duplicate_of": item.duplicate_of.as_deref().map(|d| match number.get(d) {
+                    Some(n) => json!({ "n": n }),
+                    None => json!({ "id": d }),
+                }),
+            })
+        })
+        .collect();
+
+    let custody: Vec<Value> = r
+        .custody
+        .iter()
+        .map(|e| {
+            json!({
+                "seq": e.seq,
+                "at": time(e.at, tz),
+                "action": e.action,
+                "item": e.item_id.as_deref().and_then(|id| number.get(id)),
+                "sha256": e.sha256,
+                "detail": readable(&e.detail),
+                "hash": e.hash,
+            })
+        })
+        .collect();
+
+    let first = items.iter().map(|i| when(i)).min();
+    let last = items.iter().map(|i| when(i)).max();
+    json!({
+        "lang": lang.as_str(),
+        "paper": match inp.options.paper { Paper::Letter => "us-letter", Paper::A4 => "a4" },
+        "time_zone": tz.name(),
+        "report": {
+            "id": r.report_id,
+            "format": r.format,
+            "software": r.software,
+            "generated": time(inp.generated_at, tz),
+            "qr": inp.report_qr,
+            "qr_text": inp.qr_text,
+        },
+        "bundle": inp.in_bundle.map(|b| json!({
+            "payload_sha256": b.payload_sha256,
+            "verify_txt": b.verify_txt,
+        })),
+        "signer": {
+            "key_id": r.signer.key_id,
+            "public_key": r.signer.public_key,
+            "fingerprint": crate::signing::PublicKeyInfo::parse(&r.signer.public_key)
+                .map(|k| grouped(&k.fingerprint))
+                .unwrap_or_default(),
+            "name": r.signer.name,
+            "contact": r.signer.contact,
+            "organization": r.signer.organization,
+        },
+        "case": {
+            "id": r.case.id,
+            "name": r.case.name,
+            "description": r.case.description,
+            "created": time(r.case.created_at, tz),
+        },
+        "range": first.zip(last).map(|(a, b)| json!({ "first": time(a, tz), "last": time(b, tz) })),
+        "counts": summary::counts(&items, r.artifacts.len(), lang),
+        "activity": summary::activity(&items, tz),
+        "items": item_docs,
+        "custody": custody,
+    })
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        crate::model::parse_time(s).unwrap()
+    }
+
+    pub(crate) fn item(id: &str, captured: &str, posted: Option<&str>) -> Item {
+        Item {
+            id: id.into(),
+            kind: crate::model::Kind::Note,
+            case_id: "C".into(),
+            sha256: None,
+            size: None,
+            media_type: None,
+            file_name: None,
+            width: None,
+            height: None,
+            captured_at: at(captured),
+            posted_at: posted.map(at),
+            platform: None,
+            url: None,
+            author: None,
+            author_name: None,
+            text: None,
+            categories: vec![],
+            threat_level: None,
+            target: None,
+            state: None,
+            hashtags: vec![],
+            tags: vec![],
+            notes: None,
+            reported_to: vec![],
+            duplicate_of: None,
+            near_duplicates: vec![],
+        }
+    }
+
+    #[test]
+    fn items_are_numbered_by_posted_time_then_captured_time() {
+        let items = vec![
+            item("A", "2024-05-03", None),
+            item("B", "2024-05-04", Some("2024-05-01")),
+            item("C", "2024-05-02", None),
+        ];
+        assert_eq!(chronological(&items), vec![1, 2, 0]);
+    }
+
+    #[test]
+    fn times_are_given_in_utc_and_in_the_zone() {
+        let t = time(at("2024-05-02T00:30:00Z"), chrono_tz::America::Mexico_City);
+        assert_eq!(t["utc"], "2024-05-02 00:30:00");
+        assert_eq!(t["local"], "2024-05-01 18:30:00");
+        assert_eq!(t["offset"], "-06:00");
+        assert_eq!(t["day"], 1);
+    }
+
+    #[test]
+    fn custody_details_read_as_wrappable_lines() {
+        let d = json!({"file_name": "a.png", "fields": {"tags": ["x", "y"], "url": null, "hashtags": []}, "n": 2});
+        assert_eq!(
+            readable(&d),
+            "fields: {tags: [x, y]}, file_name: a.png, n: 2"
+        );
+        let long = json!({"text": format!("uno\ndos {}", "ñ".repeat(200))});
+        let r = readable(&long);
+        assert!(r.starts_with("text: uno dos ñ") && r.ends_with('…'), "{r}");
+        assert_eq!(r.chars().count(), "text: ".len() + DETAIL_CHARS + 1);
+        assert!(starts_right_to_left("«مرحبا» hola"));
+        assert!(!starts_right_to_left("hola مرحبا"));
+    }
+
+    #[test]
+    fn the_qr_text_names_the_report_and_the_payload() {
+        assert_eq!(qr_text("ab", None), "testigo-report/1 report:ab");
+        assert_eq!(
+            qr_text("ab", Some("cd")),
+            "testigo-report/1 report:ab payload-sha256:cd"
+        );
+    }
+}

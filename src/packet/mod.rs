@@ -1,0 +1,454 @@
+//! Printable evidence packets: a PDF of a case's items (cover, summary,
+//! chronological index, one section per item, custody appendix and how to
+//! verify), in Spanish or English, on A4 or Letter, in PDF/A-2b with every
+//! font embedded (plain PDF when some text has no glyph in the shipped fonts). `testigo packet` writes one on its own; every sealed bundle
+//! carries one as `data/report.pdf`.
+//!
+//! Main types: [`PacketRequest`], [`PacketOptions`] ([`Lang`], [`Paper`], a
+//! time zone), [`PacketProgress`] and [`Packet`]; the work is
+//! [`Vault::packet`]. The layout is a Typst template, `templates/packet.typ`,
+//! with its wording in `templates/packet-strings.toml`; Rust only gathers the
+//! data. Split as a functional core and an imperative shell:
+//!
+//! - `data.rs` (pure): the report and options → the JSON the template
+//!   reads (times in the chosen zone, the index, the items, custody), with
+//!   `summary.rs` (pure) for the counts and the activity chart;
+//! - `images.rs` (pure): screenshots downscaled to print resolution, QR codes;
+//! - `typeset.rs` (shell): the Typst world (embedded fonts and template) and
+//!   the PDF.
+//!
+//! The same items at the same time with the same options give the same bytes
+//! (`SOURCE_DATE_EPOCH`), which sealed bundles rely on.
+
+mod data;
+mod images;
+mod summary;
+mod typeset;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::bundle::{self, Report, ReportPacket};
+use crate::custody::{self, Action, NewEntry};
+use crate::error::{Error, Result};
+use crate::vault::Vault;
+
+/// Path of the packet inside a bundle.
+pub const PACKET_PATH: &str = "data/report.pdf";
+
+/// The language of a packet: every label, heading and date.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    /// Spanish (the default).
+    #[default]
+    Es,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// `es` or `en`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Es => "es",
+            Lang::En => "en",
+        }
+    }
+
+    /// Reads `es` or `en` (also `español`, `spanish`, `english`, `inglés`,
+    /// any letter case).
+    pub fn parse(input: &str) -> Result<Lang> {
+        match crate::model::fold_key(input).as_str() {
+            "es" | "espanol" | "spanish" => Ok(Lang::Es),
+            "en" | "ingles" | "english" => Ok(Lang::En),
+            _ => Err(Error::Invalid(format!(
+                "unknown packet language `{input}`; use es (español) or en (English)"
+            ))),
+        }
+    }
+}
+
+/// The paper size of a packet.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Paper {
+    /// US Letter, 8.5 × 11 in: what Mexico mostly prints on (the default).
+    #[default]
+    Letter,
+    /// ISO A4, 210 × 297 mm.
+    A4,
+}
+
+impl Paper {
+    /// `letter` or `a4`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Paper::Letter => "letter",
+            Paper::A4 => "a4",
+        }
+    }
+
+    /// Reads `letter` (`carta`, `us-letter`) or `a4`, any letter case.
+    pub fn parse(input: &str) -> Result<Paper> {
+        match crate::model::fold_key(input).as_str() {
+            "letter" | "usletter" | "carta" => Ok(Paper::Letter),
+            "a4" => Ok(Paper::A4),
+            _ => Err(Error::Invalid(format!(
+                "unknown paper size `{input}`; use letter (carta) or a4"
+            ))),
+        }
+    }
+}
+
+/// The default time zone of packets.
+pub const DEFAULT_TIME_ZONE: &str = "America/Mexico_City";
+
+/// Reads an IANA time zone name (`America/Mexico_City`, `UTC`), as the
+/// packet's local times are shown in it.
+pub fn parse_time_zone(input: &str) -> Result<Tz> {
+    input.trim().parse::<Tz>().map_err(|_| {
+        Error::Invalid(format!(
+            "unknown time zone `{input}`; give an IANA name such as America/Mexico_City, America/Tijuana, America/Cancun or UTC"
+        ))
+    })
+}
+
+/// How a packet is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PacketOptions {
+    /// Language of every label, heading and date.
+    pub lang: Lang,
+    /// Local times are shown in this zone, beside UTC.
+    pub time_zone: Tz,
+    /// Paper size.
+    pub paper: Paper,
+}
+
+impl Default for PacketOptions {
+    fn default() -> Self {
+        PacketOptions {
+            lang: Lang::Es,
+            time_zone: chrono_tz::America::Mexico_City,
+            paper: Paper::Letter,
+        }
+    }
+}
+
+impl PacketOptions {
+    /// Options from typed values; `None` keeps the default (`es`,
+    /// `America/Mexico_City`, `letter`).
+    pub fn parse(lang: Option<&str>, time_zone: Option<&str>, paper: Option<&str>) -> Result<Self> {
+        let d = PacketOptions::default();
+        Ok(PacketOptions {
+            lang: lang.map(Lang::parse).transpose()?.unwrap_or(d.lang),
+            time_zone: time_zone
+                .map(parse_time_zone)
+                .transpose()?
+                .unwrap_or(d.time_zone),
+            paper: paper.map(Paper::parse).transpose()?.unwrap_or(d.paper),
+        })
+    }
+
+    /// How `report.json` describes a packet printed with these options.
+    pub(crate) fn describe(&self) -> ReportPacket {
+        ReportPacket {
+            path: PACKET_PATH.into(),
+            media_type: "application/pdf".into(),
+            lang: self.lang.as_str().into(),
+            time_zone: self.time_zone.name().into(),
+            paper: self.paper.as_str().into(),
+        }
+    }
+}
+
+/// What to print and where.
+#[derive(Debug, Clone, Default)]
+pub struct PacketRequest {
+    /// Case id, name or id prefix.
+    pub case: String,
+    /// Items (ids or prefixes); empty means every item of the case.
+    pub items: Vec<String>,
+    /// The PDF to write.
+    pub out: PathBuf,
+    /// Language, time zone, paper.
+    pub options: PacketOptions,
+    /// Seconds since 1970 to date the packet at (`SOURCE_DATE_EPOCH`); now otherwise.
+    pub source_date_epoch: Option<i64>,
+}
+
+/// The step a packet is at.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PacketStage {
+    /// Decrypting and downscaling screenshots; `done` of `total` images.
+    Images,
+    /// Laying out the pages (one step; cannot be cancelled midway).
+    Typesetting,
+    /// Writing the file.
+    Writing,
+}
+
+/// How far a packet is, for a progress bar.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PacketProgress {
+    /// The step.
+    pub stage: PacketStage,
+    /// Units done in this step.
+    pub done: usize,
+    /// Units in this step.
+    pub total: usize,
+}
+
+/// A packet written.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Serialize)]
+pub struct Packet {
+    /// The file written (absolute).
+    pub path: PathBuf,
+    /// The report id printed on every page.
+    pub report_id: String,
+    /// SHA-256 of the PDF.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its number of pages.
+    pub pages: usize,
+    /// Whether it is PDF/A-2b (archival). It is unless some text has no
+    /// glyph in the shipped fonts (CJK, for one), which PDF/A forbids.
+    pub pdf_a: bool,
+    /// The case.
+    pub case_id: String,
+    /// Ids of the items printed, oldest first by capture (as in `report.json`).
+    pub items: Vec<String>,
+    /// `es` or `en`.
+    pub lang: Lang,
+    /// `letter` or `a4`.
+    pub paper: Paper,
+    /// The zone local times are shown in.
+    pub time_zone: String,
+    /// When it was generated (UTC, whole seconds).
+    pub generated_at: String,
+}
+
+/// What a packet inside a bundle knows about the bundle.
+pub(crate) struct InBundle {
+    /// SHA-256 of the payload manifest's lines of every payload file except
+    /// the packet itself (see `docs/bundle.md`).
+    pub payload_sha256: String,
+    /// The bundle's `VERIFY.txt`.
+    pub verify_txt: String,
+}
+
+impl Vault {
+    /// Prints items of a case to a PDF packet; see the module docs.
+    ///
+    /// `progress` hears each step; when `cancel` is set, the work stops at
+    /// the next image or step, nothing is written and `Ok(None)` is
+    /// returned. A `printed` custody entry about the case (not its items, so
+    /// later bundles of the same items do not change) records the file.
+    pub fn packet(
+        &self,
+        req: &PacketRequest,
+        progress: &mut dyn FnMut(PacketProgress),
+        cancel: &AtomicBool,
+    ) -> Result<Option<Packet>> {
+        let at = bundle::report_time(req.source_date_epoch)?;
+        let public = self.public_key()?;
+        let report = self.draft_report(
+            &req.case,
+            &req.items,
+            at,
+            &public,
+            Some(req.options.describe()),
+        )?;
+        let Some(rendered) =
+            self.render_packet(&report, &req.options, None, at, progress, cancel)?
+        else {
+            return Ok(None);
+        };
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        progress(PacketProgress {
+            stage: PacketStage::Writing,
+            done: 0,
+            total: 1,
+        });
+        let dest = std::path::absolute(&req.out).unwrap_or(req.out.clone());
+        let mut tmp_name = dest.as_os_str().to_owned();
+        tmp_name.push(".part");
+        let tmp = PathBuf::from(tmp_name);
+        let ctx = || format!("writing {}", dest.display());
+        let written = fs::File::create(&tmp).and_then(|mut f| {
+            std::io::Write::write_all(&mut f, &rendered.pdf)?;
+            f.sync_all()
+        });
+        if let Err(e) = written.and_then(|()| fs::rename(&tmp, &dest)) {
+            let _ = fs::remove_file(&tmp);
+            return Err(Error::io(ctx())(e));
+        }
+        let sha256 = hex::encode(Sha256::digest(&rendered.pdf));
+        let size = rendered.pdf.len() as u64;
+        let item_ids: Vec<String> = report.items.iter().map(|i| i.id.clone()).collect();
+        custody::append(
+            &self.db,
+            NewEntry {
+                action: Action::Printed,
+                case_id: Some(&report.case.id),
+                item_id: None,
+                sha256: None,
+                detail: json!({
+                    "report_id": report.report_id,
+                    "packet_sha256": sha256,
+                    "size": size,
+                    "pages": rendered.pages,
+                    "to": dest.display().to_string(),
+                    "items": item_ids,
+                    "lang": req.options.lang.as_str(),
+                    "paper": req.options.paper.as_str(),
+                    "time_zone": req.options.time_zone.name(),
+                    "generated_at": report.sealed_at,
+                }),
+            },
+        )?;
+        progress(PacketProgress {
+            stage: PacketStage::Writing,
+            done: 1,
+            total: 1,
+        });
+        Ok(Some(Packet {
+            path: dest,
+            report_id: report.report_id.clone(),
+            sha256,
+            size,
+            pages: rendered.pages,
+            pdf_a: rendered.pdf_a,
+            case_id: report.case.id.clone(),
+            items: item_ids,
+            lang: req.options.lang,
+            paper: req.options.paper,
+            time_zone: req.options.time_zone.name().into(),
+            generated_at: report.sealed_at.clone(),
+        }))
+    }
+
+    /// Renders the packet of a drafted report: decrypts and downscales the
+    /// screenshots (in memory only, on all cores), builds the data and
+    /// typesets it. `None` when cancelled.
+    pub(crate) fn render_packet(
+        &self,
+        report: &Report,
+        options: &PacketOptions,
+        in_bundle: Option<&InBundle>,
+        at: DateTime<Utc>,
+        progress: &mut dyn FnMut(PacketProgress),
+        cancel: &AtomicBool,
+    ) -> Result<Option<typeset::Typeset>> {
+        let order = data::chronological(&report.items);
+        let screenshots: Vec<(usize, &crate::model::Item)> = order
+            .iter()
+            .enumerate()
+            .map(|(n, &i)| (n + 1, &report.items[i]))
+            .filter(|(_, item)| images::printable(item))
+            .collect();
+        let total = screenshots.len();
+        progress(PacketProgress {
+            stage: PacketStage::Images,
+            done: 0,
+            total,
+        });
+        let objects = &self.objects;
+        let prepared = images::prepare_all(
+            &screenshots,
+            &|sha: &str| objects.read(sha),
+            &mut |done| {
+                progress(PacketProgress {
+                    stage: PacketStage::Images,
+                    done,
+                    total,
+                })
+            },
+            cancel,
+        )?;
+        let Some(prepared) = prepared else {
+            return Ok(None);
+        };
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        progress(PacketProgress {
+            stage: PacketStage::Typesetting,
+            done: 0,
+            total: 1,
+        });
+        let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        let mut pictures = BTreeMap::new();
+        for (n, image) in prepared {
+            match image {
+                Ok(img) => {
+                    let path = format!("/img/{n}.jpg");
+                    pictures.insert(
+                        n,
+                        data::Picture::Shown {
+                            path: path.clone(),
+                            width: img.width,
+                            height: img.height,
+                        },
+                    );
+                    files.insert(path, img.jpeg);
+                }
+                Err(why) => {
+                    pictures.insert(n, data::Picture::Failed(why));
+                }
+            }
+        }
+        let qr_text = data::qr_text(&report.report_id, in_bundle.map(|b| &*b.payload_sha256));
+        let mut qr = |name: String, text: &str| -> Option<String> {
+            let svg = images::qr_svg(text)?;
+            let path = format!("/qr/{name}.svg");
+            files.insert(path.clone(), svg.into_bytes());
+            Some(path)
+        };
+        let report_qr = qr("report".into(), &qr_text);
+        let mut url_qrs = BTreeMap::new();
+        for (n, &i) in order.iter().enumerate() {
+            if let Some(url) = &report.items[i].url
+                && let Some(p) = qr(format!("{}", n + 1), url)
+            {
+                url_qrs.insert(n + 1, p);
+            }
+        }
+        let doc = data::build(&data::Inputs {
+            report,
+            options,
+            order: &order,
+            pictures: &pictures,
+            url_qrs: &url_qrs,
+            qr_text: &qr_text,
+            report_qr,
+            in_bundle,
+            generated_at: at,
+        });
+        let json = serde_json::to_vec(&doc)?;
+        let typeset = typeset::render(json, files, &report.report_id, at)?;
+        progress(PacketProgress {
+            stage: PacketStage::Typesetting,
+            done: 1,
+            total: 1,
+        });
+        Ok(Some(typeset))
+    }
+}
