@@ -1,9 +1,10 @@
-// The open and save dialogs, through one door. The end-to-end tests cannot
+// The open and save dialogs, and files dropped on the window, through one door. The end-to-end tests cannot
 // click in the system's native (GTK) dialog, so they queue the answer the
 // person would give in `window.__testigoE2E.answers`; everything after the
 // dialog (import, seal, verify) then runs for real. This grants nothing: any
 // script in the web view could call the same commands with any path.
 import { open, save, type OpenDialogOptions, type SaveDialogOptions } from "@tauri-apps/plugin-dialog";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
 
 type Answer = string | string[] | null;
 declare global {
@@ -34,4 +35,22 @@ export async function pickSavePath(options: SaveDialogOptions): Promise<string |
   const q = queued();
   const picked = q ? q.answer : await save(options);
   return typeof picked === "string" ? picked : null;
+}
+
+/** Calls `onDrop` with the paths of files dropped on the window and
+ *  `onHover(true|false)` while they are dragged over it; returns the unlisten. */
+export function onFileDrop(onDrop: (paths: string[]) => void, onHover: (over: boolean) => void): () => void {
+  let unlisten: (() => void) | undefined;
+  getCurrentWebview()
+    .onDragDropEvent((e) => {
+      if (e.payload.type === "over" || e.payload.type === "enter") onHover(true);
+      else if (e.payload.type === "leave") onHover(false);
+      else if (e.payload.type === "drop") {
+        onHover(false);
+        onDrop(e.payload.paths);
+      }
+    })
+    .then((u) => (unlisten = u))
+    .catch(() => {});
+  return () => unlisten?.();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayKey, formatBytes, formatDateTime, fromZonedInput, resolveTimeZone, toZonedInput } from "./format";
+import { caseFileName, dayKey, formatBytes, formatDateTime, fromZonedInput, resolveTimeZone, toZonedInput } from "./format";
 
 describe("format", () => {
   it("defaults to Mexico City for Spanish", () => {
@@ -31,5 +31,13 @@ describe("zoned inputs", () => {
     expect(fromZonedInput("2024-01-01T12:00", "America/New_York")).toBe("2024-01-01T17:00:00Z");
     expect(fromZonedInput("01/05/2024", "UTC")).toBeNull();
     expect(toZonedInput(null, "UTC")).toBe("");
+  });
+});
+
+describe("case file names", () => {
+  it("keeps letters and digits, without accents", () => {
+    const day = new Date("2026-11-28T12:00:00Z");
+    expect(caseFileName("reporte", "Campaña contra Noroña!", "01X", "zip", day)).toBe("reporte-campana-contra-norona-2026-11-28.zip");
+    expect(caseFileName("expediente", "¿?", "01X", "pdf", day)).toBe("expediente-01X-2026-11-28.pdf");
   });
 });

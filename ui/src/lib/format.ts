@@ -77,3 +77,9 @@ export function fromZonedInput(local: string, timeZone: string): string | null {
   ms = wall - offsetMinutes(ms, timeZone) * 60000;
   return new Date(ms).toISOString().replace(".000Z", "Z");
 }
+
+/** A file name for something made from a case: `reporte-campana-contra-x-2026-11-28.zip`. */
+export function caseFileName(prefix: string, caseName: string, caseId: string, ext: string, now = new Date()): string {
+  const slug = caseName.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase();
+  return `${prefix}-${slug || caseId}-${now.toISOString().slice(0, 10)}.${ext}`;
+}
