@@ -260,5 +260,17 @@ pub fn open_written(app: AppHandle, state: State<'_, AppState>, path: String) ->
     let path = state.written_by_app(Path::new(&path))?;
     app.opener()
         .open_path(path.to_string_lossy(), None::<&str>)
-        .map_err(|e| AppError::internal(format!("no program could open {}: {e}", path.display())))
+        .map_err(|e| {
+            AppError::from(testigo::Error::bilingual(
+                testigo::ErrorKind::Io,
+                format!(
+                    "no program on this computer opens {} ({e}); the file is saved: use \"Show in folder\" and open it from there",
+                    path.display()
+                ),
+                format!(
+                    "ningún programa de esta computadora abre {} ({e}); el archivo está guardado: usa «Mostrar en la carpeta» y ábrelo desde ahí",
+                    path.display()
+                ),
+            ))
+        })
 }
