@@ -98,6 +98,15 @@ impl PublicKeyInfo {
     }
 }
 
+/// Hex (a fingerprint) in groups of four characters, for reading aloud.
+pub fn grouped(hex: &str) -> String {
+    hex.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The minisign key id as the CLI prints it (little-endian u64, upper hex).
 fn key_id(keynum: &[u8]) -> String {
     let mut b = [0u8; 8];

@@ -41,7 +41,7 @@ pub fn key(vault: &Vault, cmd: KeyCommand, json: bool) -> Result<(), Error> {
                 outln!(
                     "{}  {}",
                     tr("Fingerprint:", "Huella:       "),
-                    grouped(&key.fingerprint)
+                    testigo::signing::grouped(&key.fingerprint)
                 );
                 for (label, v) in [
                     (tr("Signer:     ", "Firmante:     "), &signer.name),
@@ -93,14 +93,6 @@ pub fn key(vault: &Vault, cmd: KeyCommand, json: bool) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-fn grouped(hex: &str) -> String {
-    hex.as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {

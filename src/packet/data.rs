@@ -152,15 +152,6 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-/// Hex in groups of four, for reading aloud.
-fn grouped(hex: &str) -> String {
-    hex.as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// The document the template reads.
 pub fn build(inp: &Inputs<'_>) -> Value {
     let r = inp.report;
@@ -277,7 +268,7 @@ pub fn build(inp: &Inputs<'_>) -> Value {
             "key_id": r.signer.key_id,
             "public_key": r.signer.public_key,
             "fingerprint": crate::signing::PublicKeyInfo::parse(&r.signer.public_key)
-                .map(|k| grouped(&k.fingerprint))
+                .map(|k| crate::signing::grouped(&k.fingerprint))
                 .unwrap_or_default(),
             "name": r.signer.name,
             "contact": r.signer.contact,
