@@ -1,12 +1,13 @@
 //! `check`: verifies the database, every stored object against its SHA-256,
-//! and the custody chain, and names each problem. Main type: [`CheckReport`].
+//! and the custody chain, and names each problem, in English and Spanish.
+//! Main type: [`CheckReport`].
 
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
 use crate::custody;
-use crate::error::Result;
+use crate::error::{Lang, Message, Result};
 use crate::vault::Vault;
 
 /// What `check` found.
@@ -21,11 +22,33 @@ pub struct CheckReport {
     pub objects: usize,
     /// Custody entries checked.
     pub log_entries: usize,
-    /// Every problem, naming what it concerns.
+    /// Every problem, naming what it concerns, in English.
     pub problems: Vec<String>,
+    /// The same problems in Spanish, in the same order.
+    pub problems_es: Vec<String>,
     /// Things worth knowing that are not problems (leftovers of an
-    /// interrupted import, removed by the next import).
+    /// interrupted import, removed by the next import), in English.
     pub notes: Vec<String>,
+    /// The same notes in Spanish, in the same order.
+    pub notes_es: Vec<String>,
+}
+
+impl CheckReport {
+    /// Records a problem in both languages, so the two lists never drift.
+    fn problem(&mut self, en: impl Into<String>, es: impl Into<String>) {
+        self.problems.push(en.into());
+        self.problems_es.push(es.into());
+    }
+
+    /// Records a note in both languages.
+    fn note(&mut self, en: impl Into<String>, es: impl Into<String>) {
+        self.notes.push(en.into());
+        self.notes_es.push(es.into());
+    }
+
+    fn problem_message(&mut self, m: Message) {
+        self.problem(m.en, m.es);
+    }
 }
 
 impl Vault {
@@ -35,10 +58,12 @@ impl Vault {
         self.check_database(&mut r)?;
         let (n, chain) = custody::verify_chain(&self.db)?;
         r.log_entries = n;
-        r.problems.extend(chain);
+        chain.into_iter().for_each(|m| r.problem_message(m));
         self.check_items_against_log(&mut r)?;
         self.check_objects(&mut r)?;
         r.ok = r.problems.is_empty();
+        debug_assert_eq!(r.problems.len(), r.problems_es.len());
+        debug_assert_eq!(r.notes.len(), r.notes_es.len());
         Ok(r)
     }
 
@@ -48,11 +73,9 @@ impl Vault {
             let rows = stmt
                 .query_map([], |row| row.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
-            r.problems.extend(
-                rows.into_iter()
-                    .filter(|m| m != "ok")
-                    .map(|m| format!("database: {m}")),
-            );
+            for m in rows.into_iter().filter(|m| m != "ok") {
+                r.problem(format!("database: {m}"), format!("base de datos: {m}"));
+            }
         }
         Ok(())
     }
@@ -85,18 +108,27 @@ impl Vault {
         let mut seen = HashSet::new();
         for (id, sha, seq, logged) in rows {
             if !seen.insert(id.clone()) {
-                r.problems.push(format!(
-                    "item {id}: added more than once in the custody log"
-                ));
+                r.problem(
+                    format!("item {id}: added more than once in the custody log"),
+                    format!("elemento {id}: se agregó más de una vez en el registro de custodia"),
+                );
             } else if seq.is_none() {
-                r.problems.push(format!(
-                    "item {id}: has no `item_added` entry in the custody log"
-                ));
+                r.problem(
+                    format!("item {id}: has no `item_added` entry in the custody log"),
+                    format!(
+                        "elemento {id}: no tiene entrada `item_added` en el registro de custodia"
+                    ),
+                );
             } else if logged != sha {
-                r.problems.push(format!(
-                    "item {id}: its SHA-256 differs from the one the custody log recorded for it (entry {} and later)",
-                    seq.unwrap_or_default()
-                ));
+                let seq = seq.unwrap_or_default();
+                r.problem(
+                    format!(
+                        "item {id}: its SHA-256 differs from the one the custody log recorded for it (entry {seq} and later)"
+                    ),
+                    format!(
+                        "elemento {id}: su SHA-256 no es el que el registro de custodia anotó para él (entrada {seq} y siguientes)"
+                    ),
+                );
             }
         }
         r.items = seen.len();
@@ -127,46 +159,64 @@ impl Vault {
             .collect::<Result<Vec<_>, _>>()?;
         for (id, seq, sha, logged, artifact) in rows {
             if logged != 1 {
-                r.problems.push(format!(
-                    "capture {seq} of item {id}: its WARC SHA-256 is not the one its `captured` entry in the custody log recorded"
-                ));
+                r.problem(
+                    format!(
+                        "capture {seq} of item {id}: its WARC SHA-256 is not the one its `captured` entry in the custody log recorded"
+                    ),
+                    format!(
+                        "captura {seq} del elemento {id}: el SHA-256 de su WARC no es el que anotó su entrada `captured` en el registro de custodia"
+                    ),
+                );
             } else if sha.is_some() && artifact != 1 {
-                r.problems.push(format!(
-                    "capture {seq} of item {id}: its WARC file is not among the item's artifacts"
-                ));
+                r.problem(
+                    format!(
+                        "capture {seq} of item {id}: its WARC file is not among the item's artifacts"
+                    ),
+                    format!(
+                        "captura {seq} del elemento {id}: su archivo WARC no está entre los archivos del elemento"
+                    ),
+                );
             }
         }
         Ok(())
     }
 
     fn check_objects(&self, r: &mut CheckReport) -> Result<()> {
+        // The role is null for an item's own file, `capture` for a link's WARC.
         let mut stmt = self.db.prepare(
-            "SELECT sha256, CASE kind WHEN 'link' THEN 'capture of item ' ELSE 'item ' END || id
+            "SELECT sha256, CASE kind WHEN 'link' THEN 'capture' END, id
              FROM items WHERE sha256 IS NOT NULL
-             UNION ALL SELECT sha256, role || ' of item ' || item_id FROM artifacts",
+             UNION ALL SELECT sha256, role, item_id FROM artifacts",
         )?;
-        let mut expected: HashMap<String, (String, String)> = HashMap::new();
+        let mut expected: HashMap<String, (String, Message)> = HashMap::new();
         for row in stmt.query_map([], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, Option<String>>(1)?,
+                row.get::<_, String>(2)?,
+            ))
         })? {
-            let (sha, owner) = row?;
+            let (sha, role, id) = row?;
             expected
                 .entry(self.objects.name_for(&sha))
-                .or_insert((sha, owner));
+                .or_insert((sha, owner(role.as_deref(), &id)));
         }
         let mut found = HashSet::new();
         for entry in self.objects.list()? {
             r.objects += 1;
             let shown = &entry.shown;
             let Some(name) = entry.name else {
-                r.problems.push(format!(
-                    "{shown}: unexpected {}, not an object of this vault",
-                    if entry.path.is_dir() {
-                        "folder"
-                    } else {
-                        "file"
-                    }
-                ));
+                if entry.path.is_dir() {
+                    r.problem(
+                        format!("{shown}: unexpected folder, not an object of this vault"),
+                        format!("{shown}: carpeta inesperada, no es un objeto de esta bóveda"),
+                    );
+                } else {
+                    r.problem(
+                        format!("{shown}: unexpected file, not an object of this vault"),
+                        format!("{shown}: archivo inesperado, no es un objeto de esta bóveda"),
+                    );
+                }
                 continue;
             };
             match (expected.get(&name), self.objects.verify_path(&entry.path)) {
@@ -175,39 +225,117 @@ impl Vault {
                 }
                 (Some((sha, owner)), Ok(got)) => {
                     found.insert(name);
-                    r.problems.push(format!(
-                        "{shown} ({owner}): holds content with SHA-256 {got}, expected {sha}"
-                    ));
+                    r.problem(
+                        format!("{shown} ({}): holds content with SHA-256 {got}, expected {sha}", owner.en),
+                        format!(
+                            "{shown} ({}): fue alterado: su contenido tiene SHA-256 {got}, se esperaba {sha}",
+                            owner.es
+                        ),
+                    );
                 }
                 (Some((_, owner)), Err(e)) => {
                     found.insert(name);
-                    r.problems
-                        .push(format!("{shown} ({owner}): altered or damaged ({e})"));
+                    r.problem(
+                        format!("{shown} ({}): altered or damaged ({e})", owner.en),
+                        format!(
+                            "{shown} ({}): alterado o dañado ({})",
+                            owner.es,
+                            e.localized(Lang::Es)
+                        ),
+                    );
                 }
-                (None, Ok(got)) if self.objects.name_for(&got) == name => r.notes.push(format!(
-                    "{shown}: not referenced by any item (left by an interrupted import; the next import removes it)"
-                )),
-                (None, Ok(_)) => r.problems.push(format!(
-                    "{shown}: not referenced by any item, and its content does not match its name"
-                )),
-                (None, Err(e)) => r.problems.push(format!(
-                    "{shown}: unexpected file, not a valid object of this vault ({e})"
-                )),
+                (None, Ok(got)) if self.objects.name_for(&got) == name => r.note(
+                    format!(
+                        "{shown}: not referenced by any item (left by an interrupted import; the next import removes it)"
+                    ),
+                    format!(
+                        "{shown}: ningún elemento lo usa (quedó de una importación interrumpida; la próxima importación lo borra)"
+                    ),
+                ),
+                (None, Ok(_)) => r.problem(
+                    format!(
+                        "{shown}: not referenced by any item, and its content does not match its name"
+                    ),
+                    format!(
+                        "{shown}: ningún elemento lo usa, y su contenido no corresponde a su nombre"
+                    ),
+                ),
+                (None, Err(e)) => r.problem(
+                    format!("{shown}: unexpected file, not a valid object of this vault ({e})"),
+                    format!(
+                        "{shown}: archivo inesperado, no es un objeto válido de esta bóveda ({})",
+                        e.localized(Lang::Es)
+                    ),
+                ),
             }
         }
-        let mut missing: Vec<_> = expected
+        let mut missing: Vec<Message> = expected
             .iter()
             .filter(|(name, _)| !found.contains(*name))
-            .map(|(_, (sha, owner))| format!("{owner}: its object (SHA-256 {sha}) is missing"))
+            .map(|(_, (sha, owner))| {
+                Message::new(
+                    format!("{}: its object (SHA-256 {sha}) is missing", owner.en),
+                    format!("{}: falta su objeto (SHA-256 {sha})", owner.es),
+                )
+            })
             .collect();
-        missing.sort();
-        r.problems.extend(missing);
+        missing.sort_by(|a, b| a.en.cmp(&b.en));
+        missing.into_iter().for_each(|m| r.problem_message(m));
         let unfinished = self.objects.unfinished()?.len();
         if unfinished > 0 {
-            r.notes.push(format!(
-                "{unfinished} unfinished write(s) under objects/tmp (an interrupted import; the next import removes them)"
-            ));
+            r.note(
+                format!(
+                    "{unfinished} unfinished write(s) under objects/tmp (an interrupted import; the next import removes them)"
+                ),
+                format!(
+                    "{unfinished} escritura(s) sin terminar en objects/tmp (una importación interrumpida; la próxima importación las borra)"
+                ),
+            );
         }
         Ok(())
+    }
+}
+
+/// What an object belongs to: `item ID`, `capture of item ID`, `thumbnail
+/// of item ID`.
+fn owner(role: Option<&str>, id: &str) -> Message {
+    match role {
+        None => Message::new(format!("item {id}"), format!("elemento {id}")),
+        Some(role) => {
+            let es = match role {
+                "capture" => "captura",
+                "thumbnail" => "miniatura",
+                other => other,
+            };
+            Message::new(
+                format!("{role} of item {id}"),
+                format!("{es} del elemento {id}"),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_and_notes_are_kept_in_both_languages_in_step() {
+        let mut r = CheckReport::default();
+        r.problem("a", "á");
+        r.note("n", "ñ");
+        r.problem_message(Message::new("b", "bé"));
+        assert_eq!(r.problems, ["a", "b"]);
+        assert_eq!(r.problems_es, ["á", "bé"]);
+        assert_eq!((r.notes.len(), r.notes_es.len()), (1, 1));
+    }
+
+    #[test]
+    fn owners_are_named_in_both_languages() {
+        assert_eq!(
+            owner(Some("thumbnail"), "01X"),
+            Message::new("thumbnail of item 01X", "miniatura del elemento 01X")
+        );
+        assert_eq!(owner(None, "01X").es, "elemento 01X");
     }
 }

@@ -79,8 +79,14 @@ impl KdfParams {
     }
 
     fn derive(&self, passphrase: &str) -> Result<Zeroizing<[u8; 32]>> {
-        let bad =
-            |e: String| Error::Corrupt(format!("the vault's key file has bad KDF settings: {e}"));
+        let bad = |e: String| {
+            Error::corrupt(
+                format!("the vault's key file has bad KDF settings: {e}"),
+                format!(
+                    "el archivo de llaves de la bóveda tiene parámetros de derivación inválidos ({e}); restáuralo de una copia de seguridad"
+                ),
+            )
+        };
         let params = Params::new(self.m_cost, self.t_cost, self.p_cost, Some(32))
             .map_err(|e| bad(e.to_string()))?;
         let salt = hex::decode(&self.salt).map_err(|e| bad(e.to_string()))?;
@@ -127,7 +133,12 @@ impl KeyFile {
         OsRng.fill_bytes(&mut nonce);
         let wrapped = cipher
             .encrypt(XNonce::from_slice(&nonce), key.0.as_slice())
-            .map_err(|_| Error::Corrupt("could not wrap the vault key".into()))?;
+            .map_err(|_| {
+                Error::corrupt(
+                    "could not wrap the vault key",
+                    "no se pudo cifrar la llave de la bóveda",
+                )
+            })?;
         Ok(KeyFile {
             format: KEY_FILE_FORMAT.into(),
             version: 1,
@@ -141,10 +152,16 @@ impl KeyFile {
     /// [`Error::WrongPassphrase`].
     pub fn unwrap_key(&self, passphrase: &str) -> Result<VaultKey> {
         if self.format != KEY_FILE_FORMAT || self.version != 1 {
-            return Err(Error::Corrupt(format!(
-                "the vault's key file is of an unknown format ({} v{}); use a newer Testigo",
-                self.format, self.version
-            )));
+            return Err(Error::corrupt(
+                format!(
+                    "the vault's key file is of an unknown format ({} v{}); use a newer Testigo",
+                    self.format, self.version
+                ),
+                format!(
+                    "el archivo de llaves de la bóveda tiene un formato desconocido ({} v{}); usa una versión más nueva de Testigo",
+                    self.format, self.version
+                ),
+            ));
         }
         let kek = self.kdf.derive(passphrase)?;
         let nonce = hex::decode(&self.nonce).map_err(|_| Error::WrongPassphrase)?;

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::Result;
+use crate::error::{Message, Result};
 use crate::model::format_time;
 
 /// The previous-hash of the first entry.
@@ -300,24 +300,38 @@ pub enum Scope<'a> {
     Item(&'a str),
 }
 
-/// Walks the whole chain and describes every break in it.
-pub fn verify_chain(conn: &Connection) -> Result<(usize, Vec<String>)> {
+/// Walks the whole chain: the number of entries, and every break in it,
+/// described in English and Spanish.
+pub fn verify_chain(conn: &Connection) -> Result<(usize, Vec<Message>)> {
     let all = rows(conn, "", None)?;
     let mut problems = Vec::new();
     let mut prev = GENESIS.to_string();
     for (i, r) in all.iter().enumerate() {
         let expected_seq = i as i64 + 1;
         if r.seq != expected_seq {
-            problems.push(format!(
-                "custody log: entry {} is missing (found {} in its place)",
-                expected_seq, r.seq
+            problems.push(Message::new(
+                format!(
+                    "custody log: entry {expected_seq} is missing (found {} in its place)",
+                    r.seq
+                ),
+                format!(
+                    "registro de custodia: falta la entrada {expected_seq} (en su lugar está la {})",
+                    r.seq
+                ),
             ));
         }
         if r.prev_hash != prev {
-            problems.push(format!(
-                "custody log: entry {} does not follow entry {} (the chain is broken)",
-                r.seq,
-                r.seq - 1
+            problems.push(Message::new(
+                format!(
+                    "custody log: entry {} does not follow entry {} (the chain is broken)",
+                    r.seq,
+                    r.seq - 1
+                ),
+                format!(
+                    "registro de custodia: la entrada {} no sigue a la entrada {} (la cadena está rota)",
+                    r.seq,
+                    r.seq - 1
+                ),
             ));
         }
         let h = HashedFields {
@@ -332,9 +346,15 @@ pub fn verify_chain(conn: &Connection) -> Result<(usize, Vec<String>)> {
         }
         .hash();
         if h != r.hash {
-            problems.push(format!(
-                "custody log: entry {} ({}) was altered after it was written",
-                r.seq, r.action
+            problems.push(Message::new(
+                format!(
+                    "custody log: entry {} ({}) was altered after it was written",
+                    r.seq, r.action
+                ),
+                format!(
+                    "registro de custodia: la entrada {} ({}) fue alterada después de escribirse",
+                    r.seq, r.action
+                ),
             ));
         }
         prev = r.hash.clone();
@@ -345,6 +365,7 @@ pub fn verify_chain(conn: &Connection) -> Result<(usize, Vec<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Lang;
     use serde_json::json;
 
     fn log() -> Connection {
@@ -418,8 +439,20 @@ mod tests {
         )
         .unwrap();
         let (_, problems) = verify_chain(&conn).unwrap();
-        let text = problems.join("\n");
-        assert!(text.contains("entry 1 is missing"), "{text}");
-        assert!(text.contains("entry 2 (item_added) was altered"), "{text}");
+        let text = |lang| {
+            problems
+                .iter()
+                .map(|p| p.get(lang))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let (en, es) = (text(Lang::En), text(Lang::Es));
+        assert!(en.contains("entry 1 is missing"), "{en}");
+        assert!(en.contains("entry 2 (item_added) was altered"), "{en}");
+        assert!(es.contains("falta la entrada 1"), "{es}");
+        assert!(
+            es.contains("la entrada 2 (item_added) fue alterada"),
+            "{es}"
+        );
     }
 }

@@ -138,10 +138,16 @@ pub fn open(path: &Path, key: &Zeroizing<[u8; 32]>) -> Result<Connection> {
     // The first read tells whether the key fits: SQLCipher only checks then.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
         .map_err(|e| {
-            Error::Corrupt(format!(
-                "the vault database {} cannot be read with this vault's key ({e}); it is damaged or from another vault",
-                path.display()
-            ))
+            Error::corrupt(
+                format!(
+                    "the vault database {} cannot be read with this vault's key ({e}); it is damaged or from another vault",
+                    path.display()
+                ),
+                format!(
+                    "la base de datos {} no se puede leer con la llave de esta bóveda ({e}); está dañada o es de otra bóveda",
+                    path.display()
+                ),
+            )
         })?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
@@ -157,9 +163,14 @@ pub fn open(path: &Path, key: &Zeroizing<[u8; 32]>) -> Result<Connection> {
 fn migrate(conn: &Connection) -> Result<()> {
     let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > MIGRATIONS.len() {
-        return Err(Error::Corrupt(format!(
-            "this vault was written by a newer Testigo (schema {version}); update Testigo to open it"
-        )));
+        return Err(Error::corrupt(
+            format!(
+                "this vault was written by a newer Testigo (schema {version}); update Testigo to open it"
+            ),
+            format!(
+                "esta bóveda la escribió una versión más nueva de Testigo (esquema {version}); actualiza Testigo para abrirla"
+            ),
+        ));
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
         let tx = conn.unchecked_transaction()?;

@@ -18,7 +18,7 @@ use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 use image_hasher::{HashAlg, HasherConfig};
 use rusqlite::{OptionalExtension, params};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, IoContext, Result, io_reason_es};
 use crate::items::{AddOutcome, AddStatus, NewItem, insert_item};
 use crate::model::{Kind, Meta, format_time};
 use crate::store::{ObjectStore, Stored};
@@ -125,7 +125,7 @@ pub(crate) fn import_error(en: impl Into<String>, es: impl Into<String>) -> Erro
 fn unreadable(e: std::io::Error) -> Error {
     import_error(
         format!("cannot read the file: {e}"),
-        format!("no se puede leer el archivo: {e}"),
+        format!("no se puede leer el archivo: {}", io_reason_es(&e)),
     )
 }
 
@@ -599,7 +599,7 @@ impl Vault {
                 && !referenced.contains(name)
             {
                 std::fs::remove_file(&entry.path)
-                    .map_err(Error::io(format!("removing {}", entry.path.display())))?;
+                    .map_err(Error::io(IoContext::Removing(entry.path.clone())))?;
                 removed += 1;
             }
         }

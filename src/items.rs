@@ -639,12 +639,18 @@ impl Vault {
             return Ok(item);
         }
         let Some(sha) = item.sha256.as_deref() else {
-            return Err(Error::Invalid(format!(
-                "item {} is a {} with no stored file; `testigo show {}` prints its fields",
-                item.id,
-                item.kind.as_str(),
-                item.id
-            )));
+            return Err(Error::invalid(
+                format!(
+                    "item {id} is a {} with no stored file; `testigo show {id}` prints its fields",
+                    item.kind.as_str(),
+                    id = item.id,
+                ),
+                format!(
+                    "el elemento {id} es {} sin archivo guardado; `testigo show {id}` muestra sus campos",
+                    item.kind.with_article_es(),
+                    id = item.id,
+                ),
+            ));
         };
         self.objects.copy_to(sha, out)?;
         custody::append(

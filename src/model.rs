@@ -54,6 +54,16 @@ impl Kind {
         }
     }
 
+    /// In Spanish with its article, for messages: "una nota", "un enlace".
+    pub fn with_article_es(self) -> &'static str {
+        match self {
+            Kind::Screenshot => "una captura de pantalla",
+            Kind::File => "un archivo",
+            Kind::Link => "un enlace",
+            Kind::Note => "una nota",
+        }
+    }
+
     /// Parses the stable identifier.
     pub fn parse(s: &str) -> Result<Kind> {
         Ok(match s {
@@ -61,7 +71,14 @@ impl Kind {
             "file" => Kind::File,
             "link" => Kind::Link,
             "note" => Kind::Note,
-            other => return Err(Error::Invalid(format!("unknown item kind `{other}`"))),
+            other => {
+                return Err(Error::invalid(
+                    format!("unknown item kind `{other}`; use screenshot, file, link or note"),
+                    format!(
+                        "tipo de elemento desconocido `{other}`; usa screenshot, file, link o note"
+                    ),
+                ));
+            }
         })
     }
 }
@@ -69,7 +86,7 @@ impl Kind {
 /// Declares a closed list of values with their stable id, English and Spanish
 /// labels, and the extra words accepted when a person types one.
 macro_rules! closed_list {
-    ($(#[$doc:meta])* $name:ident, $what:literal, [$($(#[$vdoc:meta])* $variant:ident = $id:literal, $en:literal, $es:literal, [$($alias:literal),*];)*]) => {
+    ($(#[$doc:meta])* $name:ident, $what:literal, $unknown_es:literal, [$($(#[$vdoc:meta])* $variant:ident = $id:literal, $en:literal, $es:literal, [$($alias:literal),*];)*]) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -107,10 +124,10 @@ macro_rules! closed_list {
                     }
                 )*
                 let valid: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
-                Err(Error::Invalid(format!(
-                    "unknown {} `{}`; use one of: {}",
-                    $what, input, valid.join(", ")
-                )))
+                Err(Error::invalid(
+                    format!("unknown {} `{}`; use one of: {}", $what, input, valid.join(", ")),
+                    format!("{} `{}`; usa uno de estos valores: {}", $unknown_es, input, valid.join(", ")),
+                ))
             }
         }
     };
@@ -118,7 +135,7 @@ macro_rules! closed_list {
 
 closed_list!(
     /// The kind of attack, from the documentation practice in PRODUCT.md.
-    Category, "category", [
+    Category, "category", "categoría desconocida", [
     /// A threat of harm.
     Threat = "threat", "Threat", "Amenaza", ["threats", "amenazas"];
     /// Harassment or insult.
@@ -145,7 +162,7 @@ closed_list!(
 
 closed_list!(
     /// How serious the person documenting judges the item.
-    ThreatLevel, "threat level", [
+    ThreatLevel, "threat level", "nivel de amenaza desconocido", [
     /// Low.
     Low = "low", "Low", "Bajo", ["baja"];
     /// Medium.
@@ -274,9 +291,9 @@ impl ReportedTo {
         let mut parts = input.splitn(3, ';').map(str::trim);
         let to = parts.next().unwrap_or_default().to_string();
         if to.is_empty() {
-            return Err(Error::Invalid(
-                "--reported-to needs at least where it was reported, as `WHERE[; TICKET[; RESPONSE]]`"
-                    .into(),
+            return Err(Error::invalid(
+                "--reported-to needs at least where it was reported, as `WHERE[; TICKET[; RESPONSE]]`",
+                "--reported-to necesita al menos dónde se reportó, como `DÓNDE[; FOLIO[; RESPUESTA]]`",
             ));
         }
         let opt = |p: Option<&str>| p.filter(|s| !s.is_empty()).map(str::to_string);

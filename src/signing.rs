@@ -93,8 +93,12 @@ impl PublicKeyInfo {
     }
 
     fn key(&self) -> Result<minisign::PublicKey> {
-        minisign::PublicKey::from_base64(&self.public_key)
-            .map_err(|e| Error::Invalid(format!("unreadable minisign public key: {e}")))
+        minisign::PublicKey::from_base64(&self.public_key).map_err(|e| {
+            Error::invalid(
+                format!("unreadable minisign public key: {e}"),
+                format!("clave pública minisign ilegible: {e}"),
+            )
+        })
     }
 }
 
@@ -136,7 +140,12 @@ pub struct SigningKey {
 impl SigningKey {
     fn from_secret(sk: &minisign::SecretKey) -> Result<SigningKey> {
         let bytes = Zeroizing::new(sk.to_bytes());
-        let corrupt = || Error::Corrupt("the vault's signing key is damaged".into());
+        let corrupt = || {
+            Error::corrupt(
+                "the vault's signing key is damaged",
+                "la clave de firma de la bóveda está dañada",
+            )
+        };
         let seed: [u8; 32] = bytes
             .get(SK_OFFSET..SK_OFFSET + 32)
             .and_then(|s| s.try_into().ok())
@@ -256,14 +265,22 @@ impl Vault {
         if let Some(text) = self.setting(SECRET_SETTING)? {
             let sk = minisign::SecretKey::from_box(
                 minisign::SecretKeyBox::from_string(&text).map_err(|e| {
-                    Error::Corrupt(format!("the vault's signing key cannot be read ({e})"))
+                    Error::corrupt(
+                        format!("the vault's signing key cannot be read ({e})"),
+                        format!("la clave de firma de la bóveda no se puede leer ({e})"),
+                    )
                 })?,
                 Some(self.password()),
             )
             .map_err(|e| {
-                Error::Corrupt(format!(
-                    "the vault's signing key cannot be decrypted ({e}); the vault is damaged"
-                ))
+                Error::corrupt(
+                    format!(
+                        "the vault's signing key cannot be decrypted ({e}); the vault is damaged"
+                    ),
+                    format!(
+                        "la clave de firma de la bóveda no se puede descifrar ({e}); la bóveda está dañada"
+                    ),
+                )
             })?;
             return SigningKey::from_secret(&sk);
         }
@@ -272,12 +289,18 @@ impl Vault {
             drop(_lock);
             return self.signing_key();
         }
-        let pair = minisign::KeyPair::generate_encrypted_keypair(Some(self.password()))
-            .map_err(|e| Error::Invalid(format!("making a signing key failed: {e}")))?;
+        let failed = |e: minisign::PError| {
+            Error::invalid(
+                format!("making a signing key failed: {e}"),
+                format!("no se pudo crear la clave de firma: {e}"),
+            )
+        };
+        let pair =
+            minisign::KeyPair::generate_encrypted_keypair(Some(self.password())).map_err(failed)?;
         let secret_box = pair
             .sk
             .to_box(Some("testigo vault signing key (scrypt-encrypted)"))
-            .map_err(|e| Error::Invalid(format!("making a signing key failed: {e}")))?;
+            .map_err(failed)?;
         let public = PublicKeyInfo::from_key(&pair.pk);
         let tx = self.db.unchecked_transaction()?;
         tx.execute(
@@ -298,7 +321,10 @@ impl Vault {
     pub fn public_key(&self) -> Result<PublicKeyInfo> {
         if let Some(text) = self.setting(PUBLIC_SETTING)? {
             return PublicKeyInfo::parse(&text).map_err(|_| {
-                Error::Corrupt("the vault's stored public key cannot be read".into())
+                Error::corrupt(
+                    "the vault's stored public key cannot be read",
+                    "la clave pública guardada en la bóveda no se puede leer",
+                )
             });
         }
         Ok(self.signing_key()?.public())

@@ -14,7 +14,7 @@ use rand::RngCore;
 use zeroize::Zeroizing;
 
 use crate::crypto::{ObjectReader, ObjectWriter, VaultKey, object_name};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, IoContext, Result, io_reason_es};
 
 /// A stored object's plaintext hash and size.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +63,7 @@ impl ObjectStore {
     pub fn open(vault_dir: &Path, key: &VaultKey) -> Result<ObjectStore> {
         let root = vault_dir.join("objects");
         fs::create_dir_all(root.join("tmp"))
-            .map_err(Error::io(format!("creating {}", root.display())))?;
+            .map_err(Error::io(IoContext::Creating(root.clone())))?;
         Ok(ObjectStore {
             root,
             enc_key: key.subkey("objects"),
@@ -99,12 +99,17 @@ impl ObjectStore {
     }
 
     fn put_at(&self, tmp: &Path, reader: &mut dyn Read) -> Result<Stored> {
-        let ctx = || format!("writing an encrypted object to {}", tmp.display());
+        let ctx = || IoContext::WritingObject(tmp.into());
         let file = File::create(tmp).map_err(Error::io(ctx()))?;
         let mut w = ObjectWriter::new(&self.enc_key, BufWriter::with_capacity(256 * 1024, file))
             .map_err(Error::io(ctx()))?;
-        io::copy(reader, &mut w)
-            .map_err(|e| Error::Import(format!("reading the file failed: {e}")))?;
+        io::copy(reader, &mut w).map_err(|e| {
+            Error::bilingual(
+                ErrorKind::Import,
+                format!("reading the file failed: {e}"),
+                format!("no se pudo leer el archivo: {}", io_reason_es(&e)),
+            )
+        })?;
         let (buf, sha256, size) = w.finish().map_err(Error::io(ctx()))?;
         let file = buf
             .into_inner()
@@ -116,11 +121,8 @@ impl ObjectStore {
             fs::remove_file(tmp).map_err(Error::io(ctx()))?;
         } else {
             let dir = dest.parent().expect("object paths have a parent");
-            fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
-            fs::rename(tmp, &dest).map_err(Error::io(format!(
-                "moving an object into {}",
-                dir.display()
-            )))?;
+            fs::create_dir_all(dir).map_err(Error::io(IoContext::Creating(dir.into())))?;
+            fs::rename(tmp, &dest).map_err(Error::io(IoContext::MovingObject(dir.into())))?;
             sync_dir(dir);
         }
         Ok(Stored { sha256, size })
@@ -140,7 +142,7 @@ impl ObjectStore {
     }
 
     fn open_path(&self, path: &Path) -> Result<ObjectReader<BufReader<File>>> {
-        let ctx = || format!("reading object {}", path.display());
+        let ctx = || IoContext::ReadingObject(path.into());
         let file = File::open(path).map_err(Error::io(ctx()))?;
         let len = file.metadata().map_err(Error::io(ctx()))?.len();
         ObjectReader::new(
@@ -148,7 +150,16 @@ impl ObjectStore {
             BufReader::with_capacity(256 * 1024, file),
             len,
         )
-        .map_err(Error::io(ctx()))
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::InvalidData => Error::corrupt(
+                format!("{}: {e}", ctx()),
+                format!(
+                    "no se pudo leer el objeto {}: no es un objeto de Testigo, o está dañado",
+                    path.display()
+                ),
+            ),
+            _ => Error::io(ctx())(e),
+        })
     }
 
     /// Reads a whole object into memory and checks it against its hash.
@@ -164,16 +175,18 @@ impl ObjectStore {
         let mut reader = self.open_object(sha256)?;
         let mut hashing = HashingWriter::new(out);
         io::copy(&mut reader, &mut hashing).map_err(|e| match e.kind() {
-            io::ErrorKind::InvalidData => {
-                Error::Corrupt(format!("object for {sha256} cannot be read: {e}"))
-            }
-            _ => Error::io("copying the original out of the vault")(e),
+            io::ErrorKind::InvalidData => Error::corrupt(
+                format!("object for {sha256} cannot be read: {e}"),
+                format!("el objeto de {sha256} no se puede leer: fue alterado o está dañado"),
+            ),
+            _ => Error::io(IoContext::CopyingOriginal)(e),
         })?;
         let (got, size) = hashing.finish();
         if got != sha256 {
-            return Err(Error::Corrupt(format!(
-                "object for {sha256} holds other content (SHA-256 {got})"
-            )));
+            return Err(Error::corrupt(
+                format!("object for {sha256} holds other content (SHA-256 {got})"),
+                format!("el objeto de {sha256} tiene otro contenido (SHA-256 {got}): fue alterado"),
+            ));
         }
         Ok(size)
     }
@@ -182,7 +195,15 @@ impl ObjectStore {
     pub fn verify_path(&self, path: &Path) -> Result<String> {
         let mut reader = self.open_path(path)?;
         let mut hashing = HashingWriter::new(io::sink());
-        io::copy(&mut reader, &mut hashing).map_err(|e| Error::Corrupt(e.to_string()))?;
+        io::copy(&mut reader, &mut hashing).map_err(|e| {
+            let es = match e.kind() {
+                io::ErrorKind::InvalidData => {
+                    "el objeto no pasó la autenticación: fue alterado o está dañado".to_string()
+                }
+                _ => format!("el objeto no se puede leer: {}", io_reason_es(&e)),
+            };
+            Error::corrupt(e.to_string(), es)
+        })?;
         Ok(hashing.finish().0)
     }
 
@@ -192,14 +213,14 @@ impl ObjectStore {
         match fs::remove_file(&path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Error::io(format!("deleting {}", path.display()))(e)),
+            Err(e) => Err(Error::io(IoContext::Removing(path))(e)),
         }
     }
 
     /// Everything under `objects/` but unfinished writes, sorted by path.
     pub fn list(&self) -> Result<Vec<Listed>> {
         let mut out = Vec::new();
-        let ctx = || format!("listing {}", self.root.display());
+        let ctx = || IoContext::Listing(self.root.clone());
         for top in fs::read_dir(&self.root).map_err(Error::io(ctx()))? {
             let top = top.map_err(Error::io(ctx()))?;
             let prefix = top.file_name().to_string_lossy().into_owned();
@@ -233,8 +254,7 @@ impl ObjectStore {
     /// Unfinished writes left by a crash (ciphertext only).
     pub fn unfinished(&self) -> Result<Vec<PathBuf>> {
         let dir = self.root.join("tmp");
-        let entries =
-            fs::read_dir(&dir).map_err(Error::io(format!("listing {}", dir.display())))?;
+        let entries = fs::read_dir(&dir).map_err(Error::io(IoContext::Listing(dir.clone())))?;
         Ok(entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
     }
 
@@ -242,7 +262,7 @@ impl ObjectStore {
     pub fn sweep_unfinished(&self) -> Result<usize> {
         let files = self.unfinished()?;
         for f in &files {
-            fs::remove_file(f).map_err(Error::io(format!("removing {}", f.display())))?;
+            fs::remove_file(f).map_err(Error::io(IoContext::Removing(f.clone())))?;
         }
         Ok(files.len())
     }

@@ -18,7 +18,7 @@ use serde_json::json;
 use crate::crypto::{KeyFile, VaultKey};
 use crate::custody::{self, Action, NewEntry};
 use crate::db;
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::model::{Case, format_time};
 use crate::store::{ObjectStore, sync_dir};
 
@@ -63,21 +63,28 @@ impl Vault {
             return Err(Error::VaultExists(dir.to_path_buf()));
         }
         if passphrase.is_empty() {
-            return Err(Error::Invalid(
-                "the passphrase is empty; choose a long one".into(),
+            return Err(Error::invalid(
+                "the passphrase is empty; choose a long one",
+                "la contraseña está vacía; elige una larga",
             ));
         }
         if dir.is_dir() {
             let mut entries =
-                fs::read_dir(dir).map_err(Error::io(format!("reading {}", dir.display())))?;
+                fs::read_dir(dir).map_err(Error::io(IoContext::Reading(dir.into())))?;
             if entries.next().is_some() {
-                return Err(Error::Invalid(format!(
-                    "{} is not empty and holds no vault; choose an empty or new folder",
-                    dir.display()
-                )));
+                return Err(Error::invalid(
+                    format!(
+                        "{} is not empty and holds no vault; choose an empty or new folder",
+                        dir.display()
+                    ),
+                    format!(
+                        "{} no está vacía y no contiene una bóveda; elige una carpeta vacía o nueva",
+                        dir.display()
+                    ),
+                ));
             }
         }
-        fs::create_dir_all(dir).map_err(Error::io(format!("creating {}", dir.display())))?;
+        fs::create_dir_all(dir).map_err(Error::io(IoContext::Creating(dir.into())))?;
         let (key_file, key) = KeyFile::create(passphrase)?;
         write_key_file(dir, &key_file)?;
         let vault = Vault::with_key(dir, key)?;
@@ -130,8 +137,9 @@ impl Vault {
     /// Re-wraps the vault key under a new passphrase. Files are not re-encrypted.
     pub fn change_passphrase(&mut self, old: &str, new: &str) -> Result<()> {
         if new.is_empty() {
-            return Err(Error::Invalid(
-                "the new passphrase is empty; choose a long one".into(),
+            return Err(Error::invalid(
+                "the new passphrase is empty; choose a long one",
+                "la nueva contraseña está vacía; elige una larga",
             ));
         }
         let _lock = self.write_lock()?;
@@ -159,9 +167,8 @@ impl Vault {
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(Error::io(format!("opening {}", path.display())))?;
-        f.lock()
-            .map_err(Error::io(format!("locking {}", path.display())))?;
+            .map_err(Error::io(IoContext::Opening(path.clone())))?;
+        f.lock().map_err(Error::io(IoContext::Locking(path)))?;
         Ok(WriteLock(f))
     }
 
@@ -169,16 +176,20 @@ impl Vault {
     pub fn create_case(&self, name: &str, description: &str) -> Result<Case> {
         let name = name.trim();
         if name.is_empty() {
-            return Err(Error::Invalid("a case needs a name".into()));
+            return Err(Error::invalid(
+                "a case needs a name",
+                "un caso necesita un nombre",
+            ));
         }
         let exists: Option<String> = self
             .db
             .query_row("SELECT id FROM cases WHERE name = ?1", [name], |r| r.get(0))
             .optional()?;
         if let Some(id) = exists {
-            return Err(Error::Invalid(format!(
-                "a case named `{name}` already exists ({id}); choose another name"
-            )));
+            return Err(Error::invalid(
+                format!("a case named `{name}` already exists ({id}); choose another name"),
+                format!("ya existe un caso llamado `{name}` ({id}); elige otro nombre"),
+            ));
         }
         let now = chrono::Utc::now();
         let id = ulid::Ulid::new().to_string();
@@ -209,15 +220,19 @@ impl Vault {
         description: Option<&str>,
     ) -> Result<Case> {
         if name.is_none() && description.is_none() {
-            return Err(Error::Invalid(
-                "nothing to change: give --name or --description".into(),
+            return Err(Error::invalid(
+                "nothing to change: give --name or --description",
+                "no hay nada que cambiar: indica --name o --description",
             ));
         }
         let before = self.resolve_case(case)?;
         let name = name.map(str::trim).unwrap_or(&before.name);
         let description = description.unwrap_or(&before.description);
         if name.is_empty() {
-            return Err(Error::Invalid("a case needs a name".into()));
+            return Err(Error::invalid(
+                "a case needs a name",
+                "un caso necesita un nombre",
+            ));
         }
         if name == before.name && description == before.description {
             return Ok(before);
@@ -231,9 +246,10 @@ impl Vault {
             rusqlite::Error::SqliteFailure(f, _)
                 if f.code == rusqlite::ErrorCode::ConstraintViolation =>
             {
-                Error::Invalid(format!(
-                    "a case named `{name}` already exists; choose another name"
-                ))
+                Error::invalid(
+                    format!("a case named `{name}` already exists; choose another name"),
+                    format!("ya existe un caso llamado `{name}`; elige otro nombre"),
+                )
             }
             other => other.into(),
         })?;
@@ -347,13 +363,19 @@ fn read_key_file(dir: &Path) -> Result<KeyFile> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Error::NoVault(dir.to_path_buf()));
         }
-        Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+        Err(e) => return Err(Error::io(IoContext::Reading(path.clone()))(e)),
     };
     serde_json::from_str(&text).map_err(|e| {
-        Error::Corrupt(format!(
-            "the key file {} is damaged ({e}); restore it from a backup",
-            path.display()
-        ))
+        Error::corrupt(
+            format!(
+                "the key file {} is damaged ({e}); restore it from a backup",
+                path.display()
+            ),
+            format!(
+                "el archivo de llaves {} está dañado ({e}); restáuralo de una copia de seguridad",
+                path.display()
+            ),
+        )
     })
 }
 
@@ -361,7 +383,7 @@ fn write_key_file(dir: &Path, key_file: &KeyFile) -> Result<()> {
     let path = dir.join(KEY_FILE);
     let tmp = dir.join("vault.json.tmp");
     let text = serde_json::to_string_pretty(key_file)?;
-    let ctx = || format!("writing {}", path.display());
+    let ctx = || IoContext::Writing(path.clone());
     {
         use std::io::Write;
         let mut f = File::create(&tmp).map_err(Error::io(ctx()))?;

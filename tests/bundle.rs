@@ -14,7 +14,7 @@ use crate::support::{Env, sha256};
 const SDE: &str = "1714521600";
 
 /// A vault with a case of two files and a note.
-fn case_env() -> Env {
+pub(crate) fn case_env() -> Env {
     let env = Env::new();
     env.case("Caso");
     std::fs::write(env.path("nota de voz.txt"), "hola, esto es evidencia").unwrap();
@@ -26,7 +26,7 @@ fn case_env() -> Env {
 }
 
 /// Seals the whole case with the fixed `SOURCE_DATE_EPOCH`; returns the seal JSON.
-fn seal(env: &Env, out: &Path, extra: &[&str]) -> Value {
+pub(crate) fn seal(env: &Env, out: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["seal", "--case", "Caso", "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
     args.push("--json");
@@ -40,7 +40,7 @@ fn seal(env: &Env, out: &Path, extra: &[&str]) -> Value {
 }
 
 /// Runs `verify --json` on bytes written to a file; returns exit code and report.
-fn verify_bytes(env: &Env, bytes: &[u8], extra: &[&str]) -> (i32, Value) {
+pub(crate) fn verify_bytes(env: &Env, bytes: &[u8], extra: &[&str]) -> (i32, Value) {
     let p = env.path("check.zip");
     std::fs::write(&p, bytes).unwrap();
     verify(env, &p, extra)
@@ -66,7 +66,7 @@ fn named(report: &Value) -> Vec<String> {
         .collect()
 }
 
-fn entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut z = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
     (0..z.len())
         .map(|i| {
@@ -78,7 +78,7 @@ fn entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn rezip(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+pub(crate) fn rezip(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for (name, bytes) in entries {
         z.start_file(name.as_str(), SimpleFileOptions::default())
@@ -368,7 +368,7 @@ fn refused(env: &Env, bytes: &[u8], words: &str) {
     );
 }
 
-fn one_entry_zip(name: &str, bytes: &[u8], method: zip::CompressionMethod) -> Vec<u8> {
+pub(crate) fn one_entry_zip(name: &str, bytes: &[u8], method: zip::CompressionMethod) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let o = SimpleFileOptions::default().compression_method(method);
     z.start_file(name, o).unwrap();

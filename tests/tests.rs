@@ -19,5 +19,6 @@ mod packet;
 mod pki;
 mod search;
 mod secrecy;
+mod spanish;
 mod tidy;
 mod webserver;

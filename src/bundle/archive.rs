@@ -2,7 +2,8 @@
 //! any entry is read.
 //!
 //! Main types: [`SafeArchive`] (an archive whose central directory passed
-//! [`open`]) and [`EntryInfo`]. Refused: unreadable archives (truncated,
+//! [`open`]), [`EntryInfo`] and [`Refusal`]. Reasons are said in English and
+//! Spanish ([`Message`]). Refused: unreadable archives (truncated,
 //! garbage), more than [`MAX_ENTRIES`] entries, duplicate names, names that
 //! are absolute, contain `..`, `\`, a drive letter or NUL, symbolic links and
 //! other non-regular entries, encrypted entries, compression methods other
@@ -15,6 +16,8 @@
 use std::io::{self, Read, Seek, Write};
 
 use zip::ZipArchive;
+
+use crate::error::Message;
 
 /// Most entries an archive may hold.
 pub const MAX_ENTRIES: usize = 100_000;
@@ -52,40 +55,57 @@ pub struct SafeArchive<R: Read + Seek> {
 pub struct Refusal {
     /// The entry's name, when one entry is at fault.
     pub entry: Option<String>,
-    /// What is wrong.
-    pub message: String,
+    /// What is wrong, in English and Spanish.
+    pub message: Message,
 }
 
-fn refuse(entry: Option<&str>, message: impl Into<String>) -> Refusal {
+fn refuse(entry: Option<&str>, en: impl Into<String>, es: impl Into<String>) -> Refusal {
     Refusal {
         entry: entry.map(str::to_string),
-        message: message.into(),
+        message: Message::new(en, es),
     }
 }
 
 /// Why a name is unsafe to extract, if it is.
-pub fn unsafe_name(name: &str) -> Option<&'static str> {
+pub fn unsafe_name(name: &str) -> Option<Message> {
+    let why = |en: &str, es: &str| Some(Message::new(en, es));
     if name.is_empty() {
-        return Some("an empty name");
+        return why("an empty name", "un nombre vacío");
     }
     if name.contains('\0') {
-        return Some("a NUL byte in its name");
+        return why("a NUL byte in its name", "un byte NUL en su nombre");
     }
     if name.contains('\\') {
-        return Some("a backslash in its name (a Windows path)");
+        return why(
+            "a backslash in its name (a Windows path)",
+            "una barra invertida en su nombre (una ruta de Windows)",
+        );
     }
     if name.starts_with('/') {
-        return Some("an absolute path");
+        return why("an absolute path", "una ruta absoluta");
     }
     let b = name.as_bytes();
     if b.len() >= 2 && b[1] == b':' && b[0].is_ascii_alphabetic() {
-        return Some("a drive letter (an absolute Windows path)");
+        return why(
+            "a drive letter (an absolute Windows path)",
+            "una letra de unidad (una ruta absoluta de Windows)",
+        );
     }
     let trimmed = name.strip_suffix('/').unwrap_or(name);
     for part in trimmed.split('/') {
         match part {
-            ".." => return Some("`..` in its path (it would land outside the folder)"),
-            "." | "" => return Some("an empty or `.` path component"),
+            ".." => {
+                return why(
+                    "`..` in its path (it would land outside the folder)",
+                    "`..` en su ruta (quedaría fuera de la carpeta)",
+                );
+            }
+            "." | "" => {
+                return why(
+                    "an empty or `.` path component",
+                    "una parte de la ruta vacía o `.`",
+                );
+            }
             _ => {}
         }
     }
@@ -101,6 +121,9 @@ pub fn open<R: Read + Seek>(reader: R) -> Result<SafeArchive<R>, Vec<Refusal>> {
             format!(
                 "the file is not a readable ZIP archive ({e}); it is truncated, damaged or not a bundle"
             ),
+            format!(
+                "el archivo no es un ZIP legible ({e}); está cortado, dañado o no es un reporte"
+            ),
         )]
     })?;
     if zip.len() > MAX_ENTRIES {
@@ -110,6 +133,10 @@ pub fn open<R: Read + Seek>(reader: R) -> Result<SafeArchive<R>, Vec<Refusal>> {
                 "the archive holds {} entries, over the limit of {MAX_ENTRIES}",
                 zip.len()
             ),
+            format!(
+                "el ZIP tiene {} entradas, más que el límite de {MAX_ENTRIES}",
+                zip.len()
+            ),
         )]);
     }
     let mut problems = Vec::new();
@@ -117,6 +144,7 @@ pub fn open<R: Read + Seek>(reader: R) -> Result<SafeArchive<R>, Vec<Refusal>> {
         problems.push(refuse(
             None,
             "the archive holds several entries with the same name (one could hide another)",
+            "el ZIP tiene varias entradas con el mismo nombre (una podría ocultar a otra)",
         ));
     }
     let mut entries = Vec::with_capacity(zip.len());
@@ -125,7 +153,11 @@ pub fn open<R: Read + Seek>(reader: R) -> Result<SafeArchive<R>, Vec<Refusal>> {
         let e = match zip.by_index_data(index) {
             Ok(e) => e,
             Err(err) => {
-                problems.push(refuse(None, format!("entry {index} cannot be read: {err}")));
+                problems.push(refuse(
+                    None,
+                    format!("entry {index} cannot be read: {err}"),
+                    format!("la entrada {index} no se puede leer: {err}"),
+                ));
                 continue;
             }
         };
@@ -133,21 +165,38 @@ pub fn open<R: Read + Seek>(reader: R) -> Result<SafeArchive<R>, Vec<Refusal>> {
             problems.push(refuse(
                 Some(&String::from_utf8_lossy(e.name_raw())),
                 "its name is not UTF-8",
+                "su nombre no es UTF-8",
             ));
             continue;
         };
         let shown = Some(name.as_str());
         if let Some(why) = unsafe_name(&name) {
-            problems.push(refuse(shown, format!("unsafe entry: {why}")));
+            problems.push(refuse(
+                shown,
+                format!("unsafe entry: {}", why.en),
+                format!("entrada peligrosa: {}", why.es),
+            ));
         }
         let file_type = e.unix_mode().map(|m| m & 0o170000);
         if e.is_symlink() || file_type == Some(0o120000) {
-            problems.push(refuse(shown, "a symbolic link; bundles hold only files"));
+            problems.push(refuse(
+                shown,
+                "a symbolic link; bundles hold only files",
+                "es un enlace simbólico; un reporte solo contiene archivos",
+            ));
         } else if !matches!(file_type, None | Some(0) | Some(0o100000) | Some(0o040000)) {
-            problems.push(refuse(shown, "not a regular file or folder"));
+            problems.push(refuse(
+                shown,
+                "not a regular file or folder",
+                "no es un archivo ni una carpeta normal",
+            ));
         }
         if e.encrypted() {
-            problems.push(refuse(shown, "an encrypted ZIP entry"));
+            problems.push(refuse(
+                shown,
+                "an encrypted ZIP entry",
+                "es una entrada ZIP cifrada",
+            ));
         }
         let method = e.compression();
         if !matches!(
@@ -157,6 +206,9 @@ pub fn open<R: Read + Seek>(reader: R) -> Result<SafeArchive<R>, Vec<Refusal>> {
             problems.push(refuse(
                 shown,
                 format!("compressed with {method:?}; only stored and deflate are read"),
+                format!(
+                    "comprimida con {method:?}; solo se leen entradas sin comprimir o con deflate"
+                ),
             ));
         }
         let (size, packed) = (e.size(), e.compressed_size());
@@ -165,6 +217,9 @@ pub fn open<R: Read + Seek>(reader: R) -> Result<SafeArchive<R>, Vec<Refusal>> {
                 shown,
                 format!(
                     "claims {size} bytes from {packed} compressed, a ratio over {MAX_RATIO}:1 (a zip bomb?)"
+                ),
+                format!(
+                    "dice tener {size} bytes a partir de {packed} comprimidos, una proporción mayor de {MAX_RATIO}:1 (¿una bomba zip?)"
                 ),
             ));
         }
@@ -180,6 +235,7 @@ pub fn open<R: Read + Seek>(reader: R) -> Result<SafeArchive<R>, Vec<Refusal>> {
         problems.push(refuse(
             None,
             format!("the entries claim {total} bytes in all, over the limit of {MAX_TOTAL}"),
+            format!("las entradas dicen sumar {total} bytes, más que el límite de {MAX_TOTAL}"),
         ));
     }
     if problems.is_empty()
@@ -188,6 +244,7 @@ pub fn open<R: Read + Seek>(reader: R) -> Result<SafeArchive<R>, Vec<Refusal>> {
         problems.push(refuse(
             None,
             format!("the archive's local headers disagree with its directory ({e})"),
+            format!("los encabezados locales del ZIP no concuerdan con su directorio ({e})"),
         ));
     }
     if problems.is_empty() {
@@ -199,12 +256,15 @@ pub fn open<R: Read + Seek>(reader: R) -> Result<SafeArchive<R>, Vec<Refusal>> {
 
 impl<R: Read + Seek> SafeArchive<R> {
     /// Streams an entry's bytes into `out`, refusing more than its declared
-    /// size. Returns the number of bytes written.
-    pub fn stream(&mut self, index: usize, out: &mut dyn Write) -> Result<u64, String> {
-        let mut f = self
-            .zip
-            .by_index(index)
-            .map_err(|e| format!("cannot be read from the archive ({e})"))?;
+    /// size. Returns the number of bytes written, or why not, to be put
+    /// after the entry's name (`is damaged inside the archive (…)`).
+    pub fn stream(&mut self, index: usize, out: &mut dyn Write) -> Result<u64, Message> {
+        let mut f = self.zip.by_index(index).map_err(|e| {
+            Message::new(
+                format!("cannot be read from the archive ({e})"),
+                format!("no se puede leer del ZIP ({e})"),
+            )
+        })?;
         let declared = f.size();
         let mut buf = vec![0u8; 256 * 1024];
         let mut done: u64 = 0;
@@ -213,34 +273,52 @@ impl<R: Read + Seek> SafeArchive<R> {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(format!("is damaged inside the archive ({e})")),
+                Err(e) => {
+                    return Err(Message::new(
+                        format!("is damaged inside the archive ({e})"),
+                        format!("está dañado dentro del ZIP ({e})"),
+                    ));
+                }
             };
             done += n as u64;
             if done > declared {
-                return Err(format!(
-                    "gives more bytes than the {declared} its header declares (a zip bomb?); reading stopped"
+                return Err(Message::new(
+                    format!(
+                        "gives more bytes than the {declared} its header declares (a zip bomb?); reading stopped"
+                    ),
+                    format!(
+                        "da más bytes que los {declared} que declara su encabezado (¿una bomba zip?); se dejó de leer"
+                    ),
                 ));
             }
-            out.write_all(&buf[..n])
-                .map_err(|e| format!("could not be processed ({e})"))?;
+            out.write_all(&buf[..n]).map_err(|e| {
+                Message::new(
+                    format!("could not be processed ({e})"),
+                    format!("no se pudo procesar ({e})"),
+                )
+            })?;
         }
         if done != declared {
-            return Err(format!(
-                "gives {done} bytes, not the {declared} its header declares"
+            return Err(Message::new(
+                format!("gives {done} bytes, not the {declared} its header declares"),
+                format!("da {done} bytes, no los {declared} que declara su encabezado"),
             ));
         }
         Ok(done)
     }
 
     /// Reads a whole entry into memory, up to `limit` bytes.
-    pub fn read_small(&mut self, index: usize, limit: u64) -> Result<Vec<u8>, String> {
+    pub fn read_small(&mut self, index: usize, limit: u64) -> Result<Vec<u8>, Message> {
         let size = self
             .entries
             .iter()
             .find(|e| e.index == index)
             .map(|e| e.size);
         if size.is_some_and(|s| s > limit) {
-            return Err(format!("is larger than {limit} bytes; not read"));
+            return Err(Message::new(
+                format!("is larger than {limit} bytes; not read"),
+                format!("pesa más de {limit} bytes; no se leyó"),
+            ));
         }
         let mut out = Vec::new();
         self.stream(index, &mut out)?;
@@ -275,6 +353,10 @@ mod tests {
     fn garbage_is_not_an_archive() {
         let r = open(io::Cursor::new(b"PK\x03\x04 not really".to_vec()));
         let err = r.err().unwrap();
-        assert!(err[0].message.contains("not a readable ZIP"), "{err:?}");
+        assert!(err[0].message.en.contains("not a readable ZIP"), "{err:?}");
+        assert!(
+            err[0].message.es.contains("no es un ZIP legible"),
+            "{err:?}"
+        );
     }
 }

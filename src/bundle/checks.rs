@@ -38,7 +38,12 @@ pub(super) fn check_archive<R: Read + Seek>(
         Err(refusals) => {
             for r in refusals {
                 let files: Vec<&str> = r.entry.as_deref().into_iter().collect();
-                f.problem(ProblemKind::UnsafeArchive, &files, r.message);
+                f.problem(
+                    ProblemKind::UnsafeArchive,
+                    &files,
+                    r.message.en,
+                    r.message.es,
+                );
             }
             f.report.checks.push(Check {
                 check: "archive",
@@ -71,6 +76,7 @@ pub(super) fn check_archive<R: Read + Seek>(
                 ProblemKind::Missing,
                 &["bagit.txt"],
                 "no bagit.txt or manifest: this is not a BagIt bag",
+                "no hay bagit.txt ni manifiesto: esto no es una bolsa BagIt",
             );
             f.report.checks.push(Check {
                 check: "archive",
@@ -80,13 +86,12 @@ pub(super) fn check_archive<R: Read + Seek>(
             return;
         }
         _ => {
+            let bags = bases.into_iter().collect::<Vec<_>>().join(", ");
             f.problem(
                 ProblemKind::UnsafeArchive,
                 &[],
-                format!(
-                    "the archive holds several bags ({}); a bundle holds one",
-                    bases.into_iter().collect::<Vec<_>>().join(", ")
-                ),
+                format!("the archive holds several bags ({bags}); a bundle holds one"),
+                format!("el ZIP contiene varias bolsas ({bags}); un reporte contiene una sola"),
             );
             f.report.checks.push(Check {
                 check: "archive",
@@ -112,6 +117,7 @@ pub(super) fn check_archive<R: Read + Seek>(
                     ProblemKind::Unexpected,
                     &[&e.name],
                     "outside the bag's folder",
+                    "está fuera de la carpeta de la bolsa",
                 ),
             }
         }
@@ -121,7 +127,7 @@ pub(super) fn check_archive<R: Read + Seek>(
         match zip.read_small(index, limit) {
             Ok(b) => Some(b),
             Err(why) => {
-                f.problem(ProblemKind::Altered, &[name], format!("{name} {why}"));
+                f.problem_about(ProblemKind::Altered, name, &why);
                 None
             }
         }
@@ -151,6 +157,7 @@ pub(super) fn check_archive<R: Read + Seek>(
                     ProblemKind::UntrustedKey,
                     &[SIGNATURE],
                     "the signer could not be confirmed with the trusted key",
+                    "no se pudo confirmar quién firmó con la clave en la que confías",
                 );
             }
         });
@@ -179,12 +186,13 @@ pub(super) fn check_archive<R: Read + Seek>(
                             ProblemKind::Inconsistent,
                             &["bagit.txt"],
                             "not a BagIt declaration (BagIt-Version, Tag-File-Character-Encoding: UTF-8)",
+                            "no es una declaración BagIt (BagIt-Version, Tag-File-Character-Encoding: UTF-8)",
                         );
                     }
                 }
                 // Already reported when the tag manifest lists it.
                 Err(why) if tag_manifest.is_none() || !listed_tags.contains("bagit.txt") => {
-                    f.problem(ProblemKind::Altered, &["bagit.txt"], format!("bagit.txt {why}"))
+                    f.problem_about(ProblemKind::Altered, "bagit.txt", &why)
                 }
                 Err(_) => {}
             }
@@ -197,8 +205,15 @@ pub(super) fn check_archive<R: Read + Seek>(
     f.step("payload", |f| {
         let Some(m) = &manifest else { return };
         let (entries, bad) = parse_manifest(&String::from_utf8_lossy(m));
-        for b in bad {
-            f.problem(ProblemKind::Altered, &[MANIFEST], b);
+        for line in bad {
+            f.problem(
+                ProblemKind::Altered,
+                &[MANIFEST],
+                format!("line {line} cannot be read"),
+                format!(
+                    "la línea {line} no se puede leer: el manifiesto fue alterado o está dañado"
+                ),
+            );
         }
         let total: u64 = entries
             .iter()
@@ -211,6 +226,7 @@ pub(super) fn check_archive<R: Read + Seek>(
                     ProblemKind::Inconsistent,
                     &[MANIFEST],
                     format!("lists `{path}`, which is not a payload path"),
+                    format!("menciona `{path}`, que no es una ruta del contenido (data/)"),
                 );
                 continue;
             }
@@ -219,6 +235,7 @@ pub(super) fn check_archive<R: Read + Seek>(
                     ProblemKind::Missing,
                     &[&path],
                     "listed in manifest-sha256.txt but not in the bundle",
+                    "figura en manifest-sha256.txt pero falta en el reporte",
                 );
                 continue;
             };
@@ -254,6 +271,7 @@ pub(super) fn check_archive<R: Read + Seek>(
                     ProblemKind::Unexpected,
                     &[path],
                     format!("in the bundle but not listed in {which}"),
+                    format!("está en el reporte pero no figura en {which}"),
                 );
             }
         }
@@ -266,6 +284,7 @@ pub(super) fn check_archive<R: Read + Seek>(
                     ProblemKind::Inconsistent,
                     &["bag-info.txt"],
                     format!("Payload-Oxum says {v}, the payload is {oxum} (bytes.files)"),
+                    format!("Payload-Oxum dice {v}, pero el contenido es {oxum} (bytes.archivos)"),
                 ),
                 None => {}
             }
@@ -295,7 +314,12 @@ fn check_signature(
             (TAG_MANIFEST, tag_manifest.is_some()),
         ] {
             if !have && !files.contains_key(name) {
-                f.problem(ProblemKind::Missing, &[name], "the bundle has no such file");
+                f.problem(
+                    ProblemKind::Missing,
+                    &[name],
+                    "the bundle has no such file",
+                    "falta este archivo en el reporte",
+                );
             }
         }
         return signed;
@@ -313,6 +337,7 @@ fn check_signature(
                 ProblemKind::BadSignature,
                 &[SIGNER_PUB, SIGNATURE],
                 "signer.pub is not a readable minisign public key, so the signature cannot be checked",
+                "signer.pub no es una clave pública minisign legible, así que la firma no se puede comprobar",
             );
             return signed;
         }
@@ -321,6 +346,7 @@ fn check_signature(
                 ProblemKind::Missing,
                 &[SIGNER_PUB],
                 "no signer.pub and no trusted key given (--pubkey), so the signature cannot be checked",
+                "falta signer.pub y no se dio una clave en la que confíes (--pubkey), así que la firma no se puede comprobar",
             );
             return signed;
         }
@@ -348,6 +374,7 @@ fn check_signature(
                     ProblemKind::Inconsistent,
                     &[SIGNATURE, TAG_MANIFEST],
                     "the signed comment names another tag manifest hash than the file's",
+                    "el comentario firmado indica un hash del manifiesto de etiquetas distinto del que tiene el archivo",
                 );
             }
             if let Some(Ok(k)) = &embedded
@@ -358,6 +385,10 @@ fn check_signature(
                     &[SIGNER_PUB],
                     format!(
                         "signer.pub holds key {}, but the bundle was signed with {}",
+                        k.key_id, key.key_id
+                    ),
+                    format!(
+                        "signer.pub contiene la clave {}, pero el reporte se firmó con {}",
                         k.key_id, key.key_id
                     ),
                 );
@@ -374,6 +405,9 @@ fn check_signature(
                     format!(
                         "signed with key {signed_by}, not with the trusted key {expected}: do not trust this bundle"
                     ),
+                    format!(
+                        "firmado con la clave {signed_by}, no con la clave en la que confías ({expected}): no confíes en este reporte"
+                    ),
                 );
             } else {
                 f.problem(
@@ -382,6 +416,9 @@ fn check_signature(
                     format!(
                         "signed with key {signed_by}, but signer.pub holds key {expected}"
                     ),
+                    format!(
+                        "la firma no corresponde: se hizo con la clave {signed_by}, pero signer.pub contiene la clave {expected}"
+                    ),
                 );
             }
         }
@@ -389,11 +426,13 @@ fn check_signature(
             ProblemKind::BadSignature,
             &[SIGNATURE, TAG_MANIFEST],
             "the signature does not match tagmanifest-sha256.txt: one of the two was changed after signing",
+            "la firma no corresponde a tagmanifest-sha256.txt: uno de los dos se cambió después de firmar",
         ),
         Err(BadSignature::Unreadable(e)) => f.problem(
             ProblemKind::BadSignature,
             &[SIGNATURE, TAG_MANIFEST],
             format!("the signature cannot be read ({e})"),
+            format!("la firma no se puede leer ({e})"),
         ),
     }
     signed

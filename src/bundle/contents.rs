@@ -24,8 +24,13 @@ pub(super) fn check_tag_manifest<R: Read + Seek>(
     listed_tags: &mut BTreeSet<String>,
 ) {
     let (entries, bad) = parse_manifest(&String::from_utf8_lossy(tm));
-    for b in bad {
-        f.problem(ProblemKind::Altered, &[TAG_MANIFEST], b);
+    for line in bad {
+        f.problem(
+            ProblemKind::Altered,
+            &[TAG_MANIFEST],
+            format!("line {line} cannot be read"),
+            format!("la línea {line} no se puede leer: el manifiesto fue alterado o está dañado"),
+        );
     }
     for (path, sha) in entries {
         if path.starts_with("data/")
@@ -37,6 +42,7 @@ pub(super) fn check_tag_manifest<R: Read + Seek>(
                 ProblemKind::Inconsistent,
                 &[TAG_MANIFEST],
                 format!("lists `{path}`, which cannot be a tag file"),
+                format!("menciona `{path}`, que no puede ser un archivo de etiquetas"),
             );
             continue;
         }
@@ -46,6 +52,7 @@ pub(super) fn check_tag_manifest<R: Read + Seek>(
                 ProblemKind::Missing,
                 &[&path],
                 "listed in tagmanifest-sha256.txt but not in the bundle",
+                "figura en tagmanifest-sha256.txt pero falta en el reporte",
             );
             continue;
         };
@@ -57,6 +64,7 @@ pub(super) fn check_tag_manifest<R: Read + Seek>(
                 ProblemKind::Missing,
                 &[required],
                 "tagmanifest-sha256.txt does not list it",
+                "falta en la lista de tagmanifest-sha256.txt",
             );
         }
     }
@@ -95,12 +103,15 @@ pub(super) fn hash_and_compare<R: Read + Seek>(
                     ProblemKind::Altered,
                     &[path],
                     format!("its SHA-256 is {actual}; {manifest} says {expected}"),
+                    format!(
+                        "fue alterado: su SHA-256 es {actual}, pero {manifest} dice {expected}"
+                    ),
                 );
             }
             Some((actual, size))
         }
         Err(why) => {
-            f.problem(ProblemKind::Altered, &[path], format!("{path} {why}"));
+            f.problem_about(ProblemKind::Altered, path, &why);
             None
         }
     }
@@ -142,13 +153,14 @@ pub(super) fn check_report<R: Read + Seek>(
             ProblemKind::Missing,
             &[REPORT],
             "the bundle has no report.json",
+            "falta report.json en el reporte",
         );
         return;
     };
     let bytes = match zip.read_small(index, MAX_REPORT) {
         Ok(b) => b,
         Err(why) => {
-            f.problem(ProblemKind::Altered, &[REPORT], format!("{REPORT} {why}"));
+            f.problem_about(ProblemKind::Altered, REPORT, &why);
             return;
         }
     };
@@ -159,6 +171,7 @@ pub(super) fn check_report<R: Read + Seek>(
                 ProblemKind::Inconsistent,
                 &[REPORT],
                 format!("not readable JSON ({e})"),
+                format!("no es JSON legible ({e})"),
             );
             return;
         }
@@ -168,6 +181,7 @@ pub(super) fn check_report<R: Read + Seek>(
             ProblemKind::Inconsistent,
             &[REPORT],
             format!("its format is {}, not {FORMAT}", value["format"]),
+            format!("su formato es {}, no {FORMAT}", value["format"]),
         );
         return;
     }
@@ -177,6 +191,7 @@ pub(super) fn check_report<R: Read + Seek>(
             ProblemKind::Inconsistent,
             &[REPORT],
             "its report_id does not match its content",
+            "su report_id no corresponde a su contenido",
         );
     }
     if signed.get("report").is_some_and(|id| *id != claimed) {
@@ -184,6 +199,7 @@ pub(super) fn check_report<R: Read + Seek>(
             ProblemKind::Inconsistent,
             &[REPORT, SIGNATURE],
             "the signed comment names another report id",
+            "el comentario firmado indica otro id de reporte",
         );
     }
     if let Some(info) = bag_info
@@ -194,6 +210,7 @@ pub(super) fn check_report<R: Read + Seek>(
             ProblemKind::Inconsistent,
             &["bag-info.txt", REPORT],
             "External-Identifier names another report id",
+            "External-Identifier indica otro id de reporte",
         );
     }
     f.report.case = value["case"]["name"].as_str().map(str::to_string);
@@ -212,6 +229,7 @@ pub(super) fn check_report<R: Read + Seek>(
                 ProblemKind::Inconsistent,
                 &[REPORT],
                 format!("its artifacts cannot be read ({e})"),
+                format!("su lista de archivos (artifacts) no se puede leer ({e})"),
             );
             return;
         }
@@ -224,6 +242,7 @@ pub(super) fn check_report<R: Read + Seek>(
                 ProblemKind::Missing,
                 &[&a.path],
                 "listed in data/report.json but not in the bundle",
+                "figura en data/report.json pero falta en el reporte",
             ),
             None => {}
             Some((sha, size)) if *sha != a.sha256 || *size != a.size => f.problem(
@@ -231,6 +250,10 @@ pub(super) fn check_report<R: Read + Seek>(
                 &[&a.path, REPORT],
                 format!(
                     "data/report.json says {} bytes with SHA-256 {}; the file has {size} bytes with {sha}",
+                    a.size, a.sha256
+                ),
+                format!(
+                    "data/report.json dice {} bytes con SHA-256 {}; el archivo tiene {size} bytes con {sha}",
                     a.size, a.sha256
                 ),
             ),
@@ -248,6 +271,7 @@ pub(super) fn check_report<R: Read + Seek>(
                         ProblemKind::Missing,
                         &[path],
                         "data/report.json describes this packet but it is not in the bundle",
+                        "data/report.json describe este expediente, pero falta en el reporte",
                     );
                 }
             }
@@ -255,6 +279,7 @@ pub(super) fn check_report<R: Read + Seek>(
                 ProblemKind::Inconsistent,
                 &[REPORT],
                 "its packet has no usable path",
+                "su expediente no tiene una ruta válida",
             ),
         }
     }
@@ -264,6 +289,7 @@ pub(super) fn check_report<R: Read + Seek>(
                 ProblemKind::Unexpected,
                 &[path],
                 "in the payload but not listed in data/report.json",
+                "está en el contenido pero no figura en data/report.json",
             );
         }
     }

@@ -21,9 +21,12 @@ use crate::vault::Vault;
 pub fn report_time(source_date_epoch: Option<i64>) -> Result<DateTime<Utc>> {
     match source_date_epoch {
         Some(s) => DateTime::from_timestamp(s, 0).ok_or_else(|| {
-            Error::Invalid(format!(
-                "SOURCE_DATE_EPOCH={s} is not a usable time; give seconds since 1970"
-            ))
+            Error::invalid(
+                format!("SOURCE_DATE_EPOCH={s} is not a usable time; give seconds since 1970"),
+                format!(
+                    "SOURCE_DATE_EPOCH={s} no es una hora utilizable; indica segundos desde 1970"
+                ),
+            )
         }),
         None => Ok(DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_default()),
     }

@@ -159,7 +159,10 @@ pub struct BundleFile {
 pub fn report_id(report: &serde_json::Value) -> Result<String> {
     let mut r = report.clone();
     let Some(obj) = r.as_object_mut() else {
-        return Err(Error::Invalid("the report is not a JSON object".into()));
+        return Err(Error::invalid(
+            "the report is not a JSON object",
+            "el reporte no es un objeto JSON",
+        ));
     };
     obj.remove("report_id");
     let mut h = Sha256::new();
@@ -200,9 +203,9 @@ pub fn format_manifest(entries: &[(String, String)]) -> String {
         .collect()
 }
 
-/// Reads a manifest into `(path, sha256)` pairs; lines that cannot be read
-/// are returned as errors with their number.
-pub fn parse_manifest(text: &str) -> (Vec<(String, String)>, Vec<String>) {
+/// Reads a manifest into `(path, sha256)` pairs, and the numbers (from 1)
+/// of the lines that cannot be read.
+pub fn parse_manifest(text: &str) -> (Vec<(String, String)>, Vec<usize>) {
     let mut out = Vec::new();
     let mut bad = Vec::new();
     for (n, line) in text.lines().enumerate() {
@@ -221,7 +224,7 @@ pub fn parse_manifest(text: &str) -> (Vec<(String, String)>, Vec<String>) {
             {
                 out.push((decode_path(p), sha.to_ascii_lowercase()));
             }
-            _ => bad.push(format!("line {} cannot be read", n + 1)),
+            _ => bad.push(n + 1),
         }
     }
     (out, bad)
@@ -302,7 +305,7 @@ mod tests {
         let (parsed, bad) = parse_manifest(&format!("{text}garbage\n"));
         assert_eq!(parsed[1].0, "data/b%\n.txt");
         assert_eq!(parsed[0].1, "a".repeat(64));
-        assert_eq!(bad, vec!["line 3 cannot be read"]);
+        assert_eq!(bad, vec![3]);
     }
 
     #[test]

@@ -30,7 +30,7 @@ use super::{
     report_time, tag_files,
 };
 use crate::custody::{self, Action, NewEntry};
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::packet::{InBundle, PACKET_PATH, PacketOptions, PacketProgress};
 use crate::vault::Vault;
 
@@ -153,7 +153,7 @@ impl Vault {
                 },
                 &never,
             )?
-            .ok_or_else(|| Error::Invalid("printing the packet was cancelled".into()))?;
+            .ok_or_else(crate::packet::cancelled)?;
         let pdf = rendered.pdf;
         payload.push((PACKET_PATH.into(), hex::encode(Sha256::digest(&pdf))));
 
@@ -239,7 +239,7 @@ impl Vault {
                 return Err(e);
             }
         };
-        fs::rename(&tmp, &dest).map_err(Error::io(format!("writing {}", dest.display())))?;
+        fs::rename(&tmp, &dest).map_err(Error::io(IoContext::Writing(dest.clone())))?;
         let item_ids: Vec<String> = report.items.iter().map(|i| i.id.clone()).collect();
         custody::append(
             &self.db,
@@ -287,7 +287,7 @@ impl Vault {
         total: u64,
         progress: &mut dyn FnMut(SealProgress<'_>),
     ) -> Result<(String, u64)> {
-        let ctx = || format!("writing {}", tmp.display());
+        let ctx = || IoContext::Writing(tmp.into());
         let file = File::create(tmp).map_err(Error::io(ctx()))?;
         let out = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
         let out = if recipients.is_empty() {
@@ -323,9 +323,13 @@ impl Vault {
         total: u64,
         progress: &mut dyn FnMut(SealProgress<'_>),
     ) -> Result<W> {
-        let zip_err = |e: zip::result::ZipError| Error::Io {
-            context: "writing the bundle's ZIP".into(),
-            source: io::Error::other(e),
+        // The disk's own error when there is one (a full disk, say), so it
+        // can be explained.
+        let zip_err = |e: zip::result::ZipError| {
+            Error::io(IoContext::WritingBundle)(match e {
+                zip::result::ZipError::Io(e) => e,
+                other => io::Error::other(other),
+            })
         };
         let mut zip = zip::ZipWriter::new_stream(out);
         let mut done = 0u64;
@@ -345,7 +349,7 @@ impl Vault {
             match content {
                 Content::Bytes(b) => {
                     zip.write_all(b)
-                        .map_err(Error::io("writing the bundle's ZIP"))?;
+                        .map_err(Error::io(IoContext::WritingBundle))?;
                     done += b.len() as u64;
                 }
                 Content::Object { sha256, .. } => {
@@ -402,5 +406,10 @@ fn zip_time(t: &DateTime<Utc>) -> Result<zip::DateTime> {
             t.second() as u8,
         )
     };
-    fixed.map_err(|e| Error::Invalid(format!("the sealing time cannot be stored in a ZIP: {e}")))
+    fixed.map_err(|e| {
+        Error::invalid(
+            format!("the sealing time cannot be stored in a ZIP: {e}"),
+            format!("la hora del sellado no se puede guardar en un ZIP: {e}"),
+        )
+    })
 }

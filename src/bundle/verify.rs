@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Message, Result};
 use crate::import::read_up_to;
 use crate::signing::PublicKeyInfo;
 
@@ -77,6 +77,8 @@ pub struct Problem {
     pub files: Vec<String>,
     /// What is wrong, in English.
     pub message: String,
+    /// What is wrong, in Spanish.
+    pub message_es: String,
 }
 
 /// One step of the verification and whether it passed.
@@ -152,7 +154,7 @@ pub fn verify(
     opts: &VerifyOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<VerifyReport> {
-    let ctx = || format!("reading {}", path.display());
+    let ctx = || IoContext::Reading(path.into());
     let mut file = File::open(path).map_err(Error::io(ctx()))?;
     let mut head = [0u8; 34];
     let n = read_up_to(&mut file, &mut head).map_err(Error::io(ctx()))?;
@@ -174,40 +176,66 @@ pub fn verify(
         problems: Vec::new(),
     };
     if head[..n].starts_with(AGE_ARMOR) {
-        return Err(Error::Invalid(
-            "this is an ASCII-armored age file; decrypt it with `age -d` first".into(),
+        return Err(Error::invalid(
+            "this is an ASCII-armored age file; decrypt it with `age -d` first",
+            "este es un archivo age en formato de texto (ASCII armor); descífralo primero con `age -d`",
         ));
     }
     if head[..n].starts_with(AGE_MAGIC) {
         report.encrypted = true;
         let Some(id_path) = &opts.identity else {
-            return Err(Error::Invalid(format!(
-                "{} is encrypted with age; give your age identity file with --identity",
-                path.display()
-            )));
+            return Err(Error::invalid(
+                format!(
+                    "{} is encrypted with age; give your age identity file with --identity",
+                    path.display()
+                ),
+                format!(
+                    "{} está cifrado con age; indica tu archivo de identidad age con --identity",
+                    path.display()
+                ),
+            ));
         };
         let identities = age::IdentityFile::from_file(id_path.display().to_string())
             .and_then(|f| f.into_identities().map_err(std::io::Error::other))
             .map_err(|e| {
-                Error::Invalid(format!(
-                    "cannot read the age identity file {} ({e}); give a file made by age-keygen",
-                    id_path.display()
-                ))
+                Error::invalid(
+                    format!(
+                        "cannot read the age identity file {} ({e}); give a file made by age-keygen",
+                        id_path.display()
+                    ),
+                    format!(
+                        "no se puede leer el archivo de identidad age {} ({e}); indica un archivo creado con age-keygen",
+                        id_path.display()
+                    ),
+                )
             })?;
         let decryptor = age::Decryptor::new(BufReader::new(file)).map_err(|e| {
-            Error::Corrupt(format!(
-                "{} is not a readable age file ({e}); it is damaged",
-                path.display()
-            ))
+            Error::corrupt(
+                format!(
+                    "{} is not a readable age file ({e}); it is damaged",
+                    path.display()
+                ),
+                format!(
+                    "{} no es un archivo age legible ({e}); está dañado",
+                    path.display()
+                ),
+            )
         })?;
         let reader = decryptor
             .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
             .map_err(|e| {
-                Error::Invalid(format!(
-                    "cannot decrypt {} with {} ({e}); it was encrypted to another key",
-                    path.display(),
-                    id_path.display()
-                ))
+                Error::invalid(
+                    format!(
+                        "cannot decrypt {} with {} ({e}); it was encrypted to another key",
+                        path.display(),
+                        id_path.display()
+                    ),
+                    format!(
+                        "no se puede descifrar {} con {} ({e}); se cifró para otra clave",
+                        path.display(),
+                        id_path.display()
+                    ),
+                )
             })?;
         super::checks::check_archive(reader, opts, &mut report, progress);
     } else {
@@ -230,17 +258,31 @@ pub(super) struct Findings<'a> {
 }
 
 impl Findings<'_> {
+    /// Records a problem, said in English and in Spanish.
     pub(super) fn problem(
         &mut self,
         kind: ProblemKind,
         files: &[&str],
-        message: impl Into<String>,
+        en: impl Into<String>,
+        es: impl Into<String>,
     ) {
         self.report.problems.push(Problem {
             kind,
             files: files.iter().map(|f| f.to_string()).collect(),
-            message: message.into(),
+            message: en.into(),
+            message_es: es.into(),
         });
+    }
+
+    /// Records a problem whose text is a [`Message`] about `file`, put
+    /// after the file's name (`data/x.png is damaged…`).
+    pub(super) fn problem_about(&mut self, kind: ProblemKind, file: &str, why: &Message) {
+        self.problem(
+            kind,
+            &[file],
+            format!("{file} {}", why.en),
+            format!("{file} {}", why.es),
+        );
     }
 
     /// Runs a step and records whether it added problems.

@@ -19,7 +19,7 @@ use tokio::time::{Instant, timeout_at};
 
 use super::options::FetchOptions;
 use super::tls::{ChainLog, Tls, TlsFacts};
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 
 /// Why a body is incomplete, as WARC's `WARC-Truncated` says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,16 +140,19 @@ fn client(opts: &FetchOptions, tls: &Tls) -> Result<Client> {
         .no_proxy();
     if let Some(p) = &opts.proxy {
         let proxy = reqwest::Proxy::all(p.as_str()).map_err(|e| {
-            Error::Invalid(format!(
-                "the proxy `{}` cannot be used: {e}",
-                proxy_shown(p)
-            ))
+            Error::invalid(
+                format!("the proxy `{}` cannot be used: {e}", proxy_shown(p)),
+                format!("no se puede usar el proxy `{}`: {e}", proxy_shown(p)),
+            )
         })?;
         b = b.proxy(proxy);
     }
-    let http = b
-        .build()
-        .map_err(|e| Error::Invalid(format!("cannot set up the web client: {}", chain(&e))))?;
+    let http = b.build().map_err(|e| {
+        Error::invalid(
+            format!("cannot set up the web client: {}", chain(&e)),
+            format!("no se pudo preparar el cliente web: {}", chain(&e)),
+        )
+    })?;
     Ok(Client { http, chains })
 }
 
@@ -412,7 +415,7 @@ pub fn fetch_many(
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(Error::io("starting the network runtime"))?;
+        .map_err(Error::io(IoContext::StartingNetwork))?;
     let tls = Tls::new(&opts.extra_roots)?;
     let clients = rt.block_on(async {
         urls.iter()

@@ -102,10 +102,11 @@ pub const SETTINGS: &[Setting] = &[
 fn setting(key: &str) -> Result<&'static Setting> {
     SETTINGS.iter().find(|s| s.key == key).ok_or_else(|| {
         let keys: Vec<&str> = SETTINGS.iter().map(|s| s.key).collect();
-        Error::Invalid(format!(
-            "unknown setting `{key}`; use one of: {}",
-            keys.join(", ")
-        ))
+        let keys = keys.join(", ");
+        Error::invalid(
+            format!("unknown setting `{key}`; use one of: {keys}"),
+            format!("ajuste desconocido `{key}`; usa uno de: {keys}"),
+        )
     })
 }
 

@@ -96,11 +96,11 @@ impl Vault {
     fn record(&self, item_id: &str, f: &Fetched, mut cap: Capture) -> Result<Capture> {
         let item = load_item(&self.db, item_id)?;
         if item.kind != Kind::Link {
-            return Err(Error::Invalid(format!(
-                "item {} is a {}, not a link; only links are captured",
-                item.id,
-                item.kind.as_str()
-            )));
+            return Err(not_a_link(
+                &item,
+                "only links are captured",
+                "solo se capturan enlaces",
+            ));
         }
         let _lock = self.write_lock()?;
         cap.seq = self.db.query_row(
@@ -226,17 +226,17 @@ impl Vault {
         let url = match (&item.kind, &item.url) {
             (Kind::Link, Some(u)) => u.clone(),
             _ => {
-                return Err(Error::Invalid(format!(
-                    "item {} is a {}, not a link; only links can be captured",
-                    item.id,
-                    item.kind.as_str()
-                )));
+                return Err(not_a_link(
+                    &item,
+                    "only links can be captured",
+                    "solo se pueden capturar enlaces",
+                ));
             }
         };
         let mut outcomes = self.capture_items(&[(item.id, url)], opts, &mut |_, _, _| {})?;
         match outcomes.pop() {
             Some(o) => o.result,
-            None => Err(Error::Invalid("nothing was fetched".into())),
+            None => Err(nothing_fetched()),
         }
     }
 
@@ -254,11 +254,11 @@ impl Vault {
     ) -> Result<Capture> {
         let item = self.item(query)?;
         if item.kind != Kind::Link {
-            return Err(Error::Invalid(format!(
-                "item {} is a {}, not a link; only a link's captured page can announce oEmbed endpoints",
-                item.id,
-                item.kind.as_str()
-            )));
+            return Err(not_a_link(
+                &item,
+                "only a link's captured page can announce oEmbed endpoints",
+                "solo la página capturada de un enlace puede anunciar puntos de acceso oEmbed",
+            ));
         }
         let caps = self.captures(&item.id)?;
         let announcing = caps.iter().rev().find_map(|c| {
@@ -266,26 +266,36 @@ impl Vault {
             (c.purpose == Purpose::Page && !endpoints.is_empty()).then_some((c, endpoints))
         });
         let Some((page, endpoints)) = announcing else {
-            return Err(Error::Invalid(format!(
-                "no capture of link {id} announces an oEmbed endpoint, so there is none to fetch; `testigo show {id}` lists what each capture found, `testigo recapture {id}` captures the page again",
-                id = item.id
-            )));
+            return Err(Error::invalid(
+                format!(
+                    "no capture of link {id} announces an oEmbed endpoint, so there is none to fetch; `testigo show {id}` lists what each capture found, `testigo recapture {id}` captures the page again",
+                    id = item.id
+                ),
+                format!(
+                    "ninguna captura del enlace {id} anuncia un punto de acceso oEmbed, así que no hay ninguno que descargar; `testigo show {id}` muestra lo que encontró cada captura, `testigo recapture {id}` vuelve a capturar la página",
+                    id = item.id
+                ),
+            ));
         };
         let n = n.unwrap_or(1);
         let Some(announced) = n.checked_sub(1).and_then(|i| endpoints.get(i)) else {
-            return Err(Error::Invalid(format!(
-                "capture {} of link {} announces {} oEmbed endpoint(s), so there is no endpoint {n}; choose a number from 1 to {}",
-                page.seq,
-                item.id,
-                endpoints.len(),
-                endpoints.len()
-            )));
+            let count = endpoints.len();
+            return Err(Error::invalid(
+                format!(
+                    "capture {} of link {} announces {count} oEmbed endpoint(s), so there is no endpoint {n}; choose a number from 1 to {count}",
+                    page.seq, item.id,
+                ),
+                format!(
+                    "la captura {} del enlace {} anuncia {count} punto(s) de acceso oEmbed, así que no hay un punto {n}; elige un número del 1 al {count}",
+                    page.seq, item.id,
+                ),
+            ));
         };
         let mut fetched = None;
         fetch::fetch_many(std::slice::from_ref(&announced.url), opts, &mut |_, f| {
             fetched = Some(f)
         })?;
-        let f = fetched.ok_or_else(|| Error::Invalid("nothing was fetched".into()))?;
+        let f = fetched.ok_or_else(nothing_fetched)?;
         let endpoint = u32::try_from(n).unwrap_or(u32::MAX);
         self.record(
             &item.id,
@@ -308,30 +318,51 @@ impl Vault {
         let caps = self.captures(&item.id)?;
         let cap = match n {
             Some(n) => caps.iter().find(|c| c.seq == n).ok_or_else(|| {
-                Error::Invalid(format!(
-                    "item {} has {} capture(s); there is no capture {n}",
-                    item.id,
-                    caps.len()
-                ))
+                Error::invalid(
+                    format!(
+                        "item {} has {} capture(s); there is no capture {n}",
+                        item.id,
+                        caps.len()
+                    ),
+                    format!(
+                        "el elemento {} tiene {} captura(s); no existe la captura {n}",
+                        item.id,
+                        caps.len()
+                    ),
+                )
             })?,
             None => caps
                 .iter()
                 .rev()
                 .find(|c| c.purpose == Purpose::Page && c.warc_sha256.is_some())
                 .ok_or_else(|| {
-                    Error::Invalid(format!(
-                        "link {} has no stored capture; `testigo recapture {}` fetches it",
-                        item.id, item.id
-                    ))
+                    Error::invalid(
+                        format!(
+                            "link {id} has no stored capture; `testigo recapture {id}` fetches it",
+                            id = item.id
+                        ),
+                        format!(
+                            "el enlace {id} no tiene ninguna captura guardada; `testigo recapture {id}` la descarga",
+                            id = item.id
+                        ),
+                    )
                 })?,
         };
         let Some(sha) = cap.warc_sha256.as_deref() else {
-            return Err(Error::Invalid(format!(
-                "capture {} of item {} got no answer ({}), so it has no WARC file",
-                cap.seq,
-                item.id,
-                cap.error.as_deref().unwrap_or("no reason recorded")
-            )));
+            return Err(Error::invalid(
+                format!(
+                    "capture {} of item {} got no answer ({}), so it has no WARC file",
+                    cap.seq,
+                    item.id,
+                    cap.error.as_deref().unwrap_or("no reason recorded")
+                ),
+                format!(
+                    "la captura {} del elemento {} no recibió respuesta ({}), así que no tiene archivo WARC",
+                    cap.seq,
+                    item.id,
+                    cap.error.as_deref().unwrap_or("sin motivo registrado")
+                ),
+            ));
         };
         self.objects.copy_to(sha, out)?;
         custody::append(
@@ -345,4 +376,24 @@ impl Vault {
         )?;
         Ok(cap.clone())
     }
+}
+
+/// The error for an item that is not a link, with why that matters.
+fn not_a_link(item: &crate::model::Item, why_en: &str, why_es: &str) -> Error {
+    Error::invalid(
+        format!(
+            "item {} is a {}, not a link; {why_en}",
+            item.id,
+            item.kind.as_str()
+        ),
+        format!(
+            "el elemento {} es {}, no un enlace; {why_es}",
+            item.id,
+            item.kind.with_article_es()
+        ),
+    )
+}
+
+fn nothing_fetched() -> Error {
+    Error::invalid("nothing was fetched", "no se descargó nada")
 }

@@ -236,9 +236,12 @@ impl Tls {
             .cloned()
             .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
         let setup = |e: rustls::Error| {
-            Error::Invalid(format!(
-                "cannot set up the web client: the TLS certificate checks: {e}"
-            ))
+            Error::invalid(
+                format!("cannot set up the web client: the TLS certificate checks: {e}"),
+                format!(
+                    "no se pudo preparar el cliente web: la verificación de certificados TLS: {e}"
+                ),
+            )
         };
         let verifier = if extra_roots.is_empty() {
             rustls_platform_verifier::Verifier::new(provider.clone())
@@ -261,7 +264,12 @@ impl Tls {
         let log = Arc::new(ChainLog::default());
         let mut config = rustls::ClientConfig::builder_with_provider(self.provider.clone())
             .with_safe_default_protocol_versions()
-            .map_err(|e| Error::Invalid(format!("cannot set up the web client: {e}")))?
+            .map_err(|e| {
+                Error::invalid(
+                    format!("cannot set up the web client: {e}"),
+                    format!("no se pudo preparar el cliente web: {e}"),
+                )
+            })?
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(Recording {
                 inner: self.verifier.clone(),

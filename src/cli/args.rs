@@ -250,8 +250,9 @@ impl FetchArgs {
         }
         if let Some(ua) = &self.user_agent {
             if ua.trim().is_empty() || ua.chars().any(char::is_control) {
-                return Err(testigo::Error::Invalid(
-                    "--user-agent must be one line of text, not empty".into(),
+                return Err(testigo::Error::invalid(
+                    "--user-agent must be one line of text, not empty",
+                    "--user-agent debe ser una sola línea de texto, no vacía",
                 ));
             }
             o.user_agent = ua.trim().to_string();
@@ -458,15 +459,21 @@ impl MetaArgs {
                 "reported-to" => clear!(reported_to, Some(Vec::new())),
                 "text" => clear!(text, empty()),
                 other => {
-                    return Err(testigo::Error::Invalid(format!(
-                        "--clear {other}: no such field; see `testigo edit --help`"
-                    )));
+                    return Err(testigo::Error::invalid(
+                        format!("--clear {other}: no such field; see `testigo edit --help`"),
+                        format!("--clear {other}: no existe ese campo; mira `testigo edit --help`"),
+                    ));
                 }
             };
             if also_set {
-                return Err(testigo::Error::Invalid(format!(
-                    "--clear {key} and a new value for it were both given; give one of them"
-                )));
+                return Err(testigo::Error::invalid(
+                    format!(
+                        "--clear {key} and a new value for it were both given; give one of them"
+                    ),
+                    format!(
+                        "se dieron --clear {key} y un valor nuevo para ese campo; da solo uno de los dos"
+                    ),
+                ));
             }
         }
         Ok(meta)

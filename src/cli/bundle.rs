@@ -7,12 +7,13 @@ use std::process::ExitCode;
 
 use serde_json::json;
 use testigo::bundle::verify::{ProblemKind, Status, VerifyOptions, VerifyReport};
+use testigo::error::IoContext;
 use testigo::packet::{PacketProgress, PacketStage};
 use testigo::{Error, PacketOptions, PacketRequest, PublicKeyInfo, SealRequest, Signer, Vault};
 
 use super::args::KeyCommand;
 use super::print_json;
-use super::term::tr;
+use super::term::{Lang, lang, tr};
 
 /// Exit code of `verify` when the bundle is intact but no trusted key was given.
 pub const UNCONFIRMED: u8 = 3;
@@ -76,8 +77,9 @@ pub fn key(vault: &Vault, cmd: KeyCommand, json: bool) -> Result<(), Error> {
             organization,
         } => {
             if name.is_none() && contact.is_none() && organization.is_none() {
-                return Err(Error::Invalid(
-                    "nothing to change: give --name, --contact or --organization".into(),
+                return Err(Error::invalid(
+                    "nothing to change: give --name, --contact or --organization",
+                    "no hay nada que cambiar: indica --name, --contact o --organization",
                 ));
             }
             let signer = vault.set_signer(&Signer {
@@ -96,16 +98,21 @@ pub fn key(vault: &Vault, cmd: KeyCommand, json: bool) -> Result<(), Error> {
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    std::fs::write(path, bytes).map_err(Error::io(format!("writing {}", path.display())))
+    std::fs::write(path, bytes).map_err(Error::io(IoContext::Writing(path.into())))
 }
 
 /// `SOURCE_DATE_EPOCH`, when set and not empty.
 fn source_date_epoch() -> Result<Option<i64>, Error> {
     match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(v) if !v.trim().is_empty() => v.trim().parse().map(Some).map_err(|_| {
-            Error::Invalid(format!(
-                "SOURCE_DATE_EPOCH=`{v}` is not a number of seconds; unset it or give e.g. 1714521600"
-            ))
+            Error::invalid(
+                format!(
+                    "SOURCE_DATE_EPOCH=`{v}` is not a number of seconds; unset it or give e.g. 1714521600"
+                ),
+                format!(
+                    "SOURCE_DATE_EPOCH=`{v}` no es un número de segundos; quítalo o da p. ej. 1714521600"
+                ),
+            )
         }),
         _ => Ok(None),
     }
@@ -213,7 +220,7 @@ pub fn packet(
     let packet = vault.packet(&req, &mut |p| show_packet_progress(&bar, p), &never)?;
     bar.finish_and_clear();
     let Some(packet) = packet else {
-        return Err(Error::Invalid("printing the packet was cancelled".into()));
+        return Err(testigo::packet::cancelled());
     };
     if json {
         print_json(&packet)?;
@@ -245,10 +252,16 @@ pub fn verify(
         (Some(k), _) => Some(PublicKeyInfo::parse(&k)?),
         (None, Some(path)) => {
             let text = std::fs::read_to_string(&path).map_err(|e| {
-                Error::Invalid(format!(
-                    "cannot read the trusted key file {} ({e}); give a minisign .pub file",
-                    path.display()
-                ))
+                Error::invalid(
+                    format!(
+                        "cannot read the trusted key file {} ({e}); give a minisign .pub file",
+                        path.display()
+                    ),
+                    format!(
+                        "no se puede leer el archivo de la clave en la que confías {} ({e}); indica un archivo .pub de minisign",
+                        path.display()
+                    ),
+                )
             })?;
             Some(PublicKeyInfo::parse(&text)?)
         }
@@ -282,12 +295,12 @@ pub fn verify(
 
 fn kind_label(k: ProblemKind) -> &'static str {
     match k {
-        ProblemKind::UnsafeArchive => tr("unsafe archive", "archivo inseguro"),
+        ProblemKind::UnsafeArchive => tr("unsafe archive", "archivo peligroso"),
         ProblemKind::Altered => tr("altered", "alterado"),
         ProblemKind::Missing => tr("missing", "falta"),
-        ProblemKind::Unexpected => tr("unexpected", "inesperado"),
+        ProblemKind::Unexpected => tr("unexpected", "archivo de más"),
         ProblemKind::BadSignature => tr("bad signature", "firma inválida"),
-        ProblemKind::UntrustedKey => tr("untrusted key", "llave no confiable"),
+        ProblemKind::UntrustedKey => tr("untrusted key", "firmado con otra clave"),
         ProblemKind::Inconsistent => tr("inconsistent", "inconsistente"),
     }
 }
@@ -299,17 +312,21 @@ fn render(r: &VerifyReport) {
         } else {
             format!("{}: ", p.files.join(", "))
         };
-        outln!("{}: {files}{}", kind_label(p.kind), p.message);
+        let message = match lang() {
+            Lang::En => &p.message,
+            Lang::Es => &p.message_es,
+        };
+        outln!("{}: {files}{message}", kind_label(p.kind));
     }
     let what = match (&r.report_id, &r.case) {
         (Some(id), Some(case)) => format!(
             "{} {id} ({} \"{case}\", {} {})",
-            tr("report", "informe"),
+            tr("report", "reporte"),
             tr("case", "caso"),
             r.items.unwrap_or(0),
             tr("item(s)", "elemento(s)")
         ),
-        (Some(id), None) => format!("{} {id}", tr("report", "informe")),
+        (Some(id), None) => format!("{} {id}", tr("report", "reporte")),
         _ => r.file.display().to_string(),
     };
     let key = r
@@ -323,7 +340,7 @@ fn render(r: &VerifyReport) {
             tr("VALID", "VÁLIDO"),
             tr(
                 "signed by the trusted key",
-                "firmado con la llave confiable"
+                "firmado con la clave en la que confías"
             ),
         ),
         Status::Unconfirmed => {
@@ -335,14 +352,14 @@ fn render(r: &VerifyReport) {
                 ),
                 tr(
                     "every file matches and the signature is valid for the key inside the bundle",
-                    "todos los archivos coinciden y la firma es válida para la llave incluida"
+                    "todos los archivos coinciden y la firma es válida para la clave incluida en el reporte"
                 )
             );
             outln!(
                 "{}",
                 tr(
                     "Confirm who signed: run again with --pubkey KEY (or --trusted-key FILE) using the key the signer gave you.",
-                    "Confirma quién firmó: vuelve a ejecutar con --pubkey LLAVE (o --trusted-key ARCHIVO) con la llave que te dio quien firmó."
+                    "Confirma quién firmó: vuelve a ejecutar con --pubkey CLAVE (o --trusted-key ARCHIVO) con la clave que te dio quien firmó."
                 )
             );
         }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 use testigo::capture::SETTINGS;
+use testigo::error::IoContext;
 use testigo::{AddStatus, Capture, Error, FetchOptions, Meta, Vault};
 
 use super::args::SettingsCommand;
@@ -15,12 +16,18 @@ use super::{capture_text, print_json, render};
 
 /// Reads a list of URLs: one per line; blank lines and `#` comments skipped.
 pub fn read_url_list(path: &Path) -> Result<Vec<String>, Error> {
-    let text = std::fs::read(path).map_err(Error::io(format!("reading {}", path.display())))?;
+    let text = std::fs::read(path).map_err(Error::io(IoContext::Reading(path.into())))?;
     let text = String::from_utf8(text).map_err(|_| {
-        Error::Invalid(format!(
-            "{} is not UTF-8 text; save it as a plain text file with one URL per line",
-            path.display()
-        ))
+        Error::invalid(
+            format!(
+                "{} is not UTF-8 text; save it as a plain text file with one URL per line",
+                path.display()
+            ),
+            format!(
+                "{} no es texto UTF-8; guárdalo como archivo de texto simple con una URL por línea",
+                path.display()
+            ),
+        )
     })?;
     Ok(text
         .lines()
@@ -31,7 +38,7 @@ pub fn read_url_list(path: &Path) -> Result<Vec<String>, Error> {
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, Error> {
-    serde_json::to_value(v).map_err(|e| Error::Invalid(format!("cannot print JSON: {e}")))
+    serde_json::to_value(v).map_err(|e| super::json_error(&e))
 }
 
 fn progress_bar(total: usize) -> indicatif::ProgressBar {

@@ -26,6 +26,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use serde::Serialize;
+use testigo::error::IoContext;
 use testigo::model::{Category, Kind, ThreatLevel, parse_time};
 use testigo::{AddStatus, Error, ErrorKind, ItemFilter, Vault};
 
@@ -86,8 +87,9 @@ fn vault_dir(cli: &Cli) -> Result<PathBuf, Error> {
         .clone()
         .or_else(testigo::vault::default_dir)
         .ok_or_else(|| {
-            Error::Invalid(
-                "cannot find a data folder for the vault; give one with --vault DIR".into(),
+            Error::invalid(
+                "cannot find a data folder for the vault; give one with --vault DIR",
+                "no se encuentra una carpeta de datos para la bóveda; indica una con --vault CARPETA",
             )
         })
 }
@@ -105,9 +107,16 @@ fn open(dir: &Path) -> Result<Vault, Error> {
     Vault::open(dir, &pass)
 }
 
+/// Output that cannot be written as JSON (it never happens with our types).
+fn json_error(e: &serde_json::Error) -> Error {
+    Error::invalid(
+        format!("cannot print JSON: {e}"),
+        format!("no se puede imprimir el JSON: {e}"),
+    )
+}
+
 fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), Error> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Error::Invalid(format!("cannot print JSON: {e}")))?;
+    let text = serde_json::to_string_pretty(value).map_err(|e| json_error(&e))?;
     outln!("{text}");
     Ok(())
 }
@@ -218,8 +227,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 urls.extend(links::read_url_list(f)?);
             }
             if urls.is_empty() {
-                return Err(Error::Invalid(
-                    "no URLs given: name them, or list them in the --from-file file".into(),
+                return Err(Error::invalid(
+                    "no URLs given: name them, or list them in the --from-file file",
+                    "no se dio ninguna URL: escríbelas, o ponlas en el archivo de --from-file",
                 ));
             }
             fetch.apply(testigo::FetchOptions::default())?;
@@ -301,8 +311,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         Command::Edit { item, meta, clear } => {
             let meta = meta.to_meta(&clear)?;
             if meta.is_empty() {
-                return Err(Error::Invalid(
-                    "nothing to change: give the fields to set, e.g. --category threat".into(),
+                return Err(Error::invalid(
+                    "nothing to change: give the fields to set, e.g. --category threat",
+                    "no hay nada que cambiar: indica los campos, p. ej. --category amenaza",
                 ));
             }
             let vault = open(&dir)?;
@@ -485,13 +496,13 @@ fn cat(vault: &Vault, item: &str, out: Option<&Path>, capture: Option<u32>) -> R
             export(&mut stdout, "standard output")?;
             stdout
                 .flush()
-                .map_err(Error::io("writing to standard output"))?;
+                .map_err(Error::io(IoContext::WritingStdout))?;
         }
         Some(path) => {
             let mut tmp_name = path.as_os_str().to_owned();
             tmp_name.push(".part");
             let tmp = PathBuf::from(tmp_name);
-            let ctx = || format!("writing {}", path.display());
+            let ctx = || IoContext::Writing(path.into());
             let mut file = std::fs::File::create(&tmp).map_err(Error::io(ctx()))?;
             let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
             let result = export(&mut file, &absolute.display().to_string());

@@ -389,10 +389,14 @@ pub fn outcome_summary(outcomes: &[AddOutcome]) -> String {
 
 /// The result of `check`.
 pub fn check(r: &CheckReport) {
-    for n in &r.notes {
+    let (notes, problems) = match lang() {
+        Lang::En => (&r.notes, &r.problems),
+        Lang::Es => (&r.notes_es, &r.problems_es),
+    };
+    for n in notes {
         outln!("{}: {n}", tr("note", "nota"));
     }
-    for p in &r.problems {
+    for p in problems {
         outln!("{}: {p}", tr("PROBLEM", "PROBLEMA"));
     }
     let counts = format!(

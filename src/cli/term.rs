@@ -47,21 +47,21 @@ pub fn passphrase(
     }
     let ask = |prompt: &str| {
         rpassword::prompt_password(prompt).map_err(|e| {
-            Error::Invalid(format!(
-                "cannot ask for the passphrase ({e}); run in a terminal or set {var}"
-            ))
+            Error::invalid(
+                format!("cannot ask for the passphrase ({e}); run in a terminal or set {var}"),
+                format!(
+                    "no se puede pedir la contraseña ({e}); ejecútalo en una terminal o define {var}"
+                ),
+            )
         })
     };
     let first = ask(tr(prompt_en, prompt_es))?;
     if let Confirm::Twice = confirm {
         let again = ask(tr("Repeat it: ", "Repítela: "))?;
         if again != first {
-            return Err(Error::Invalid(
-                tr(
-                    "the two passphrases differ; nothing was changed, try again",
-                    "las dos contraseñas no coinciden; no se cambió nada, inténtalo de nuevo",
-                )
-                .into(),
+            return Err(Error::invalid(
+                "the two passphrases differ; nothing was changed, try again",
+                "las dos contraseñas no coinciden; no se cambió nada, inténtalo de nuevo",
             ));
         }
     }

@@ -38,7 +38,7 @@ use sha2::{Digest, Sha256};
 
 use crate::bundle::{self, Report, ReportPacket};
 use crate::custody::{self, Action, NewEntry};
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::vault::Vault;
 
 /// Path of the packet inside a bundle.
@@ -71,9 +71,12 @@ impl Lang {
         match crate::model::fold_key(input).as_str() {
             "es" | "espanol" | "spanish" => Ok(Lang::Es),
             "en" | "ingles" | "english" => Ok(Lang::En),
-            _ => Err(Error::Invalid(format!(
-                "unknown packet language `{input}`; use es (español) or en (English)"
-            ))),
+            _ => Err(Error::invalid(
+                format!("unknown packet language `{input}`; use es (español) or en (English)"),
+                format!(
+                    "idioma de expediente desconocido `{input}`; usa es (español) o en (inglés)"
+                ),
+            )),
         }
     }
 }
@@ -104,9 +107,10 @@ impl Paper {
         match crate::model::fold_key(input).as_str() {
             "letter" | "usletter" | "carta" => Ok(Paper::Letter),
             "a4" => Ok(Paper::A4),
-            _ => Err(Error::Invalid(format!(
-                "unknown paper size `{input}`; use letter (carta) or a4"
-            ))),
+            _ => Err(Error::invalid(
+                format!("unknown paper size `{input}`; use letter (carta) or a4"),
+                format!("tamaño de papel desconocido `{input}`; usa carta (letter) o a4"),
+            )),
         }
     }
 }
@@ -118,10 +122,23 @@ pub const DEFAULT_TIME_ZONE: &str = "America/Mexico_City";
 /// packet's local times are shown in it.
 pub fn parse_time_zone(input: &str) -> Result<Tz> {
     input.trim().parse::<Tz>().map_err(|_| {
-        Error::Invalid(format!(
-            "unknown time zone `{input}`; give an IANA name such as America/Mexico_City, America/Tijuana, America/Cancun or UTC"
-        ))
+        Error::invalid(
+            format!(
+                "unknown time zone `{input}`; give an IANA name such as America/Mexico_City, America/Tijuana, America/Cancun or UTC"
+            ),
+            format!(
+                "zona horaria desconocida `{input}`; indica un nombre IANA como America/Mexico_City, America/Tijuana, America/Cancun o UTC"
+            ),
+        )
     })
+}
+
+/// The error of a packet whose printing was cancelled.
+pub fn cancelled() -> Error {
+    Error::invalid(
+        "printing the packet was cancelled",
+        "se canceló la impresión del expediente",
+    )
 }
 
 /// How a packet is printed.
@@ -291,7 +308,7 @@ impl Vault {
         let mut tmp_name = dest.as_os_str().to_owned();
         tmp_name.push(".part");
         let tmp = PathBuf::from(tmp_name);
-        let ctx = || format!("writing {}", dest.display());
+        let ctx = || IoContext::Writing(dest.clone());
         let written = fs::File::create(&tmp).and_then(|mut f| {
             std::io::Write::write_all(&mut f, &rendered.pdf)?;
             f.sync_all()

@@ -155,8 +155,12 @@ pub fn render(
     };
     // PDF/A-2b forbids glyphs no font has (CJK text, for one, has no font
     // here): such a packet is written as plain PDF rather than not at all.
-    let archival = PdfStandards::new(&[PdfStandard::A_2b])
-        .map_err(|e| Error::Invalid(format!("the PDF standard cannot be used: {e}")))?;
+    let archival = PdfStandards::new(&[PdfStandard::A_2b]).map_err(|e| {
+        Error::invalid(
+            format!("the PDF standard cannot be used: {e}"),
+            format!("no se puede usar el estándar PDF: {e}"),
+        )
+    })?;
     let (pdf, pdf_a) = match typst_pdf::pdf(&document, &options(archival)) {
         Ok(pdf) => (pdf, true),
         Err(_) => (
@@ -197,10 +201,15 @@ fn template_error(world: &PacketWorld, diags: &[SourceDiagnostic]) -> Error {
             format!("{line}{}", d.message)
         })
         .collect();
-    Error::Invalid(format!(
-        "the packet template failed to typeset ({}); the template or its data is at fault",
-        text.join("; ")
-    ))
+    let text = text.join("; ");
+    Error::invalid(
+        format!(
+            "the packet template failed to typeset ({text}); the template or its data is at fault"
+        ),
+        format!(
+            "la plantilla del expediente no se pudo componer ({text}); la falla está en la plantilla o en sus datos"
+        ),
+    )
 }
 
 #[cfg(test)]

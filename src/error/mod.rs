@@ -1,9 +1,20 @@
 //! The one error type of the core, and the closed list of its kinds that
 //! clients (CLI exit codes, the desktop UI) switch on.
+//!
+//! Main types: [`Error`], [`ErrorKind`], [`Lang`], [`Message`] (a text in
+//! English and Spanish, for reports that keep both) and [`IoContext`] (what
+//! was being done when reading or writing failed, so [`Error::Io`] can be
+//! said in Spanish too).
 
+use std::io;
 use std::path::PathBuf;
 
 use serde::Serialize;
+
+mod io_context;
+
+pub use io_context::IoContext;
+pub(crate) use io_context::io_reason_es;
 
 /// What went wrong, in a form a client can act on without parsing text.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -36,7 +47,9 @@ pub enum ErrorKind {
 /// done, and what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// See [`ErrorKind::Invalid`].
+    /// See [`ErrorKind::Invalid`]. English only: the core uses
+    /// [`Error::invalid`], with a Spanish text; this stays for callers that
+    /// have none yet.
     #[error("{0}")]
     Invalid(String),
     /// See [`ErrorKind::WrongPassphrase`].
@@ -68,19 +81,19 @@ pub enum Error {
         /// Some of the ids it matches.
         candidates: String,
     },
-    /// See [`ErrorKind::Import`].
+    /// See [`ErrorKind::Import`]. English only, like [`Error::Invalid`].
     #[error("{0}")]
     Import(String),
-    /// See [`ErrorKind::Corrupt`].
+    /// See [`ErrorKind::Corrupt`]. English only: see [`Error::corrupt`].
     #[error("{0}")]
     Corrupt(String),
     /// See [`ErrorKind::Io`].
     #[error("{context}: {source}")]
     Io {
         /// What was being done, naming the path.
-        context: String,
+        context: IoContext,
         /// The operating system's error.
-        source: std::io::Error,
+        source: io::Error,
     },
     /// See [`ErrorKind::Database`].
     #[error("vault database: {0}")]
@@ -179,15 +192,21 @@ impl Error {
                 "`{query}` coincide con varios ({candidates}); escribe más caracteres del id"
             ),
             Error::Io { context, source } => {
-                format!("error de archivos ({context}): {source}")
+                format!("no se pudo {}: {}", context.es(), io_reason_es(source))
             }
             Error::Database(e) => format!("base de datos de la bóveda: {e}"),
-            other => other.to_string(),
+            Error::Invalid(_) | Error::Import(_) | Error::Corrupt(_) => self.to_string(),
         }
     }
 
-    /// Wraps an I/O error with what was being done.
-    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+    /// Stored data failed its integrity check, said in English and Spanish.
+    pub fn corrupt(en: impl Into<String>, es: impl Into<String>) -> Error {
+        Error::bilingual(ErrorKind::Corrupt, en, es)
+    }
+
+    /// Wraps an I/O error with what was being done:
+    /// `.map_err(Error::io(IoContext::Reading(path.into())))`.
+    pub fn io(context: impl Into<IoContext>) -> impl FnOnce(io::Error) -> Error {
         let context = context.into();
         move |source| Error::Io { context, source }
     }
@@ -195,9 +214,56 @@ impl Error {
 
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
-        Error::Corrupt(format!("stored JSON could not be read: {e}"))
+        Error::corrupt(
+            format!("stored JSON could not be read: {e}"),
+            format!("no se pudieron leer datos JSON guardados ({e}); la bóveda puede estar dañada"),
+        )
+    }
+}
+
+/// A text in English and Spanish: what `verify` and `check` keep for each
+/// problem, so a client can show either.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// In English.
+    pub en: String,
+    /// In Spanish.
+    pub es: String,
+}
+
+impl Message {
+    /// A message from its two texts.
+    pub fn new(en: impl Into<String>, es: impl Into<String>) -> Message {
+        Message {
+            en: en.into(),
+            es: es.into(),
+        }
+    }
+
+    /// The text in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Es => &self.es,
+        }
     }
 }
 
 /// The core's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_json_errors_are_corrupt_in_both_languages() {
+        let e: Error = serde_json::from_str::<u8>("{").unwrap_err().into();
+        assert_eq!(e.kind(), ErrorKind::Corrupt);
+        assert!(e.to_string().starts_with("stored JSON could not be read"));
+        assert!(
+            e.localized(Lang::Es)
+                .starts_with("no se pudieron leer datos JSON")
+        );
+    }
+}
