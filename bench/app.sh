@@ -32,7 +32,8 @@ for i in $(seq 1 4000); do printf 'nota %05d: mensaje de prueba\n' "$i" > "$work
 "$cli" add "$work/shots" --case Capturas >/dev/null 2>&1
 "$cli" add "$work/files" --case Archivos >/dev/null 2>&1
 
-export BENCH_APP="$CARGO_TARGET_DIR/release/testigo-desktop" BENCH_OUT="$PWD/bench/out/app.md"
+# BENCH_APP may name another build of the app, to compare two builds on one vault recipe.
+export BENCH_APP="${BENCH_APP:-$CARGO_TARGET_DIR/release/testigo-desktop}" BENCH_OUT="${BENCH_OUT:-$PWD/bench/out/app.md}"
 xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   tauri-driver --port 4444 >/dev/null 2>&1 &
   driver=$!

@@ -268,7 +268,7 @@ async fn a_person_documents_a_campaign() {
     app.wait_text("#item-count", "3 elementos").await;
 
     // Edit an item's fields.
-    app.click("#item-grid li:first-child .card").await;
+    app.click("#item-grid .card").await;
     app.find("#item-detail").await;
     app.type_in("#f-author", "@bot_0231").await;
     app.type_in("#f-platform", "X").await;
@@ -323,7 +323,7 @@ async fn a_person_documents_a_campaign() {
     app.shot("en-1280-03-case-grid").await;
     app.resize(1024, 640).await;
     app.shot("en-1024-03-case-grid").await;
-    app.click("#item-grid li:first-child .card").await;
+    app.click("#item-grid .card").await;
     app.find("#item-detail").await;
     app.shot("en-1024-04-item-detail").await;
     app.client
@@ -359,7 +359,7 @@ async fn a_person_documents_a_campaign() {
     app.click("#unlock-submit").await;
     app.click("#case-list li:first-child button").await;
     app.wait_text("#item-count", "3 items").await;
-    assert_eq!(app.count("#item-grid li").await, 3);
+    assert_eq!(app.count("#item-grid .card").await, 3);
     app.wait_text("#nav-cases", "Cases").await;
     app.quit().await;
 }
@@ -501,7 +501,7 @@ async fn evidence_is_added_every_way_sealed_and_verified() {
     // The captured link's detail: captures, capture again, WARC.
     app.type_in("#search", "1790000000000000000").await;
     app.wait_text("#item-count", "1 elemento").await;
-    app.click("#item-grid li:first-child .card").await;
+    app.click("#item-grid .card").await;
     app.wait_text("#captures", "Capturado").await;
     app.click("#capture-again").await;
     app.wait_text("#captures", "#2").await;
