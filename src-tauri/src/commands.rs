@@ -261,7 +261,7 @@ pub async fn import_paths(
             &cancel,
         )
     };
-    crate::work::blocking("the import", work).await
+    crate::work::blocking(("the import", "la importación"), work).await
 }
 
 #[tauri::command]
@@ -286,7 +286,10 @@ pub fn custody_log(state: State<'_, AppState>, case_id: Option<String>) -> AppRe
 #[specta::specta]
 pub async fn check_vault(state: State<'_, AppState>) -> AppResult<CheckReport> {
     let vault = state.with_vault(|v| Ok(v.reopen()?))?;
-    crate::work::blocking("the check", move || vault.check()).await
+    crate::work::blocking(("the check", "la verificación de la bóveda"), move || {
+        vault.check()
+    })
+    .await
 }
 
 /// Writes an item's original bytes to a file the person chose.

@@ -78,11 +78,14 @@ impl AppError {
         }
     }
 
-    /// A failure inside the app itself.
-    pub fn internal(message: impl Into<String>) -> AppError {
+    /// A failure inside the app itself, said in English and Spanish.
+    pub fn internal(en: impl Into<String>, es: impl Into<String>) -> AppError {
         AppError {
             kind: AppErrorKind::Internal,
-            message: message.into(),
+            message: match language() {
+                Lang::Es => es.into(),
+                Lang::En => en.into(),
+            },
         }
     }
 }

@@ -57,7 +57,7 @@ pub async fn capture_links(
     item_ids: Vec<String>,
 ) -> AppResult<Vec<CaptureResult>> {
     let vault = state.with_vault(|v| Ok(v.reopen()?))?;
-    crate::work::blocking("capturing", move || {
+    crate::work::blocking(("capturing", "la captura"), move || {
         let mut targets = Vec::with_capacity(item_ids.len());
         for id in &item_ids {
             let item = vault.item(id)?;
@@ -106,7 +106,7 @@ pub async fn fetch_oembed(
     n: Option<u32>,
 ) -> AppResult<Capture> {
     let vault = state.with_vault(|v| Ok(v.reopen()?))?;
-    crate::work::blocking("fetching oEmbed", move || {
+    crate::work::blocking(("fetching oEmbed", "la consulta oEmbed"), move || {
         let opts = vault.capture_options()?;
         vault.fetch_oembed(&item_id, n.map(|n| n as usize), &opts)
     })
@@ -173,15 +173,25 @@ pub fn set_capture_setting(
 #[specta::specta]
 pub fn open_in_browser(app: AppHandle, url: String) -> AppResult<()> {
     use tauri_plugin_opener::OpenerExt;
-    let parsed = url::Url::parse(url.trim())
-        .map_err(|e| AppError::from(testigo::Error::Invalid(format!("not a web address: {e}"))))?;
+    let parsed = url::Url::parse(url.trim()).map_err(|e| {
+        AppError::from(testigo::Error::invalid(
+            format!("not a web address: {e}"),
+            format!("no es una dirección web: {e}"),
+        ))
+    })?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(AppError::from(testigo::Error::Invalid(format!(
-            "only http and https addresses are opened, not {}:",
-            parsed.scheme()
-        ))));
+        let scheme = parsed.scheme();
+        return Err(AppError::from(testigo::Error::invalid(
+            format!("only http and https addresses are opened, not {scheme}:"),
+            format!("solo se abren direcciones http y https, no {scheme}:"),
+        )));
     }
     app.opener()
         .open_url(parsed.as_str(), None::<&str>)
-        .map_err(|e| AppError::internal(format!("the browser could not be opened: {e}")))
+        .map_err(|e| {
+            AppError::internal(
+                format!("the browser could not be opened: {e}"),
+                format!("no se pudo abrir el navegador: {e}"),
+            )
+        })
 }

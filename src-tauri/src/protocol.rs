@@ -22,6 +22,7 @@ pub fn handle<R: Runtime>(
                 Some(bytes) => Ok((bytes, "image/jpeg".to_string())),
                 None => Err(crate::error::AppError::internal(
                     "this item has no thumbnail",
+                    "este elemento no tiene miniatura",
                 )),
             },
             "original" => {
@@ -33,7 +34,10 @@ pub fn handle<R: Runtime>(
                         .unwrap_or_else(|| "application/octet-stream".into()),
                 ))
             }
-            _ => Err(crate::error::AppError::internal("unknown image address")),
+            _ => Err(crate::error::AppError::internal(
+                "unknown image address",
+                "dirección de imagen desconocida",
+            )),
         }
     });
     match result {

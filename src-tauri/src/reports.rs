@@ -141,7 +141,7 @@ pub async fn seal(
         source_date_epoch: None,
         packet,
     };
-    let sealed = crate::work::blocking("sealing", move || {
+    let sealed = crate::work::blocking(("sealing", "el sellado"), move || {
         vault.seal(&req, &mut |p| {
             let _ = SealProgress {
                 done: p.done,
@@ -180,7 +180,7 @@ pub async fn packet(
         options,
         source_date_epoch: None,
     };
-    let packet = crate::work::blocking("printing", move || {
+    let packet = crate::work::blocking(("printing", "la impresión"), move || {
         vault.packet(
             &req,
             &mut |p| {
@@ -231,7 +231,7 @@ pub async fn verify_bundle(
         identity: identity.filter(|i| !i.is_empty()).map(PathBuf::from),
     };
     let path = PathBuf::from(path);
-    crate::work::blocking("verifying", move || {
+    crate::work::blocking(("verifying", "la verificación"), move || {
         testigo::bundle::verify::verify(&path, &opts, &mut |done, total| {
             let _ = VerifyProgress { done, total }.emit(&app);
         })
@@ -247,9 +247,12 @@ pub async fn verify_bundle(
 pub fn reveal(app: AppHandle, state: State<'_, AppState>, path: String) -> AppResult<()> {
     use tauri_plugin_opener::OpenerExt;
     let path = state.written_by_app(Path::new(&path))?;
-    app.opener()
-        .reveal_item_in_dir(&path)
-        .map_err(|e| AppError::internal(format!("the file manager could not be opened: {e}")))
+    app.opener().reveal_item_in_dir(&path).map_err(|e| {
+        AppError::internal(
+            format!("the file manager could not be opened: {e}"),
+            format!("no se pudo abrir el administrador de archivos: {e}"),
+        )
+    })
 }
 
 /// Opens a file the app wrote (a PDF packet) with the system's viewer.

@@ -80,7 +80,10 @@ impl AppState {
     /// The session, whatever its state.
     pub fn session(&self) -> AppResult<MutexGuard<'_, Session>> {
         self.session.lock().map_err(|_| {
-            AppError::internal("the vault session was poisoned by a crash; restart the app")
+            AppError::internal(
+                "the vault session was poisoned by a crash; restart the app",
+                "la sesión de la bóveda quedó inutilizable tras una falla; reinicia la aplicación",
+            )
         })
     }
 
@@ -99,14 +102,17 @@ impl AppState {
 
     /// Saves new preferences.
     pub fn set_prefs(&self, prefs: Prefs) -> AppResult<Prefs> {
+        let failed = |e: &dyn std::fmt::Display| {
+            AppError::internal(
+                format!("saving settings: {e}"),
+                format!("no se pudo guardar la configuración: {e}"),
+            )
+        };
         if let Some(dir) = self.prefs_path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| AppError::internal(format!("saving settings: {e}")))?;
+            std::fs::create_dir_all(dir).map_err(|e| failed(&e))?;
         }
-        let text =
-            serde_json::to_string_pretty(&prefs).map_err(|e| AppError::internal(e.to_string()))?;
-        std::fs::write(&self.prefs_path, text)
-            .map_err(|e| AppError::internal(format!("saving settings: {e}")))?;
+        let text = serde_json::to_string_pretty(&prefs).map_err(|e| failed(&e))?;
+        std::fs::write(&self.prefs_path, text).map_err(|e| failed(&e))?;
         if let Ok(mut p) = self.prefs.lock() {
             *p = prefs.clone();
         }
@@ -120,7 +126,10 @@ impl AppState {
             return Ok(PathBuf::from(p.vault_dir));
         }
         testigo::vault::default_dir().ok_or_else(|| {
-            AppError::internal("no data folder for the vault; choose one in settings")
+            AppError::internal(
+                "no data folder for the vault; choose one in settings",
+                "no hay una carpeta de datos para la bóveda; elige una en la configuración",
+            )
         })
     }
 
@@ -145,10 +154,13 @@ impl AppState {
         if known {
             Ok(path)
         } else {
-            Err(AppError::from(testigo::Error::Invalid(format!(
-                "{} was not written by Testigo in this session",
-                path.display()
-            ))))
+            Err(AppError::from(testigo::Error::invalid(
+                format!(
+                    "{} was not written by Testigo in this session",
+                    path.display()
+                ),
+                format!("{} no lo escribió Testigo en esta sesión", path.display()),
+            )))
         }
     }
 }

@@ -848,14 +848,22 @@ objects: number;
  */
 log_entries: number; 
 /**
- * Every problem, naming what it concerns.
+ * Every problem, naming what it concerns, in English.
  */
 problems: string[]; 
 /**
- * Things worth knowing that are not problems (leftovers of an
- * interrupted import, removed by the next import).
+ * The same problems in Spanish, in the same order.
  */
-notes: string[] }
+problems_es: string[]; 
+/**
+ * Things worth knowing that are not problems (leftovers of an
+ * interrupted import, removed by the next import), in English.
+ */
+notes: string[]; 
+/**
+ * The same notes in Spanish, in the same order.
+ */
+notes_es: string[] }
 /**
  * A time read out of a post id, with how.
  */
@@ -1647,7 +1655,11 @@ files: string[];
 /**
  * What is wrong, in English.
  */
-message: string }
+message: string; 
+/**
+ * What is wrong, in Spanish.
+ */
+message_es: string }
 /**
  * Kinds of problems.
  */
