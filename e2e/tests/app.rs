@@ -410,6 +410,22 @@ fn page_server() -> String {
     format!("http://{addr}/status/1790000000000000000")
 }
 
+/// One encrypted object file of the vault under `dir` (not a half-written one).
+fn vault_object(dir: &Path) -> PathBuf {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() && !p.ends_with("tmp") {
+                stack.push(p);
+            } else if p.is_file() && p.components().any(|c| c.as_os_str() == "objects") {
+                return p;
+            }
+        }
+    }
+    panic!("no object file under {}", dir.display());
+}
+
 /// A port nothing listens on (bound, then released).
 fn closed_port_url() -> String {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -581,7 +597,27 @@ async fn evidence_is_added_every_way_sealed_and_verified() {
     app.wait_text("#verify-verdict", "NO es válido").await;
     let problems = app.wait_text("#verify-problems", "Alterado").await;
     assert!(problems.contains("data/evidence/"), "{problems}");
+    assert!(
+        problems.contains("está dañado"),
+        "detail in Spanish: {problems}"
+    );
     app.shot("es-1280-16-verify-altered").await;
+
+    // One byte changed in a file of the vault: the check finds it and says
+    // so in Spanish, naming the file.
+    let object = vault_object(&home.join("data"));
+    let mut bytes = std::fs::read(&object).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    std::fs::write(&object, bytes).unwrap();
+    app.click("#nav-log").await;
+    app.click("#check-vault").await;
+    let result = app
+        .wait_text("#check-result", "Se encontró 1 problema")
+        .await;
+    assert!(result.contains("alterado o dañado"), "{result}");
+    assert!(result.contains("objects/"), "{result}");
+    app.shot("es-1280-18-check-damaged").await;
 
     // Verifying needs no vault: from the lock screen too.
     app.click("#lock-now").await;
