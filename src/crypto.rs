@@ -83,7 +83,7 @@ impl KdfParams {
             Error::corrupt(
                 format!("the vault's key file has bad KDF settings: {e}"),
                 format!(
-                    "el archivo de llaves de la bóveda tiene parámetros de derivación inválidos ({e}); restáuralo de una copia de seguridad"
+                    "el archivo de claves de la bóveda tiene parámetros de derivación inválidos ({e}); restáuralo de una copia de seguridad"
                 ),
             )
         };
@@ -136,7 +136,7 @@ impl KeyFile {
             .map_err(|_| {
                 Error::corrupt(
                     "could not wrap the vault key",
-                    "no se pudo cifrar la llave de la bóveda",
+                    "no se pudo cifrar la clave de la bóveda",
                 )
             })?;
         Ok(KeyFile {
@@ -158,7 +158,7 @@ impl KeyFile {
                     self.format, self.version
                 ),
                 format!(
-                    "el archivo de llaves de la bóveda tiene un formato desconocido ({} v{}); usa una versión más nueva de Testigo",
+                    "el archivo de claves de la bóveda tiene un formato desconocido ({} v{}); usa una versión más nueva de Testigo",
                     self.format, self.version
                 ),
             ));

@@ -144,7 +144,7 @@ pub fn open(path: &Path, key: &Zeroizing<[u8; 32]>) -> Result<Connection> {
                     path.display()
                 ),
                 format!(
-                    "la base de datos {} no se puede leer con la llave de esta bóveda ({e}); está dañada o es de otra bóveda",
+                    "la base de datos {} no se puede leer con la clave de esta bóveda ({e}); está dañada o es de otra bóveda",
                     path.display()
                 ),
             )

@@ -372,7 +372,7 @@ fn read_key_file(dir: &Path) -> Result<KeyFile> {
                 path.display()
             ),
             format!(
-                "el archivo de llaves {} está dañado ({e}); restáuralo de una copia de seguridad",
+                "el archivo de claves {} está dañado ({e}); restáuralo de una copia de seguridad",
                 path.display()
             ),
         )

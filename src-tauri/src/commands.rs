@@ -9,6 +9,7 @@ use serde::Serialize;
 use specta::Type;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
+use testigo::error::IoContext;
 use testigo::model::MetaInput;
 use testigo::{
     Account, AddOutcome, Case, Category, CheckReport, Entry, Item, ItemDetail, ItemFilter,
@@ -297,8 +298,9 @@ pub async fn check_vault(state: State<'_, AppState>) -> AppResult<CheckReport> {
 #[specta::specta]
 pub fn save_original(state: State<'_, AppState>, item_id: String, path: String) -> AppResult<()> {
     state.with_vault(|v| {
-        let mut file = std::fs::File::create(&path)
-            .map_err(|e| AppError::from(testigo::Error::io(format!("writing {path}"))(e)))?;
+        let mut file = std::fs::File::create(&path).map_err(|e| {
+            AppError::from(testigo::Error::io(IoContext::Writing(PathBuf::from(&path)))(e))
+        })?;
         v.export(&item_id, &mut file, &path)?;
         Ok(())
     })?;

@@ -3,13 +3,14 @@
 //! and opening a link in the person's own browser. Captured HTML never
 //! reaches the web view: the UI gets only the facts extracted from it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
 use testigo::Capture;
+use testigo::error::IoContext;
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -62,7 +63,13 @@ pub async fn capture_links(
         for id in &item_ids {
             let item = vault.item(id)?;
             let url = item.url.clone().ok_or_else(|| {
-                testigo::Error::Invalid(format!("item {} has no URL to capture", item.id))
+                testigo::Error::invalid(
+                    format!("item {} has no URL to capture", item.id),
+                    format!(
+                        "el elemento {} no tiene una dirección que capturar",
+                        item.id
+                    ),
+                )
             })?;
             targets.push((item.id, url));
         }
@@ -124,8 +131,9 @@ pub fn save_warc(
     path: String,
 ) -> AppResult<()> {
     state.with_vault(|v| {
-        let mut file = std::fs::File::create(&path)
-            .map_err(|e| AppError::from(testigo::Error::io(format!("writing {path}"))(e)))?;
+        let mut file = std::fs::File::create(&path).map_err(|e| {
+            AppError::from(testigo::Error::io(IoContext::Writing(PathBuf::from(&path)))(e))
+        })?;
         let written = v.export_capture(&item_id, seq, &mut file, &path);
         if written.is_err() {
             drop(file);

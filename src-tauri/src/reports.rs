@@ -10,6 +10,7 @@ use serde::Serialize;
 use specta::Type;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
+use testigo::error::IoContext;
 use testigo::packet::PacketStage;
 use testigo::signing::{PublicKeyInfo, Signer};
 use testigo::{
@@ -73,8 +74,9 @@ pub fn public_key(state: State<'_, AppState>) -> AppResult<PublicKeyInfo> {
 #[specta::specta]
 pub fn export_public_key(state: State<'_, AppState>, path: String) -> AppResult<()> {
     let key = state.with_vault(|v| Ok(v.public_key()?))?;
-    std::fs::write(&path, key.pub_file)
-        .map_err(|e| AppError::from(testigo::Error::io(format!("writing {path}"))(e)))?;
+    std::fs::write(&path, key.pub_file).map_err(|e| {
+        AppError::from(testigo::Error::io(IoContext::Writing(PathBuf::from(&path)))(e))
+    })?;
     state.remember_output(Path::new(&path));
     Ok(())
 }
@@ -220,10 +222,11 @@ pub async fn verify_bundle(
         trusted_key_file,
     ) {
         (Some(text), _) => Some(text),
-        (None, Some(file)) if !file.is_empty() => Some(
-            std::fs::read_to_string(&file)
-                .map_err(|e| AppError::from(testigo::Error::io(format!("reading {file}"))(e)))?,
-        ),
+        (None, Some(file)) if !file.is_empty() => {
+            Some(std::fs::read_to_string(&file).map_err(|e| {
+                AppError::from(testigo::Error::io(IoContext::Reading(PathBuf::from(&file)))(e))
+            })?)
+        }
         _ => None,
     };
     let opts = VerifyOptions {

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use testigo::Vault;
+use testigo::error::IoContext;
 
 use crate::error::{AppError, AppResult};
 
@@ -144,7 +145,9 @@ impl AppState {
     /// `path`, if the app wrote it during this session; an error otherwise.
     pub fn written_by_app(&self, path: &Path) -> AppResult<PathBuf> {
         let path = path.canonicalize().map_err(|e| {
-            AppError::from(testigo::Error::io(format!("reading {}", path.display()))(e))
+            AppError::from(testigo::Error::io(IoContext::Reading(path.to_path_buf()))(
+                e,
+            ))
         })?;
         let known = self
             .outputs

@@ -15,23 +15,23 @@ pub fn verify_txt(base: &str, report_id: &str, key: &PublicKeyInfo) -> String {
 CÓMO VERIFICAR ESTE PAQUETE (español)
 =====================================
 
-Informe {report_id}, firmado con la llave minisign {id}.
-Llave pública: {pk}
-Compara esa llave con la que la persona u organización que firmó te dio por
+Reporte {report_id}, firmado con la clave minisign {id}.
+Clave pública: {pk}
+Compara esa clave con la que la persona u organización que firmó te dio por
 otro medio (en persona, por teléfono, en su sitio web). Si no coincide, no
 confíes en el paquete.
 
 Programas: unzip, sha256sum (coreutils), minisign, bagit.py (pip install
 bagit) y, si el paquete está cifrado, age.
 
-1. Si el archivo termina en .age, descífralo con tu llave de age:
-     age -d -i TU-LLAVE.txt -o PAQUETE.zip PAQUETE.zip.age
+1. Si el archivo termina en .age, descífralo con tu clave de age:
+     age -d -i TU-IDENTIDAD.txt -o PAQUETE.zip PAQUETE.zip.age
 2. Extrae el paquete y entra en la carpeta:
      unzip PAQUETE.zip
      cd {base}
-3. Verifica la firma del manifiesto de etiquetas con la llave que te dieron:
+3. Verifica la firma del manifiesto de etiquetas con la clave que te dieron:
      minisign -Vm tagmanifest-sha256.txt -P {pk}
-   (minisign -Vm tagmanifest-sha256.txt -p signer.pub usa la llave incluida
+   (minisign -Vm tagmanifest-sha256.txt -p signer.pub usa la clave incluida
    en el paquete: prueba que nada cambió desde la firma, no quién firmó.)
 4. Verifica los archivos de etiquetas y los archivos de evidencia:
      sha256sum -c tagmanifest-sha256.txt

@@ -151,7 +151,7 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<SettingsCommand>,
     },
-    /// The vault's signing key / La llave de firma de la bóveda
+    /// The vault's signing key / La clave de firma de la bóveda
     #[command(subcommand)]
     Key(KeyCommand),
     /// Seal items into a signed report bundle (ZIP) / Sella elementos en un paquete firmado
@@ -271,9 +271,9 @@ impl FetchArgs {
 /// `key` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
-    /// Print the public key and its fingerprint / Imprime la llave pública
+    /// Print the public key and its fingerprint / Imprime la clave pública
     Show,
-    /// Write the public key as a minisign .pub file / Escribe la llave pública
+    /// Write the public key as a minisign .pub file / Escribe la clave pública
     Export {
         /// Where to write it
         #[arg(long, value_name = "FILE")]

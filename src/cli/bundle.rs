@@ -35,10 +35,10 @@ pub fn key(vault: &Vault, cmd: KeyCommand, json: bool) -> Result<(), Error> {
             } else {
                 outln!(
                     "{}  {}",
-                    tr("Public key: ", "Llave pública:"),
+                    tr("Public key: ", "Clave pública:"),
                     key.public_key
                 );
-                outln!("{}  {}", tr("Key id:     ", "Id de llave:  "), key.key_id);
+                outln!("{}  {}", tr("Key id:     ", "Id de clave:  "), key.key_id);
                 outln!(
                     "{}  {}",
                     tr("Fingerprint:", "Huella:       "),
@@ -66,7 +66,7 @@ pub fn key(vault: &Vault, cmd: KeyCommand, json: bool) -> Result<(), Error> {
                     "{} {} ({} {})",
                     tr("Wrote", "Escrito"),
                     abs.display(),
-                    tr("key id", "id de llave"),
+                    tr("key id", "id de clave"),
                     key.key_id
                 );
             }

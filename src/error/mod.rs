@@ -47,11 +47,6 @@ pub enum ErrorKind {
 /// done, and what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// See [`ErrorKind::Invalid`]. English only: the core uses
-    /// [`Error::invalid`], with a Spanish text; this stays for callers that
-    /// have none yet.
-    #[error("{0}")]
-    Invalid(String),
     /// See [`ErrorKind::WrongPassphrase`].
     #[error(
         "wrong passphrase, or the vault's key file is damaged; check the passphrase and try again"
@@ -81,12 +76,6 @@ pub enum Error {
         /// Some of the ids it matches.
         candidates: String,
     },
-    /// See [`ErrorKind::Import`]. English only, like [`Error::Invalid`].
-    #[error("{0}")]
-    Import(String),
-    /// See [`ErrorKind::Corrupt`]. English only: see [`Error::corrupt`].
-    #[error("{0}")]
-    Corrupt(String),
     /// See [`ErrorKind::Io`].
     #[error("{context}: {source}")]
     Io {
@@ -136,14 +125,11 @@ impl Error {
     /// The kind of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Invalid(_) => ErrorKind::Invalid,
             Error::WrongPassphrase => ErrorKind::WrongPassphrase,
             Error::NoVault(_) => ErrorKind::NoVault,
             Error::VaultExists(_) => ErrorKind::VaultExists,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Ambiguous { .. } => ErrorKind::Ambiguous,
-            Error::Import(_) => ErrorKind::Import,
-            Error::Corrupt(_) => ErrorKind::Corrupt,
             Error::Io { .. } => ErrorKind::Io,
             Error::Database(_) => ErrorKind::Database,
             Error::Bilingual { kind, .. } => *kind,
@@ -172,7 +158,7 @@ impl Error {
         match self {
             Error::Bilingual { es, .. } => es.clone(),
             Error::WrongPassphrase => {
-                "contraseña incorrecta, o el archivo de llaves de la bóveda está dañado; revisa la contraseña e inténtalo de nuevo".into()
+                "contraseña incorrecta, o el archivo de claves de la bóveda está dañado; revisa la contraseña e inténtalo de nuevo".into()
             }
             Error::NoVault(p) => format!(
                 "no hay una bóveda en {}; crea una con `testigo init` o indica una existente con --vault",
@@ -195,7 +181,6 @@ impl Error {
                 format!("no se pudo {}: {}", context.es(), io_reason_es(source))
             }
             Error::Database(e) => format!("base de datos de la bóveda: {e}"),
-            Error::Invalid(_) | Error::Import(_) | Error::Corrupt(_) => self.to_string(),
         }
     }
 
