@@ -74,6 +74,11 @@ except Exception as e:  # the web view may die under the scroll: report it
 print(f"scroll fps: {fps_text}", flush=True)
 time.sleep(3)
 after_scroll = rss_mib()
+# A picture of the grid mid-scroll, to look at (bench/out/app-grid.png).
+import base64
+shot = call("GET", f"/session/{sid}/screenshot")
+with open(os.path.join(os.path.dirname(os.environ["BENCH_OUT"]), "app-grid.png"), "wb") as f:
+    f.write(base64.b64decode(shot))
 print(f"memory after scrolling: {after_scroll:.0f} MiB", flush=True)
 try:
     call("DELETE", f"/session/{sid}")
