@@ -363,7 +363,7 @@ fn chosen_items_only_and_clear_errors() {
     let e = env.fails(&["packet", "--case", case, "--item", "ZZZZ", "--out", o], 1);
     assert!(e.contains("no item matches"), "{e}");
     let e = env.fails(&["packet", "--case", case, "--lang", "fr", "--out", o], 2);
-    assert!(e.contains("unknown packet language `fr`"), "{e}");
+    assert!(e.contains("unknown language `fr`"), "{e}");
     let e = env.fails(
         &["packet", "--case", case, "--tz", "Mars/Olympus", "--out", o],
         2,

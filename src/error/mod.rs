@@ -100,14 +100,16 @@ pub enum Error {
     },
 }
 
-/// A language messages can be given in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// A language a person reads: of messages (English is that of `Display`
+/// and of JSON output) and of printed packets.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Lang {
-    /// English (the language of `Display` and of JSON output).
-    #[default]
-    En,
     /// Spanish.
     Es,
+    /// English.
+    En,
 }
 
 impl Lang {
@@ -117,6 +119,27 @@ impl Lang {
             Lang::Es
         } else {
             Lang::En
+        }
+    }
+
+    /// `es` or `en`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Es => "es",
+            Lang::En => "en",
+        }
+    }
+
+    /// Reads `es` or `en` (also `español`, `spanish`, `english`, `inglés`,
+    /// any letter case).
+    pub fn parse(input: &str) -> Result<Lang> {
+        match crate::model::fold_key(input).as_str() {
+            "es" | "espanol" | "spanish" => Ok(Lang::Es),
+            "en" | "ingles" | "english" => Ok(Lang::En),
+            _ => Err(Error::invalid(
+                format!("unknown language `{input}`; use es (español) or en (English)"),
+                format!("idioma desconocido `{input}`; usa es (español) o en (inglés)"),
+            )),
         }
     }
 }

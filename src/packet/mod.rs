@@ -38,48 +38,12 @@ use sha2::{Digest, Sha256};
 
 use crate::bundle::{self, Report, ReportPacket};
 use crate::custody::{self, Action, NewEntry};
+pub use crate::error::Lang;
 use crate::error::{Error, IoContext, Result};
 use crate::vault::Vault;
 
 /// Path of the packet inside a bundle.
 pub const PACKET_PATH: &str = "data/report.pdf";
-
-/// The language of a packet: every label, heading and date.
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Lang {
-    /// Spanish (the default).
-    #[default]
-    Es,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// `es` or `en`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lang::Es => "es",
-            Lang::En => "en",
-        }
-    }
-
-    /// Reads `es` or `en` (also `español`, `spanish`, `english`, `inglés`,
-    /// any letter case).
-    pub fn parse(input: &str) -> Result<Lang> {
-        match crate::model::fold_key(input).as_str() {
-            "es" | "espanol" | "spanish" => Ok(Lang::Es),
-            "en" | "ingles" | "english" => Ok(Lang::En),
-            _ => Err(Error::invalid(
-                format!("unknown packet language `{input}`; use es (español) or en (English)"),
-                format!(
-                    "idioma de expediente desconocido `{input}`; usa es (español) o en (inglés)"
-                ),
-            )),
-        }
-    }
-}
 
 /// The paper size of a packet.
 #[cfg_attr(feature = "specta", derive(specta::Type))]

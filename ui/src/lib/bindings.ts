@@ -1289,11 +1289,12 @@ export type Kind =
  */
 "note"
 /**
- * The language of a packet: every label, heading and date.
+ * A language a person reads: of messages (English is that of `Display`
+ * and of JSON output) and of printed packets.
  */
 export type Lang = 
 /**
- * Spanish (the default).
+ * Spanish.
  */
 "es" | 
 /**
