@@ -124,4 +124,23 @@ mod tests {
             );
         }
     }
+
+    /// The custody-log views name every action in both languages.
+    #[test]
+    fn every_custody_action_is_translated() {
+        for lang in ["es", "en"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("../ui/src/lib/locales/{lang}.json"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let locale: serde_json::Value = serde_json::from_str(&text).unwrap();
+            for action in testigo::custody::Action::ALL {
+                let label = &locale["log"]["actions"][action.as_str()];
+                assert!(
+                    label.as_str().is_some_and(|l| !l.is_empty()),
+                    "{lang}.json has no log.actions.{}",
+                    action.as_str()
+                );
+            }
+        }
+    }
 }
