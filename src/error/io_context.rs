@@ -39,25 +39,7 @@ pub enum IoContext {
     WritingBundle,
     /// Starting the runtime captures fetch with.
     StartingNetwork,
-    /// Said by a caller in English only, as `VERB what` (`writing PATH`);
-    /// the leading verb is translated when it is one of the above.
-    Other(String),
 }
-
-/// Leading English verbs of [`IoContext::Other`] and their Spanish.
-const VERBS: &[(&str, &str)] = &[
-    ("reading", "leer"),
-    ("writing", "escribir"),
-    ("creating", "crear"),
-    ("opening", "abrir"),
-    ("locking", "bloquear"),
-    ("removing", "borrar"),
-    ("deleting", "borrar"),
-    ("listing", "listar"),
-    ("copying", "copiar"),
-    ("moving", "mover"),
-    ("saving", "guardar"),
-];
 
 impl IoContext {
     /// What was being done, in Spanish, as it follows "no se pudo".
@@ -79,14 +61,6 @@ impl IoContext {
             IoContext::WritingStdout => "escribir en la salida estándar".into(),
             IoContext::WritingBundle => "escribir el ZIP del reporte".into(),
             IoContext::StartingNetwork => "preparar la conexión a la red".into(),
-            IoContext::Other(text) => {
-                let (verb, rest) = text.split_once(' ').unwrap_or((text, ""));
-                match VERBS.iter().find(|(en, _)| *en == verb) {
-                    Some((_, es)) if rest.is_empty() => (*es).to_string(),
-                    Some((_, es)) => format!("{es} {rest}"),
-                    None => format!("completar «{text}»"),
-                }
-            }
         }
     }
 }
@@ -111,20 +85,7 @@ impl fmt::Display for IoContext {
             IoContext::WritingStdout => f.write_str("writing to standard output"),
             IoContext::WritingBundle => f.write_str("writing the bundle's ZIP"),
             IoContext::StartingNetwork => f.write_str("starting the network runtime"),
-            IoContext::Other(text) => f.write_str(text),
         }
-    }
-}
-
-impl From<String> for IoContext {
-    fn from(text: String) -> IoContext {
-        IoContext::Other(text)
-    }
-}
-
-impl From<&str> for IoContext {
-    fn from(text: &str) -> IoContext {
-        IoContext::Other(text.to_string())
     }
 }
 
@@ -226,21 +187,6 @@ mod tests {
         assert_eq!(
             e.localized(Lang::Es),
             "no se pudo escribir en la salida estándar: error del sistema: algo raro"
-        );
-    }
-
-    #[test]
-    fn contexts_given_as_english_text_get_their_verb_translated() {
-        let e = Error::io("writing /x/y.zip")(io::Error::from(io::ErrorKind::NotFound));
-        assert_eq!(e.to_string().split(':').next(), Some("writing /x/y.zip"));
-        assert!(
-            e.localized(Lang::Es)
-                .starts_with("no se pudo escribir /x/y.zip: ")
-        );
-        let odd = Error::io("frobbing")(io::Error::from(io::ErrorKind::NotFound));
-        assert!(
-            odd.localized(Lang::Es)
-                .starts_with("no se pudo completar «frobbing»: ")
         );
     }
 }

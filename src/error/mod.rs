@@ -214,8 +214,7 @@ impl Error {
 
     /// Wraps an I/O error with what was being done:
     /// `.map_err(Error::io(IoContext::Reading(path.into())))`.
-    pub fn io(context: impl Into<IoContext>) -> impl FnOnce(io::Error) -> Error {
-        let context = context.into();
+    pub fn io(context: IoContext) -> impl FnOnce(io::Error) -> Error {
         move |source| Error::Io { context, source }
     }
 }
