@@ -1,6 +1,6 @@
 """Drives the release app through tauri-driver (W3C WebDriver) and measures
 what bench/app.sh reports. Times are wall-clock on this machine, one run."""
-import json, os, subprocess, time, urllib.request
+import base64, json, os, subprocess, time, urllib.request
 
 BASE = "http://127.0.0.1:4444"
 
@@ -75,7 +75,6 @@ print(f"scroll fps: {fps_text}", flush=True)
 time.sleep(3)
 after_scroll = rss_mib()
 # A picture of the grid mid-scroll, to look at (bench/out/app-grid.png).
-import base64
 shot = call("GET", f"/session/{sid}/screenshot")
 with open(os.path.join(os.path.dirname(os.environ["BENCH_OUT"]), "app-grid.png"), "wb") as f:
     f.write(base64.b64decode(shot))

@@ -71,10 +71,10 @@ impl AppError {
     pub fn locked() -> AppError {
         AppError {
             kind: AppErrorKind::Locked,
-            message: match language() {
-                Lang::Es => "la bóveda está bloqueada; ábrela primero".into(),
-                Lang::En => "the vault is locked; unlock it first".into(),
-            },
+            message: in_ui_language(
+                "the vault is locked; unlock it first",
+                "la bóveda está bloqueada; ábrela primero",
+            ),
         }
     }
 
@@ -82,11 +82,16 @@ impl AppError {
     pub fn internal(en: impl Into<String>, es: impl Into<String>) -> AppError {
         AppError {
             kind: AppErrorKind::Internal,
-            message: match language() {
-                Lang::Es => es.into(),
-                Lang::En => en.into(),
-            },
+            message: in_ui_language(en, es),
         }
+    }
+}
+
+/// The English or Spanish text, as the UI shows.
+fn in_ui_language(en: impl Into<String>, es: impl Into<String>) -> String {
+    match language() {
+        Lang::Es => es.into(),
+        Lang::En => en.into(),
     }
 }
 

@@ -9,6 +9,11 @@ addMessages("en", en);
 
 export type Lang = "es" | "en";
 
+/** Text the core gives in both languages (`error`/`error_es`, `message`/`message_es`…), in `lang`; English where no Spanish was given. */
+export function inLang<T>(lang: Lang, en: T, es: T | null | undefined): T {
+  return lang === "es" && es != null ? es : en;
+}
+
 /** The language to use for a setting ("" = automatic). */
 export function resolveLang(setting: string, systemLocale: string | null = getLocaleFromNavigator()): Lang {
   if (setting === "es" || setting === "en") return setting;
