@@ -1,13 +1,14 @@
 //! `check`: verifies the database, every stored object against its SHA-256,
-//! and the custody chain, and names each problem, in English and Spanish.
-//! Main type: [`CheckReport`].
+//! the custody chain, and that no other user can read the vault's files,
+//! and names each problem, in English and Spanish. Main type: [`CheckReport`].
 
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
 use crate::custody;
-use crate::error::{Lang, Message, Result};
+use crate::error::{Error, IoContext, Lang, Message, Result};
+use crate::private::{self, Loose};
 use crate::vault::Vault;
 
 /// What `check` found.
@@ -61,6 +62,7 @@ impl Vault {
         chain.into_iter().for_each(|m| r.problem_message(m));
         self.check_items_against_log(&mut r)?;
         self.check_objects(&mut r)?;
+        self.check_permissions(&mut r)?;
         r.ok = r.problems.is_empty();
         debug_assert_eq!(r.problems.len(), r.problems_es.len());
         debug_assert_eq!(r.notes.len(), r.notes_es.len());
@@ -294,6 +296,55 @@ impl Vault {
         }
         Ok(())
     }
+}
+
+impl Vault {
+    /// The vault folder and its files must be its owner's alone. What
+    /// opening the vault had to make private again is a note; what others
+    /// can still reach is a problem, with the command that fixes it.
+    fn check_permissions(&self, r: &mut CheckReport) -> Result<()> {
+        if !self.tightened.is_empty() {
+            let (en, es, n) = some_of(&self.tightened);
+            r.note(
+                format!(
+                    "when the vault was opened, other users of this computer could read some of its files or folders ({en}; {n} in all); Testigo made them private again; if this keeps happening, find what changes their permissions (a backup or sync program?)"
+                ),
+                format!(
+                    "al abrir la bóveda, otros usuarios de esta computadora podían leer algunos de sus archivos o carpetas ({es}; {n} en total); Testigo los volvió a hacer privados; si vuelve a pasar, busca qué cambia sus permisos (¿un programa de copias de seguridad o de sincronización?)"
+                ),
+            );
+        }
+        let dir = self.dir();
+        let loose =
+            private::loose(dir).map_err(Error::io(IoContext::Listing(dir.to_path_buf())))?;
+        if !loose.is_empty() {
+            let (en, es, n) = some_of(&loose);
+            let fix = format!("chmod -R go-rwx '{}'", dir.display());
+            r.problem(
+                format!(
+                    "other users of this computer can read or change files or folders of the vault ({en}; {n} in all); make the vault private again with `{fix}`"
+                ),
+                format!(
+                    "otros usuarios de esta computadora pueden leer o cambiar archivos o carpetas de la bóveda ({es}; {n} en total); vuelve a hacerla privada con `{fix}`"
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The first few of `list`, named with their permissions, in English and
+/// Spanish, and how many there are.
+fn some_of(list: &[Loose]) -> (String, String, usize) {
+    const SHOWN: usize = 5;
+    let names = |lang| {
+        let mut v: Vec<String> = list.iter().take(SHOWN).map(|l| l.describe(lang)).collect();
+        if list.len() > SHOWN {
+            v.push("…".into());
+        }
+        v.join(", ")
+    };
+    (names(Lang::En), names(Lang::Es), list.len())
 }
 
 /// What an object belongs to: `item ID`, `capture of item ID`, `thumbnail

@@ -3,13 +3,19 @@
 //!
 //! The schema is the list [`MIGRATIONS`]; `PRAGMA user_version` records how
 //! many have run. Migrations only ever get appended.
+//!
+//! The database file is created by us, 0600, before SQLite opens it: SQLite
+//! gives its `-wal` and `-shm` files the database file's permissions. A
+//! failure to open says what it was: a key that does not fit (a damaged
+//! database or another vault's), a full disk, or another failure.
 
 use std::path::Path;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, ErrorCode};
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, IoContext, Result};
+use crate::private;
 
 /// Schema migrations, in order. Never edit one that has shipped; append.
 pub const MIGRATIONS: &[&str] = &[
@@ -132,23 +138,26 @@ pub const MIGRATIONS: &[&str] = &[
 
 /// Opens (creating if needed) the encrypted database and brings its schema up to date.
 pub fn open(path: &Path, key: &Zeroizing<[u8; 32]>) -> Result<Connection> {
+    if !path.exists() {
+        // An empty file is an empty database to SQLite; made here so that
+        // it, and the `-wal` and `-shm` files SQLite makes after it, are 0600.
+        match private::create_new_file(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(Error::io(IoContext::Creating(path.into()))(e)),
+        }
+    }
+    let conn = open_existing(path, key).map_err(|e| open_error(path, e))?;
+    migrate(&conn)?;
+    Ok(conn)
+}
+
+fn open_existing(path: &Path, key: &Zeroizing<[u8; 32]>) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     let hex_key = Zeroizing::new(hex::encode(&key[..]));
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex_key.as_str()))?;
     // The first read tells whether the key fits: SQLCipher only checks then.
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
-        .map_err(|e| {
-            Error::corrupt(
-                format!(
-                    "the vault database {} cannot be read with this vault's key ({e}); it is damaged or from another vault",
-                    path.display()
-                ),
-                format!(
-                    "la base de datos {} no se puede leer con la clave de esta bóveda ({e}); está dañada o es de otra bóveda",
-                    path.display()
-                ),
-            )
-        })?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
@@ -156,8 +165,45 @@ pub fn open(path: &Path, key: &Zeroizing<[u8; 32]>) -> Result<Connection> {
          PRAGMA temp_store = MEMORY;
          PRAGMA busy_timeout = 30000;",
     )?;
-    migrate(&conn)?;
     Ok(conn)
+}
+
+/// What a failure to open the database at `path` means, said so a person
+/// can act on it: SQLCipher answers `SQLITE_NOTADB` when the key does not
+/// fit; a full disk is said as such (SQLite reports `SQLITE_FULL` for a
+/// failed write, but an I/O error for a shared-memory file it cannot grow,
+/// so an I/O error on a disk with almost no room left counts as full).
+fn open_error(path: &Path, e: rusqlite::Error) -> Error {
+    let code = e.sqlite_error_code();
+    let dir = path.parent().unwrap_or(path);
+    let full = code == Some(ErrorCode::DiskFull)
+        || (matches!(
+            code,
+            Some(ErrorCode::SystemIoFailure | ErrorCode::CannotOpen)
+        ) && private::disk_nearly_full(dir));
+    if full {
+        return Error::disk_full(IoContext::OpeningDatabase(path.into()));
+    }
+    match code {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => Error::corrupt(
+            format!(
+                "the vault database {} cannot be read with this vault's key ({e}); it is damaged or from another vault",
+                path.display()
+            ),
+            format!(
+                "la base de datos {} no se puede leer con la clave de esta bóveda ({e}); está dañada o es de otra bóveda",
+                path.display()
+            ),
+        ),
+        _ => Error::bilingual(
+            ErrorKind::Database,
+            format!("opening the vault database {} failed: {e}", path.display()),
+            format!(
+                "no se pudo abrir la base de datos de la bóveda {}: {e}",
+                path.display()
+            ),
+        ),
+    }
 }
 
 fn migrate(conn: &Connection) -> Result<()> {

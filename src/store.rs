@@ -62,7 +62,7 @@ impl ObjectStore {
     /// Opens (creating if needed) the store under `vault_dir/objects`.
     pub fn open(vault_dir: &Path, key: &VaultKey) -> Result<ObjectStore> {
         let root = vault_dir.join("objects");
-        fs::create_dir_all(root.join("tmp"))
+        crate::private::create_dir_all(&root.join("tmp"))
             .map_err(Error::io(IoContext::Creating(root.clone())))?;
         Ok(ObjectStore {
             root,
@@ -100,16 +100,27 @@ impl ObjectStore {
 
     fn put_at(&self, tmp: &Path, reader: &mut dyn Read) -> Result<Stored> {
         let ctx = || IoContext::WritingObject(tmp.into());
-        let file = File::create(tmp).map_err(Error::io(ctx()))?;
+        let file = crate::private::create_new_file(tmp).map_err(Error::io(ctx()))?;
         let mut w = ObjectWriter::new(&self.enc_key, BufWriter::with_capacity(256 * 1024, file))
             .map_err(Error::io(ctx()))?;
-        io::copy(reader, &mut w).map_err(|e| {
-            Error::bilingual(
-                ErrorKind::Import,
-                format!("reading the file failed: {e}"),
-                format!("no se pudo leer el archivo: {}", io_reason_es(&e)),
-            )
-        })?;
+        // Reading the input and writing the object fail for different
+        // reasons (a full disk is the second), so each is said as itself.
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(Error::bilingual(
+                        ErrorKind::Import,
+                        format!("reading the file failed: {e}"),
+                        format!("no se pudo leer el archivo: {}", io_reason_es(&e)),
+                    ));
+                }
+            };
+            w.write_all(&buf[..n]).map_err(Error::io(ctx()))?;
+        }
         let (buf, sha256, size) = w.finish().map_err(Error::io(ctx()))?;
         let file = buf
             .into_inner()
@@ -121,7 +132,8 @@ impl ObjectStore {
             fs::remove_file(tmp).map_err(Error::io(ctx()))?;
         } else {
             let dir = dest.parent().expect("object paths have a parent");
-            fs::create_dir_all(dir).map_err(Error::io(IoContext::Creating(dir.into())))?;
+            crate::private::create_dir_all(dir)
+                .map_err(Error::io(IoContext::Creating(dir.into())))?;
             fs::rename(tmp, &dest).map_err(Error::io(IoContext::MovingObject(dir.into())))?;
             sync_dir(dir);
         }

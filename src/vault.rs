@@ -4,10 +4,15 @@
 //!
 //! Layout of the folder:
 //! - `vault.json`: the [`KeyFile`] (Argon2id settings and the wrapped vault key);
+//!   `vault.json.new` only while the passphrase is being changed (see
+//!   [`crate::keyfile`]);
 //! - `testigo.db` (and its WAL): the SQLCipher database;
 //! - `objects/`: encrypted originals, thumbnails and captures;
 //! - `vault.lock`: taken by a writer for the length of one change, so that
 //!   sweeping leftovers of a crashed import never races a running one.
+//!
+//! The folder and its folders are 0700, its files 0600 (see [`crate::private`]);
+//! opening a vault takes back any right others were given since.
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -19,10 +24,11 @@ use crate::crypto::{KeyFile, VaultKey};
 use crate::custody::{self, Action, NewEntry};
 use crate::db;
 use crate::error::{Error, IoContext, Result};
+use crate::keyfile::{self, KEY_FILE};
 use crate::model::{Case, format_time};
-use crate::store::{ObjectStore, sync_dir};
+use crate::private::{self, Loose};
+use crate::store::ObjectStore;
 
-const KEY_FILE: &str = "vault.json";
 const DB_FILE: &str = "testigo.db";
 const LOCK_FILE: &str = "vault.lock";
 
@@ -34,6 +40,9 @@ pub struct Vault {
     pub(crate) objects: ObjectStore,
     /// Password that scrypt-encrypts the minisign signing key (see `signing`).
     pub(crate) signing_password: zeroize::Zeroizing<[u8; 32]>,
+    /// What others could reach in the folder when it was opened, and
+    /// opening made private again (`check` tells).
+    pub(crate) tightened: Vec<Loose>,
 }
 
 /// Held while changing the vault; released when dropped.
@@ -84,9 +93,11 @@ impl Vault {
                 ));
             }
         }
-        fs::create_dir_all(dir).map_err(Error::io(IoContext::Creating(dir.into())))?;
+        private::create_dir_all(dir).map_err(Error::io(IoContext::Creating(dir.into())))?;
+        // An empty folder that was already there becomes private too.
+        private::tighten(dir).map_err(Error::io(IoContext::Creating(dir.into())))?;
         let (key_file, key) = KeyFile::create(passphrase)?;
-        write_key_file(dir, &key_file)?;
+        keyfile::write_first(dir, &key_file)?;
         let vault = Vault::with_key(dir, key)?;
         custody::append(
             &vault.db,
@@ -104,11 +115,27 @@ impl Vault {
         Ok(vault)
     }
 
-    /// Opens the vault in `dir`. A wrong passphrase changes nothing on disk.
+    /// Opens the vault in `dir`. A wrong passphrase changes nothing on disk
+    /// (but for settling an interrupted passphrase change, which it needs
+    /// the vault's key for). Files and folders others could reach are made
+    /// private again, and [`Vault::check`] reports them.
     pub fn open(dir: &Path, passphrase: &str) -> Result<Vault> {
-        let key_file = read_key_file(dir)?;
-        let key = key_file.unwrap_key(passphrase)?;
-        Vault::with_key(dir, key)
+        // A passphrase change in progress (or interrupted) is settled under
+        // the write lock, so opening never races a running change.
+        let lock = if keyfile::change_pending(dir) {
+            Some(lock_dir(dir)?)
+        } else {
+            None
+        };
+        let (key, with_new) = keyfile::unlock(dir, passphrase)?;
+        // Best effort: what cannot be changed stays loose, and `check` says so.
+        let tightened = private::tighten(dir).unwrap_or_default();
+        let mut vault = Vault::with_key(dir, key)?;
+        vault.tightened = tightened;
+        if lock.is_some() {
+            vault.settle_key_change(with_new)?;
+        }
+        Ok(vault)
     }
 
     fn with_key(dir: &Path, key: VaultKey) -> Result<Vault> {
@@ -120,13 +147,16 @@ impl Vault {
             key,
             db,
             objects,
+            tightened: Vec::new(),
         })
     }
 
     /// A second handle on the same open vault (its own database connection),
     /// for long work on another thread while this one keeps answering.
     pub fn reopen(&self) -> Result<Vault> {
-        Vault::with_key(&self.dir, self.key.clone())
+        let mut v = Vault::with_key(&self.dir, self.key.clone())?;
+        v.tightened = self.tightened.clone();
+        Ok(v)
     }
 
     /// The vault's folder.
@@ -134,42 +164,9 @@ impl Vault {
         &self.dir
     }
 
-    /// Re-wraps the vault key under a new passphrase. Files are not re-encrypted.
-    pub fn change_passphrase(&mut self, old: &str, new: &str) -> Result<()> {
-        if new.is_empty() {
-            return Err(Error::invalid(
-                "the new passphrase is empty; choose a long one",
-                "la nueva contraseña está vacía; elige una larga",
-            ));
-        }
-        let _lock = self.write_lock()?;
-        let key = read_key_file(&self.dir)?.unwrap_key(old)?;
-        let rewrapped = KeyFile::wrap(&key, new)?;
-        write_key_file(&self.dir, &rewrapped)?;
-        custody::append(
-            &self.db,
-            NewEntry {
-                action: Action::PassphraseChanged,
-                case_id: None,
-                item_id: None,
-                sha256: None,
-                detail: json!({}),
-            },
-        )?;
-        Ok(())
-    }
-
     /// Takes the vault's write lock, waiting for another writer to finish.
     pub(crate) fn write_lock(&self) -> Result<WriteLock> {
-        let path = self.dir.join(LOCK_FILE);
-        let f = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(Error::io(IoContext::Opening(path.clone())))?;
-        f.lock().map_err(Error::io(IoContext::Locking(path)))?;
-        Ok(WriteLock(f))
+        lock_dir(&self.dir)
     }
 
     /// Creates a case.
@@ -309,6 +306,14 @@ impl Vault {
     }
 }
 
+/// Takes the write lock of the vault in `dir`.
+fn lock_dir(dir: &Path) -> Result<WriteLock> {
+    let path = dir.join(LOCK_FILE);
+    let f = private::open_or_create(&path).map_err(Error::io(IoContext::Opening(path.clone())))?;
+    f.lock().map_err(Error::io(IoContext::Locking(path)))?;
+    Ok(WriteLock(f))
+}
+
 const CASE_SELECT: &str = "SELECT c.id, c.name, c.description, c.created_at,
     (SELECT count(*) FROM items i WHERE i.case_id = c.id) FROM cases c";
 
@@ -354,45 +359,6 @@ fn resolve_prefix(db: &Connection, table: &str, what: &'static str, q: &str) -> 
             candidates: many.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
         }),
     }
-}
-
-fn read_key_file(dir: &Path) -> Result<KeyFile> {
-    let path = dir.join(KEY_FILE);
-    let text = match fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::NoVault(dir.to_path_buf()));
-        }
-        Err(e) => return Err(Error::io(IoContext::Reading(path.clone()))(e)),
-    };
-    serde_json::from_str(&text).map_err(|e| {
-        Error::corrupt(
-            format!(
-                "the key file {} is damaged ({e}); restore it from a backup",
-                path.display()
-            ),
-            format!(
-                "el archivo de claves {} está dañado ({e}); restáuralo de una copia de seguridad",
-                path.display()
-            ),
-        )
-    })
-}
-
-fn write_key_file(dir: &Path, key_file: &KeyFile) -> Result<()> {
-    let path = dir.join(KEY_FILE);
-    let tmp = dir.join("vault.json.tmp");
-    let text = serde_json::to_string_pretty(key_file)?;
-    let ctx = || IoContext::Writing(path.clone());
-    {
-        use std::io::Write;
-        let mut f = File::create(&tmp).map_err(Error::io(ctx()))?;
-        f.write_all(text.as_bytes()).map_err(Error::io(ctx()))?;
-        f.sync_all().map_err(Error::io(ctx()))?;
-    }
-    fs::rename(&tmp, &path).map_err(Error::io(ctx()))?;
-    sync_dir(dir);
-    Ok(())
 }
 
 impl Vault {

@@ -13,9 +13,14 @@ mod capture_tls;
 mod cli;
 mod crash;
 mod custody;
+#[cfg(target_os = "linux")]
+mod fulldisk;
 mod hostile;
 mod import;
 mod packet;
+mod passphrase;
+#[cfg(unix)]
+mod permissions;
 mod pki;
 mod search;
 mod secrecy;

@@ -298,7 +298,7 @@ pub async fn check_vault(state: State<'_, AppState>) -> AppResult<CheckReport> {
 #[specta::specta]
 pub fn save_original(state: State<'_, AppState>, item_id: String, path: String) -> AppResult<()> {
     state.with_vault(|v| {
-        let mut file = std::fs::File::create(&path).map_err(|e| {
+        let mut file = testigo::private::create_file(std::path::Path::new(&path)).map_err(|e| {
             AppError::from(testigo::Error::io(IoContext::Writing(PathBuf::from(&path)))(e))
         })?;
         v.export(&item_id, &mut file, &path)?;

@@ -131,7 +131,7 @@ pub fn save_warc(
     path: String,
 ) -> AppResult<()> {
     state.with_vault(|v| {
-        let mut file = std::fs::File::create(&path).map_err(|e| {
+        let mut file = testigo::private::create_file(Path::new(&path)).map_err(|e| {
             AppError::from(testigo::Error::io(IoContext::Writing(PathBuf::from(&path)))(e))
         })?;
         let written = v.export_capture(&item_id, seq, &mut file, &path);

@@ -288,7 +288,8 @@ impl Vault {
         progress: &mut dyn FnMut(SealProgress<'_>),
     ) -> Result<(String, u64)> {
         let ctx = || IoContext::Writing(tmp.into());
-        let file = File::create(tmp).map_err(Error::io(ctx()))?;
+        // 0600 from the first byte: a report is plaintext evidence.
+        let file = crate::private::create_file(tmp).map_err(Error::io(ctx()))?;
         let out = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
         let out = if recipients.is_empty() {
             self.write_zip(out, base, files, time, total, progress)?

@@ -503,7 +503,7 @@ fn cat(vault: &Vault, item: &str, out: Option<&Path>, capture: Option<u32>) -> R
             tmp_name.push(".part");
             let tmp = PathBuf::from(tmp_name);
             let ctx = || IoContext::Writing(path.into());
-            let mut file = std::fs::File::create(&tmp).map_err(Error::io(ctx()))?;
+            let mut file = testigo::private::create_file(&tmp).map_err(Error::io(ctx()))?;
             let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
             let result = export(&mut file, &absolute.display().to_string());
             if let Err(e) = result {

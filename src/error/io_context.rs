@@ -39,6 +39,10 @@ pub enum IoContext {
     WritingBundle,
     /// Starting the runtime captures fetch with.
     StartingNetwork,
+    /// Opening the vault's database file.
+    OpeningDatabase(PathBuf),
+    /// Writing to the vault's database (a change being committed).
+    WritingDatabase,
 }
 
 impl IoContext {
@@ -61,6 +65,10 @@ impl IoContext {
             IoContext::WritingStdout => "escribir en la salida estándar".into(),
             IoContext::WritingBundle => "escribir el ZIP del reporte".into(),
             IoContext::StartingNetwork => "preparar la conexión a la red".into(),
+            IoContext::OpeningDatabase(p) => {
+                format!("abrir la base de datos de la bóveda {}", p.display())
+            }
+            IoContext::WritingDatabase => "escribir la base de datos de la bóveda".into(),
         }
     }
 }
@@ -85,7 +93,31 @@ impl fmt::Display for IoContext {
             IoContext::WritingStdout => f.write_str("writing to standard output"),
             IoContext::WritingBundle => f.write_str("writing the bundle's ZIP"),
             IoContext::StartingNetwork => f.write_str("starting the network runtime"),
+            IoContext::OpeningDatabase(p) => {
+                write!(f, "opening the vault database {}", p.display())
+            }
+            IoContext::WritingDatabase => f.write_str("writing the vault database"),
         }
+    }
+}
+
+/// True for a full disk or a used-up disk quota (ENOSPC, EDQUOT).
+pub(crate) fn is_disk_full(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+    )
+}
+
+/// Why an I/O operation failed, in English: the operating system's text,
+/// but a full disk is said plainly, with what to do.
+pub(crate) fn io_reason_en(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::StorageFull => "the disk is full; free some space and try again".into(),
+        io::ErrorKind::QuotaExceeded => {
+            "the disk space you are allowed is used up; free some space and try again".into()
+        }
+        _ => e.to_string(),
     }
 }
 
@@ -171,13 +203,31 @@ mod tests {
     #[test]
     fn a_full_disk_and_a_read_only_disk_are_explained() {
         // ENOSPC and EROFS as the operating system reports them.
-        for (code, words) in [(28, "el disco está lleno"), (30, "solo lectura")] {
+        for (code, words, en) in [
+            (
+                28,
+                "el disco está lleno",
+                "the disk is full; free some space",
+            ),
+            (
+                122,
+                "espacio que tienes permitido",
+                "space you are allowed is used up",
+            ),
+            (30, "solo lectura", "Read-only file system"),
+        ] {
             let e = Error::io(IoContext::WritingBundle)(io::Error::from_raw_os_error(code));
             let es = e.localized(Lang::Es);
             assert!(
                 es.starts_with("no se pudo escribir el ZIP del reporte: ") && es.contains(words),
                 "{es}"
             );
+            let shown = e.to_string();
+            assert!(
+                shown.starts_with("writing the bundle's ZIP: ") && shown.contains(en),
+                "{shown}"
+            );
+            assert_eq!(e.is_disk_full(), code != 30);
         }
     }
 

@@ -14,6 +14,7 @@ use serde::Serialize;
 mod io_context;
 
 pub use io_context::IoContext;
+use io_context::io_reason_en;
 pub(crate) use io_context::io_reason_es;
 
 /// What went wrong, in a form a client can act on without parsing text.
@@ -77,7 +78,7 @@ pub enum Error {
         candidates: String,
     },
     /// See [`ErrorKind::Io`].
-    #[error("{context}: {source}")]
+    #[error("{context}: {reason}", reason = io_reason_en(.source))]
     Io {
         /// What was being done, naming the path.
         context: IoContext,
@@ -86,7 +87,7 @@ pub enum Error {
     },
     /// See [`ErrorKind::Database`].
     #[error("vault database: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(#[source] rusqlite::Error),
     /// An error of another kind whose message has been written in Spanish
     /// too (see [`Error::bilingual`]); shown in English by `Display`.
     #[error("{en}")]
@@ -212,10 +213,39 @@ impl Error {
         Error::bilingual(ErrorKind::Corrupt, en, es)
     }
 
+    /// The disk was full while doing `context`: says so, and what to do,
+    /// in both languages (an [`ErrorKind::Io`] error).
+    pub fn disk_full(context: IoContext) -> Error {
+        Error::Io {
+            context,
+            source: io::Error::from(io::ErrorKind::StorageFull),
+        }
+    }
+
+    /// True when this error comes from a full disk (or a used-up quota).
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            Error::Io { source, .. } => io_context::is_disk_full(source),
+            Error::Database(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull),
+            _ => false,
+        }
+    }
+
     /// Wraps an I/O error with what was being done:
     /// `.map_err(Error::io(IoContext::Reading(path.into())))`.
     pub fn io(context: IoContext) -> impl FnOnce(io::Error) -> Error {
         move |source| Error::Io { context, source }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    /// A database error; a full disk (`SQLITE_FULL`) is said as such.
+    fn from(e: rusqlite::Error) -> Self {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+            Error::disk_full(IoContext::WritingDatabase)
+        } else {
+            Error::Database(e)
+        }
     }
 }
 
@@ -262,6 +292,28 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_database_disk_is_said_as_such_in_both_languages() {
+        let full = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            None,
+        );
+        let e: Error = full.into();
+        assert_eq!(e.kind(), ErrorKind::Io);
+        assert!(e.is_disk_full());
+        assert_eq!(
+            e.to_string(),
+            "writing the vault database: the disk is full; free some space and try again"
+        );
+        assert_eq!(
+            e.localized(Lang::Es),
+            "no se pudo escribir la base de datos de la bóveda: el disco está lleno; libera espacio y vuelve a intentarlo"
+        );
+        let other: Error = rusqlite::Error::QueryReturnedNoRows.into();
+        assert_eq!(other.kind(), ErrorKind::Database);
+        assert!(!other.is_disk_full());
+    }
 
     #[test]
     fn stored_json_errors_are_corrupt_in_both_languages() {

@@ -273,7 +273,8 @@ impl Vault {
         tmp_name.push(".part");
         let tmp = PathBuf::from(tmp_name);
         let ctx = || IoContext::Writing(dest.clone());
-        let written = fs::File::create(&tmp).and_then(|mut f| {
+        // 0600 from the first byte: a packet is plaintext evidence.
+        let written = crate::private::create_file(&tmp).and_then(|mut f| {
             std::io::Write::write_all(&mut f, &rendered.pdf)?;
             f.sync_all()
         });
