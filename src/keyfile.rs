@@ -9,7 +9,7 @@
 //! in force; a failure after it (the rename) is finished the next time the
 //! vault is opened. Both files wrap the same vault key, so during that
 //! window either passphrase opens the vault, and opening settles the change
-//! ([`Vault::settle_key_change`]): finished if the log names the new file,
+//! (`Vault::settle_key_change`): finished if the log names the new file,
 //! discarded if it does not.
 
 use std::fs;

@@ -32,8 +32,9 @@ impl Tmpfs {
     /// one are skipped explicitly (`TESTIGO_SKIP_TMPFS_TESTS=1`).
     pub fn mount(size: u64) -> Option<Tmpfs> {
         let dir = tempfile::tempdir().unwrap();
+        let options = format!("size={size},mode=0700");
         let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700")])
+            .args(["-t", "tmpfs", "-o", options.as_str()])
             .arg("tmpfs")
             .arg(dir.path())
             .output();
@@ -246,7 +247,7 @@ fn the_spanish_message_of_a_failed_change_says_the_old_passphrase_still_works() 
     let Some(disk) = Tmpfs::mount(2 << 20) else {
         return;
     };
-    // Enough room to open the vault, not to commit the change: found by
+    // Enough room to open the vault, not to finish the change: found by
     // trying, since SQLite's needs are not ours to fix.
     for leave in (8..=20).map(|i| i * 4096) {
         let vault = disk.path().join("vault");

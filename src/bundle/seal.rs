@@ -12,7 +12,7 @@
 //! disk when encrypting. Every bundle carries its printable packet,
 //! `data/report.pdf`, printed before anything is written (see `packet`).
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
