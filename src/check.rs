@@ -337,7 +337,7 @@ impl Vault {
 /// Spanish, and how many there are.
 fn some_of(list: &[Loose]) -> (String, String, usize) {
     const SHOWN: usize = 5;
-    let names = |lang| {
+    let names = |lang: Lang| {
         let mut v: Vec<String> = list.iter().take(SHOWN).map(|l| l.describe(lang)).collect();
         if list.len() > SHOWN {
             v.push("…".into());
