@@ -77,6 +77,7 @@ fn a_redirect_chain_with_big_bodies_stays_within_the_budget() {
     // before the budget this kept 550 MiB in memory twice over and stored it.
     let url = srv.url("/fat-redirect/9?size=52428800");
     let (out, peak) = run_measured(&env, &["link", &url, "--case", "c", "--json"]);
+    eprintln!("peak memory of `testigo link` on a fat redirect chain: {peak} MiB");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let c = json_of(&out)[0]["capture"].clone();
     let hops = c["hops"].as_array().unwrap();
@@ -143,6 +144,7 @@ fn several_links_at_once_stay_within_their_budgets() {
             "--json",
         ],
     );
+    eprintln!("peak memory of `testigo link` on four fat redirect chains: {peak} MiB");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let v = json_of(&out);
     for o in v.as_array().unwrap() {
@@ -169,6 +171,7 @@ fn hostile_pages_are_kept_with_bounded_metadata_and_memory() {
     ] {
         let url = srv.url(&format!("/hostile/{kind}?size=8000000"));
         let (out, peak) = run_measured(&env, &["link", &url, "--case", "c", "--json"]);
+        eprintln!("peak memory of `testigo link` on the {kind} page: {peak} MiB");
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -217,7 +220,7 @@ fn metadata_extraction_does_linear_work_on_hostile_pages() {
         // per byte): html5ever's attribute check made `attrs` sixteen times.
         let ratio = work_4n as f64 / work_n as f64;
         assert!((3.8..=4.2).contains(&ratio), "{kind}: {work_n} then {work_4n}");
-        assert!(work_4n < 16 * 4 * n as u64, "{kind}: {work_4n} for {}", 4 * n);
+        assert!(work_4n < 8 * 4 * n as u64, "{kind}: {work_4n} for {}", 4 * n);
     }
     // Character references, comments, unclosed attributes and scripts too.
     for (kind, unit) in [
@@ -233,7 +236,7 @@ fn metadata_extraction_does_linear_work_on_hostile_pages() {
         let (_, work_4n) = extract_counted(&page(4 * k), None);
         let ratio = work_4n as f64 / work_n as f64;
         assert!((3.8..=4.2).contains(&ratio), "{kind}: {work_n} then {work_4n}");
-        assert!(work_4n < 64 * 4 * n as u64, "{kind}: {work_4n}");
+        assert!(work_4n < 16 * 4 * n as u64, "{kind}: {work_4n}");
     }
 }
 
@@ -389,4 +392,38 @@ fn through_a_proxy_local_names_and_addresses_are_refused() {
         .filter(|r| !r.contains("/to?"))
         .collect();
     assert_eq!(pages, ["http://otro.example/page"]);
+}
+
+#[test]
+fn a_cut_page_and_a_refused_redirect_read_in_spanish() {
+    let (env, srv) = setup();
+    let out = env
+        .command(&["link", &srv.url("/huge"), "--case", "c", "--max-size", "100000"])
+        .env("TESTIGO_LANG", "es")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("demasiado grande"), "{err}");
+    // `show` in Spanish gives the Spanish reason of a refused redirect.
+    let public = Server::start_at("127.0.0.2");
+    let c = capture_with(&env, &to(&public, "http://10.0.0.1/"), &as_public());
+    assert!(c["error_es"].is_string(), "{c}");
+    let items = env.json(&["list"]);
+    let id = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["url"].as_str().unwrap().contains("/to?"))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = env
+        .command(&["show", &id])
+        .env("TESTIGO_LANG", "es")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("no se siguió la redirección a http://10.0.0.1/"), "{text}");
 }

@@ -307,7 +307,9 @@ impl Guard {
             .filter(|a| match self.class_of(a.ip()) {
                 None => true,
                 Some(class) => {
-                    first_refused.get_or_insert((a.ip(), class));
+                    if first_refused.is_none() {
+                        first_refused = Some((a.ip(), class));
+                    }
                     false
                 }
             })

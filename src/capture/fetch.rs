@@ -581,3 +581,26 @@ pub fn fetch_many(
     rt.shutdown_timeout(Duration::from_millis(100));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_buffer_never_holds_or_reserves_past_its_cap() {
+        for cap in [0, 1, 1000, 64 * 1024, 3 * 1024 * 1024 + 7] {
+            let mut body = Vec::new();
+            let chunk = vec![7u8; 40_000];
+            let mut fit = true;
+            while fit {
+                fit = push_capped(&mut body, &chunk, cap);
+                assert!(body.capacity() <= cap, "{cap}: {}", body.capacity());
+            }
+            assert_eq!(body.len(), cap);
+        }
+        let mut body = Vec::new();
+        assert!(push_capped(&mut body, b"abc", 10));
+        assert!(!push_capped(&mut body, b"defghijkl", 10));
+        assert_eq!(body, b"abcdefghij");
+    }
+}

@@ -258,12 +258,8 @@ pub fn extract_counted(html_bytes: &[u8], base: Option<&url::Url>) -> (PageMeta,
             }
         }
     });
-    let full = meta.open_graph.len() >= MAX_FIELDS
-        || meta.twitter.len() >= MAX_FIELDS
-        || meta.oembed.len() >= MAX_FIELDS
-        || meta.json_ld.authors.len() >= MAX_FIELDS
-        || meta.json_ld.types.len() >= MAX_FIELDS;
-    if full {
+    // JSON-LD lists stop growing at the cap (see `push_unique`).
+    if meta.json_ld.authors.len() >= MAX_FIELDS || meta.json_ld.types.len() >= MAX_FIELDS {
         meta.limit(MetaLimit::FieldsSkipped);
     }
     (meta, work + json_ld_bytes.min(MAX_JSON_LD_TOTAL) as u64)
@@ -285,12 +281,17 @@ fn meta_tag(meta: &mut PageMeta, attrs: &Attrs) {
     };
     if key == "description" && meta.description.is_none() {
         meta.description = Some(content);
-    } else if key.starts_with("og:") {
-        if meta.open_graph.len() < MAX_FIELDS {
-            meta.open_graph.entry(key).or_insert(content);
+    } else if key.starts_with("og:") || key.starts_with("twitter:") {
+        let fields = if key.starts_with("og:") {
+            &mut meta.open_graph
+        } else {
+            &mut meta.twitter
+        };
+        if fields.len() < MAX_FIELDS {
+            fields.entry(key).or_insert(content);
+        } else if !fields.contains_key(&key) {
+            meta.limit(MetaLimit::FieldsSkipped);
         }
-    } else if key.starts_with("twitter:") && meta.twitter.len() < MAX_FIELDS {
-        meta.twitter.entry(key).or_insert(content);
     }
 }
 
@@ -317,9 +318,9 @@ fn link_tag(meta: &mut PageMeta, attrs: &Attrs, resolve: &dyn Fn(&str) -> Option
             "text/xml+oembed" | "application/xml+oembed" => "xml",
             _ => return,
         };
-        if meta.oembed.len() < MAX_FIELDS
-            && let Some(url) = resolve(&href)
-        {
+        if meta.oembed.len() >= MAX_FIELDS {
+            meta.limit(MetaLimit::FieldsSkipped);
+        } else if let Some(url) = resolve(&href) {
             meta.oembed.push(OEmbed {
                 url,
                 format: format.into(),
