@@ -78,7 +78,12 @@ fn a_redirect_chain_with_big_bodies_stays_within_the_budget() {
     let url = srv.url("/fat-redirect/9?size=52428800");
     let (out, peak) = run_measured(&env, &["link", &url, "--case", "c", "--json"]);
     eprintln!("peak memory of `testigo link` on a fat redirect chain: {peak} MiB");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let c = json_of(&out)[0]["capture"].clone();
     let hops = c["hops"].as_array().unwrap();
     assert_eq!(hops.len(), 11, "{c}");
@@ -93,7 +98,10 @@ fn a_redirect_chain_with_big_bodies_stays_within_the_budget() {
     assert_eq!(c["truncated"], "length");
     assert!(c["error"].as_str().unwrap().starts_with("too large"), "{c}");
     assert!(
-        c["error_es"].as_str().unwrap().starts_with("demasiado grande"),
+        c["error_es"]
+            .as_str()
+            .unwrap()
+            .starts_with("demasiado grande"),
         "{c}"
     );
     assert_eq!(c["metadata"]["title"], "Final");
@@ -145,7 +153,12 @@ fn several_links_at_once_stay_within_their_budgets() {
         ],
     );
     eprintln!("peak memory of `testigo link` on four fat redirect chains: {peak} MiB");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json_of(&out);
     for o in v.as_array().unwrap() {
         let c = &o["capture"];
@@ -219,15 +232,25 @@ fn metadata_extraction_does_linear_work_on_hostile_pages() {
         // Four times the page is four times the work (and never much more
         // per byte): html5ever's attribute check made `attrs` sixteen times.
         let ratio = work_4n as f64 / work_n as f64;
-        assert!((3.8..=4.2).contains(&ratio), "{kind}: {work_n} then {work_4n}");
-        assert!(work_4n < 8 * 4 * n as u64, "{kind}: {work_4n} for {}", 4 * n);
+        assert!(
+            (3.8..=4.2).contains(&ratio),
+            "{kind}: {work_n} then {work_4n}"
+        );
+        assert!(
+            work_4n < 8 * 4 * n as u64,
+            "{kind}: {work_4n} for {}",
+            4 * n
+        );
     }
     // Character references, comments, unclosed attributes and scripts too.
     for (kind, unit) in [
         ("refs", "&a&am&amp;&#x41;&#65;&notin;x"),
         ("comments", "<!-- a -- b --!><!--->"),
         ("quotes", "<a x=\"y z='"),
-        ("scripts", "<script type=application/ld+json>{\"@type\":\"x\"}</script>"),
+        (
+            "scripts",
+            "<script type=application/ld+json>{\"@type\":\"x\"}</script>",
+        ),
         ("lt", "<<</<!<?"),
     ] {
         let page = |k: usize| unit.repeat(k).into_bytes();
@@ -235,7 +258,10 @@ fn metadata_extraction_does_linear_work_on_hostile_pages() {
         let (_, work_n) = extract_counted(&page(k), None);
         let (_, work_4n) = extract_counted(&page(4 * k), None);
         let ratio = work_4n as f64 / work_n as f64;
-        assert!((3.8..=4.2).contains(&ratio), "{kind}: {work_n} then {work_4n}");
+        assert!(
+            (3.8..=4.2).contains(&ratio),
+            "{kind}: {work_n} then {work_4n}"
+        );
         assert!(work_4n < 16 * 4 * n as u64, "{kind}: {work_4n}");
     }
 }
@@ -298,14 +324,19 @@ fn redirects_from_a_public_address_into_local_ones_are_refused() {
         "http://[::ffff:10.0.0.1]/".to_string(),
     ] {
         let c = capture_with(&env, &to(&public, &target), &as_public());
-        let err = c["error"].as_str().unwrap_or_else(|| panic!("{target}: {c}"));
+        let err = c["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{target}: {c}"));
         assert!(
             err.starts_with("refused to follow the redirect to"),
             "{target}: {err}"
         );
         assert!(err.contains("127.0.0.2"), "{target}: {err}");
         let es = c["error_es"].as_str().unwrap();
-        assert!(es.starts_with("no se siguió la redirección a"), "{target}: {es}");
+        assert!(
+            es.starts_with("no se siguió la redirección a"),
+            "{target}: {es}"
+        );
         let hops = c["hops"].as_array().unwrap();
         assert_eq!(hops.len(), 2, "{target}: {c}");
         assert_eq!(hops[0]["status"], 302);
@@ -319,11 +350,7 @@ fn redirects_from_a_public_address_into_local_ones_are_refused() {
         local.requests()
     );
     // From public to public is followed.
-    let c = capture_with(
-        &env,
-        &to(&public, &public.url("/page")),
-        &as_public(),
-    );
+    let c = capture_with(&env, &to(&public, &public.url("/page")), &as_public());
     assert_eq!(c["status"], 200, "{c}");
     assert_eq!(c["error"], Value::Null);
     assert!(env.ok(&["check"]).starts_with("ok:"));
@@ -378,7 +405,9 @@ fn through_a_proxy_local_names_and_addresses_are_refused() {
         "http://[::1]/page",
     ] {
         let c = capture_with(&env, &start(target), &opts);
-        let err = c["error"].as_str().unwrap_or_else(|| panic!("{target}: {c}"));
+        let err = c["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{target}: {c}"));
         assert!(err.starts_with("refused to follow"), "{target}: {err}");
         assert!(err.contains("sitio.example"), "{target}: {err}");
     }
@@ -398,7 +427,14 @@ fn through_a_proxy_local_names_and_addresses_are_refused() {
 fn a_cut_page_and_a_refused_redirect_read_in_spanish() {
     let (env, srv) = setup();
     let out = env
-        .command(&["link", &srv.url("/huge"), "--case", "c", "--max-size", "100000"])
+        .command(&[
+            "link",
+            &srv.url("/huge"),
+            "--case",
+            "c",
+            "--max-size",
+            "100000",
+        ])
         .env("TESTIGO_LANG", "es")
         .output()
         .unwrap();
@@ -425,5 +461,8 @@ fn a_cut_page_and_a_refused_redirect_read_in_spanish() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("no se siguió la redirección a http://10.0.0.1/"), "{text}");
+    assert!(
+        text.contains("no se siguió la redirección a http://10.0.0.1/"),
+        "{text}"
+    );
 }

@@ -64,7 +64,9 @@ fn stream_of(byte: u8, size: usize) -> Body {
 }
 
 fn size_of(q: &std::collections::HashMap<String, String>) -> usize {
-    q.get("size").and_then(|s| s.parse().ok()).unwrap_or(8 << 20)
+    q.get("size")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8 << 20)
 }
 
 /// A page a harasser could serve, `size` bytes or so: `attrs` (one tag with

@@ -439,9 +439,17 @@ mod tests {
         // Before the first answer, anything goes.
         assert!(g.check_url(&url("http://10.0.0.1/"), false).is_ok());
         // A start on 127.0.0.1 is the person's choice: still anything goes.
-        g.started(&url("http://127.0.0.1/"), Some("127.0.0.1".parse().unwrap()), false);
+        g.started(
+            &url("http://127.0.0.1/"),
+            Some("127.0.0.1".parse().unwrap()),
+            false,
+        );
         assert!(!g.public_only());
-        g.started(&url("http://127.0.0.2/"), Some("127.0.0.2".parse().unwrap()), false);
+        g.started(
+            &url("http://127.0.0.2/"),
+            Some("127.0.0.2".parse().unwrap()),
+            false,
+        );
         assert!(g.public_only());
         for to in [
             "http://127.0.0.1:8080/",
@@ -467,7 +475,7 @@ mod tests {
                 ],
             )
             .unwrap();
-        assert_eq!(kept, ["127.0.0.2:80".parse().unwrap()]);
+        assert_eq!(kept, ["127.0.0.2:80".parse::<SocketAddr>().unwrap()]);
         assert!(g.filter("x", vec!["[::1]:80".parse().unwrap()]).is_err());
         let r = g.take_refusal(&url("http://x/")).unwrap();
         assert!(r.en.contains("`x` resolves to ::1"), "{}", r.en);

@@ -4,7 +4,7 @@
 //! `<script type="application/ld+json">` blocks. Everything else is
 //! tokenized and dropped.
 //!
-//! It runs html5gum's WHATWG tokenizer (no tree is built) with [`Sink`], an
+//! It runs html5gum's WHATWG tokenizer (no tree is built) with `Sink`, an
 //! emitter that keeps only what it needs, each piece capped: whatever the
 //! page holds (a tag with a million attributes, megabytes of NUL bytes,
 //! deep nesting, a huge title), the work is linear in its size and the
@@ -319,7 +319,10 @@ impl Emitter for Sink<'_> {
 
     fn current_is_appropriate_end_tag_token(&mut self) -> bool {
         self.add(self.name.len());
-        self.is_end && !self.name_over && !self.last_start.is_empty() && self.name == self.last_start
+        self.is_end
+            && !self.name_over
+            && !self.last_start.is_empty()
+            && self.name == self.last_start
     }
 }
 

@@ -52,7 +52,9 @@ impl MetaLimit {
                 "the page is longer than 8 MiB: only its first 8 MiB were read for metadata"
             }
             MetaLimit::TextCut => "a title or attribute longer than 16 KiB was cut",
-            MetaLimit::JsonLdSkipped => "a JSON-LD block over 1 MiB, or past 4 MiB of them, was not read",
+            MetaLimit::JsonLdSkipped => {
+                "a JSON-LD block over 1 MiB, or past 4 MiB of them, was not read"
+            }
             MetaLimit::FieldsSkipped => "more than 200 fields of one kind: the rest were not kept",
         }
     }
@@ -67,9 +69,7 @@ impl MetaLimit {
             MetaLimit::JsonLdSkipped => {
                 "no se leyó un bloque JSON-LD de más de 1 MiB, o los que pasaban de 4 MiB en total"
             }
-            MetaLimit::FieldsSkipped => {
-                "más de 200 campos de un tipo: no se guardaron los demás"
-            }
+            MetaLimit::FieldsSkipped => "más de 200 campos de un tipo: no se guardaron los demás",
         }
     }
 }
@@ -312,7 +312,11 @@ fn link_tag(meta: &mut PageMeta, attrs: &Attrs, resolve: &dyn Fn(&str) -> Option
         meta.canonical_url = resolve(&href);
     }
     if rels.iter().any(|r| r == "alternate") {
-        let ty = attrs.get("type").unwrap_or_default().trim().to_ascii_lowercase();
+        let ty = attrs
+            .get("type")
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
         let format = match ty.as_str() {
             "application/json+oembed" => "json",
             "text/xml+oembed" | "application/xml+oembed" => "xml",
