@@ -15,9 +15,10 @@
 //! Memory is bounded by the byte budget: one capture keeps at most
 //! `max_bytes` of bodies, all its answers together (each redirect's body at
 //! most `max_redirect_bytes`, the rest not read), in buffers that never grow
-//! past what they may keep; [`fetch_many`] runs few enough captures at once
-//! that their budgets add up to at most [`MAX_IN_FLIGHT`], and a finished
-//! capture holds its place until the caller has taken it.
+//! past what they may keep (see [`super::budget`]); [`fetch_many`] runs few
+//! enough captures at once that their budgets add up to at most
+//! [`MAX_IN_FLIGHT`], and a finished capture holds its place until the
+//! caller has taken it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,13 +28,10 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use tokio::time::{Instant, timeout_at};
 
 use super::address::{Guard, GuardedResolver};
+use super::budget::{Budget, MAX_IN_FLIGHT, is_redirect, push_capped, too_large};
 use super::options::FetchOptions;
 use super::tls::{ChainLog, Tls, TlsFacts};
 use crate::error::{Error, IoContext, Result};
-
-/// Most body bytes the captures running at once may keep together: with a
-/// large per-capture budget, fewer captures run at the same time.
-pub const MAX_IN_FLIGHT: u64 = 256 * 1024 * 1024;
 
 /// Why a body is incomplete, as WARC's `WARC-Truncated` says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -259,33 +257,6 @@ fn tls_facts(resp: &reqwest::Response, chains: &ChainLog) -> Option<TlsFacts> {
     Some(TlsFacts::new(leaf, seen.as_ref()))
 }
 
-/// What is left of a capture's byte budget.
-struct Budget {
-    /// Body bytes the capture may still keep.
-    left: u64,
-}
-
-/// True for the statuses that redirect (and are followed when they say where).
-fn is_redirect(status: u16) -> bool {
-    matches!(status, 301 | 302 | 303 | 307 | 308)
-}
-
-/// Appends what fits of `chunk` under `cap` bytes; false when some did not
-/// fit. The buffer grows by doubling but never past `cap`, so it never
-/// holds (or reserves) more than it may keep.
-fn push_capped(body: &mut Vec<u8>, chunk: &[u8], cap: usize) -> bool {
-    let take = chunk.len().min(cap.saturating_sub(body.len()));
-    if body.capacity() - body.len() < take {
-        let want = (body.capacity() * 2)
-            .max(body.len() + take)
-            .max(16 * 1024)
-            .min(cap);
-        body.reserve_exact(want - body.len());
-    }
-    body.extend_from_slice(&chunk[..take]);
-    take == chunk.len()
-}
-
 /// One request: sends it, reads the body within the budget and the deadline.
 async fn exchange(
     client: &Client,
@@ -379,18 +350,6 @@ async fn exchange(
     }
     budget.left = budget.left.saturating_sub(ex.body.len() as u64);
     ex
-}
-
-/// Why a final body was cut, in English and Spanish.
-fn too_large(url: &url::Url, kept: usize, max: u64) -> (String, String) {
-    (
-        format!(
-            "too large: the body of {url} is over the capture's limit of {max} bytes (its redirects included); the first {kept} bytes were kept"
-        ),
-        format!(
-            "demasiado grande: el cuerpo de {url} pasa del límite de la captura, {max} bytes (con sus redirecciones); se guardaron los primeros {kept} bytes"
-        ),
-    )
 }
 
 /// Fetches one URL, following redirects by hand.
@@ -580,27 +539,4 @@ pub fn fetch_many(
     });
     rt.shutdown_timeout(Duration::from_millis(100));
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_body_buffer_never_holds_or_reserves_past_its_cap() {
-        for cap in [0, 1, 1000, 64 * 1024, 3 * 1024 * 1024 + 7] {
-            let mut body = Vec::new();
-            let chunk = vec![7u8; 40_000];
-            let mut fit = true;
-            while fit {
-                fit = push_capped(&mut body, &chunk, cap);
-                assert!(body.capacity() <= cap, "{cap}: {}", body.capacity());
-            }
-            assert_eq!(body.len(), cap);
-        }
-        let mut body = Vec::new();
-        assert!(push_capped(&mut body, b"abc", 10));
-        assert!(!push_capped(&mut body, b"defghijkl", 10));
-        assert_eq!(body, b"abcdefghij");
-    }
 }

@@ -9,11 +9,13 @@
 //! Functional core: [`platform`] (what a URL says), [`meta`] (what a page
 //! says about itself, read by [`html_scan`] in linear time), [`oembed`]
 //! (what an oEmbed answer says), [`warc`] (the file format), [`address`]
-//! (which addresses a capture may be redirected to). Imperative shell:
+//! (which addresses a capture may be redirected to), [`budget`] (how much
+//! of each body is kept). Imperative shell:
 //! [`fetch`] (the network), [`tls`] (the verifier that records certificate
 //! chains) and `record` (the vault: objects, rows, custody).
 
 pub mod address;
+pub mod budget;
 pub mod fetch;
 pub mod html_scan;
 pub mod meta;
