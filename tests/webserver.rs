@@ -63,7 +63,7 @@ fn stream_of(byte: u8, size: usize) -> Body {
     Body::from_stream(futures_util::stream::iter(chunks))
 }
 
-fn size_of(q: &std::collections::HashMap<String, String>) -> usize {
+fn size_param(q: &std::collections::HashMap<String, String>) -> usize {
     q.get("size")
         .and_then(|s| s.parse().ok())
         .unwrap_or(8 << 20)
@@ -119,7 +119,7 @@ fn app() -> Router {
             get(
                 |Path(n): Path<u32>,
                  Query(q): Query<std::collections::HashMap<String, String>>| async move {
-                    let size = size_of(&q);
+                    let size = size_param(&q);
                     let next = if n == 0 {
                         format!("/fat-final?size={size}")
                     } else {
@@ -141,7 +141,7 @@ fn app() -> Router {
             get(
                 |Query(q): Query<std::collections::HashMap<String, String>>| async move {
                     let head = "<!doctype html><html><head><title>Final</title></head><body>";
-                    let size = size_of(&q) + size_of(&q) / 4;
+                    let size = size_param(&q) + size_param(&q) / 4;
                     html(Body::from_stream(
                         futures_util::stream::once(async move {
                             Ok::<_, std::io::Error>(head.as_bytes().to_vec())
@@ -158,7 +158,7 @@ fn app() -> Router {
             get(
                 |Path(kind): Path<String>,
                  Query(q): Query<std::collections::HashMap<String, String>>| async move {
-                    html(hostile_page(&kind, size_of(&q)))
+                    html(hostile_page(&kind, size_param(&q)))
                 },
             ),
         )
