@@ -8,6 +8,7 @@ mod support;
 mod accounts;
 mod bundle;
 mod capture;
+mod capture_limits;
 mod capture_oembed;
 mod capture_tls;
 mod cli;

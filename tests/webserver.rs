@@ -3,7 +3,9 @@
 //! intermediate) HTTPS, with a route for every case (a page with every kind
 //! of metadata and the oEmbed endpoint it announces, redirects and loops, a
 //! slow answer, a huge body, a PDF, gzip, a 404, a connection broken
-//! mid-body, bytes that are not UTF-8). It logs every request it answers.
+//! mid-body, bytes that are not UTF-8; for the limits: redirect chains
+//! with big bodies, hostile pages, a redirect to any URL). It logs every
+//! request it answers.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -11,10 +13,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use futures_util::StreamExt;
 
 use crate::pki::Pki;
 
@@ -52,8 +55,122 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     gz.finish().unwrap()
 }
 
+/// `size` bytes of `byte`, made as they are sent (64 KiB at a time).
+fn stream_of(byte: u8, size: usize) -> Body {
+    let chunk = 64 * 1024;
+    let chunks = (0..size.div_ceil(chunk))
+        .map(move |i| Ok::<_, std::io::Error>(vec![byte; chunk.min(size - i * chunk)]));
+    Body::from_stream(futures_util::stream::iter(chunks))
+}
+
+fn size_param(q: &std::collections::HashMap<String, String>) -> usize {
+    q.get("size")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8 << 20)
+}
+
+/// A page a harasser could serve, `size` bytes or so: `attrs` (one tag with
+/// many distinct attributes), `nul` (NUL bytes), `nested` (tags opened and
+/// never closed), `title` (a huge title), `metas` (thousands of Open Graph
+/// fields).
+pub fn hostile_page(kind: &str, size: usize) -> Vec<u8> {
+    let mut p = format!("<!doctype html><html><head><title>{kind}</title>").into_bytes();
+    match kind {
+        "attrs" => {
+            p.extend_from_slice(b"</head><body><div");
+            let mut i = 0;
+            while p.len() < size {
+                p.extend_from_slice(format!(" a{i}").as_bytes());
+                i += 1;
+            }
+            p.extend_from_slice(b">x</div>");
+        }
+        "nul" => p.resize(size, 0),
+        "nested" => {
+            while p.len() < size {
+                p.extend_from_slice(b"<div><b><i><table><a>");
+            }
+        }
+        "title" => {
+            p = b"<!doctype html><html><head><title>".to_vec();
+            while p.len() < size {
+                p.extend_from_slice("sabemos dónde vives ".as_bytes());
+            }
+            p.extend_from_slice(b"</title>");
+        }
+        "metas" => {
+            let mut i = 0;
+            while p.len() < size {
+                p.extend_from_slice(
+                    format!(r#"<meta property="og:f{i}" content="{i}">"#).as_bytes(),
+                );
+                i += 1;
+            }
+        }
+        _ => {}
+    }
+    p
+}
+
 fn app() -> Router {
     Router::new()
+        .route(
+            "/fat-redirect/{n}",
+            get(
+                |Path(n): Path<u32>,
+                 Query(q): Query<std::collections::HashMap<String, String>>| async move {
+                    let size = size_param(&q);
+                    let next = if n == 0 {
+                        format!("/fat-final?size={size}")
+                    } else {
+                        format!("/fat-redirect/{}?size={size}", n - 1)
+                    };
+                    (
+                        StatusCode::FOUND,
+                        [
+                            (header::LOCATION, next),
+                            (header::CONTENT_TYPE, "text/html".into()),
+                        ],
+                        stream_of(b'r', size),
+                    )
+                },
+            ),
+        )
+        .route(
+            "/fat-final",
+            get(
+                |Query(q): Query<std::collections::HashMap<String, String>>| async move {
+                    let head = "<!doctype html><html><head><title>Final</title></head><body>";
+                    let size = size_param(&q) + size_param(&q) / 4;
+                    html(Body::from_stream(
+                        futures_util::stream::once(async move {
+                            Ok::<_, std::io::Error>(head.as_bytes().to_vec())
+                        })
+                        .chain(futures_util::stream::iter(
+                            (0..size.div_ceil(65536)).map(|_| Ok(vec![b'p'; 65536])),
+                        )),
+                    ))
+                },
+            ),
+        )
+        .route(
+            "/hostile/{kind}",
+            get(
+                |Path(kind): Path<String>,
+                 Query(q): Query<std::collections::HashMap<String, String>>| async move {
+                    html(hostile_page(&kind, size_param(&q)))
+                },
+            ),
+        )
+        .route(
+            "/to",
+            get(
+                |Query(q): Query<std::collections::HashMap<String, String>>| async move {
+                    let to = q.get("url").cloned().unwrap_or_default();
+                    (StatusCode::FOUND, [(header::LOCATION, to)], "moved")
+                },
+            ),
+        )
         .route("/page", get(|| async { html(PAGE) }))
         .route(
             "/oembed",
@@ -179,15 +296,21 @@ pub struct Server {
 impl Server {
     /// Over HTTP.
     pub fn start() -> Server {
-        Server::serve(None)
+        Server::serve(None, "127.0.0.1")
+    }
+
+    /// Over HTTP on another loopback address (`127.0.0.2`…), which a test
+    /// may declare public (`FetchOptions::treat_as_public`).
+    pub fn start_at(ip: &'static str) -> Server {
+        Server::serve(None, ip)
     }
 
     /// Over HTTPS, presenting the pki's leaf and intermediate.
     pub fn start_tls(pki: &Pki) -> Server {
-        Server::serve(Some(pki.server_config()))
+        Server::serve(Some(pki.server_config()), "127.0.0.1")
     }
 
-    fn serve(tls: Option<rustls::ServerConfig>) -> Server {
+    fn serve(tls: Option<rustls::ServerConfig>, ip: &'static str) -> Server {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let log = requests.clone();
         let app = app().layer(axum::middleware::from_fn(
@@ -205,7 +328,7 @@ impl Server {
                 .build()
                 .unwrap();
             rt.block_on(async {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
                 tx.send(listener.local_addr().unwrap()).unwrap();
                 match tls {
                     None => axum::serve(listener, app).await.unwrap(),
@@ -228,6 +351,10 @@ impl Server {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}://{}{path}", self.scheme, self.addr)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
     }
 
     /// Every request answered so far, as path and query, in order.

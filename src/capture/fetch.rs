@@ -8,7 +8,17 @@
 //! URLs given are requested: no cookies are kept, nothing the page links to
 //! is fetched, and environment proxy variables are ignored. Each URL gets
 //! its own client, whose TLS verifier records the certificate chains its
-//! connections present (see [`super::tls`]).
+//! connections present (see [`super::tls`]) and whose resolver refuses to
+//! lead a capture that started on the internet into local addresses (see
+//! [`super::address`]).
+//!
+//! Memory is bounded by the byte budget: one capture keeps at most
+//! `max_bytes` of bodies, all its answers together (each redirect's body at
+//! most `max_redirect_bytes`, the rest not read), in buffers that never grow
+//! past what they may keep (see [`super::budget`]); [`fetch_many`] runs few
+//! enough captures at once that their budgets add up to at most
+//! [`MAX_IN_FLIGHT`], and a finished capture holds its place until the
+//! caller has taken it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +27,8 @@ use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use tokio::time::{Instant, timeout_at};
 
+use super::address::{Guard, GuardedResolver};
+use super::budget::{Budget, MAX_IN_FLIGHT, is_redirect, push_capped, too_large};
 use super::options::FetchOptions;
 use super::tls::{ChainLog, Tls, TlsFacts};
 use crate::error::{Error, IoContext, Result};
@@ -91,6 +103,9 @@ pub struct Fetched {
     pub exchanges: Vec<Exchange>,
     /// Why the capture failed, when it did.
     pub error: Option<String>,
+    /// The same in Spanish, for the reasons that have been translated
+    /// (a refused redirect, a body over the budget).
+    pub error_es: Option<String>,
     /// The proxy used, without credentials.
     pub via_proxy: Option<String>,
     /// The User-Agent sent.
@@ -127,10 +142,12 @@ fn proxy_shown(proxy: &str) -> String {
 struct Client {
     http: reqwest::Client,
     chains: Arc<ChainLog>,
+    guard: Arc<Guard>,
 }
 
 fn client(opts: &FetchOptions, tls: &Tls) -> Result<Client> {
     let (config, chains) = tls.client_config()?;
+    let guard = Arc::new(Guard::new(&opts.treat_as_public));
     let mut b = reqwest::Client::builder()
         .tls_backend_preconfigured(config)
         .redirect(reqwest::redirect::Policy::none())
@@ -146,6 +163,12 @@ fn client(opts: &FetchOptions, tls: &Tls) -> Result<Client> {
             )
         })?;
         b = b.proxy(proxy);
+    } else {
+        // Names are resolved here, and their addresses checked, only when
+        // connecting directly: a proxy resolves names itself.
+        b = b.dns_resolver(GuardedResolver {
+            guard: guard.clone(),
+        });
     }
     let http = b.build().map_err(|e| {
         Error::invalid(
@@ -153,7 +176,11 @@ fn client(opts: &FetchOptions, tls: &Tls) -> Result<Client> {
             format!("no se pudo preparar el cliente web: {}", chain(&e)),
         )
     })?;
-    Ok(Client { http, chains })
+    Ok(Client {
+        http,
+        chains,
+        guard,
+    })
 }
 
 /// An error with its causes, lowercase, for a person to read.
@@ -230,12 +257,13 @@ fn tls_facts(resp: &reqwest::Response, chains: &ChainLog) -> Option<TlsFacts> {
     Some(TlsFacts::new(leaf, seen.as_ref()))
 }
 
-/// One request: sends it, reads the body within the cap and the deadline.
+/// One request: sends it, reads the body within the budget and the deadline.
 async fn exchange(
     client: &Client,
     url: &url::Url,
     opts: &FetchOptions,
     deadline: Instant,
+    budget: &mut Budget,
 ) -> Exchange {
     let headers = request_headers(url, opts);
     let mut ex = Exchange {
@@ -279,7 +307,15 @@ async fn exchange(
         .iter()
         .map(|(k, v)| (k.as_str().to_string(), v.as_bytes().to_vec()))
         .collect();
-    let cap = usize::try_from(opts.max_bytes).unwrap_or(usize::MAX);
+    // A redirect's body is kept only up to its small cap; the final
+    // answer gets what is left of the budget.
+    let redirect = is_redirect(resp.status().as_u16()) && ex.header("location").is_some();
+    let allowed = if redirect {
+        budget.left.min(opts.max_redirect_bytes)
+    } else {
+        budget.left
+    };
+    let cap = usize::try_from(allowed).unwrap_or(usize::MAX);
     loop {
         match timeout_at(deadline, resp.chunk()).await {
             Err(_) => {
@@ -301,20 +337,18 @@ async fn exchange(
             }
             Ok(Ok(None)) => break,
             Ok(Ok(Some(chunk))) => {
-                let room = cap.saturating_sub(ex.body.len());
-                if chunk.len() > room {
-                    ex.body.extend_from_slice(&chunk[..room]);
+                if !push_capped(&mut ex.body, &chunk, cap) {
+                    // The rest is not read: the connection is dropped.
                     ex.truncated = Some(Truncated::Length);
-                    ex.error = Some(format!(
-                        "too large: the body of {url} is over the limit of {} bytes; the first {} bytes were kept",
-                        opts.max_bytes, opts.max_bytes
-                    ));
+                    if !redirect {
+                        ex.error = Some(too_large(url, ex.body.len(), opts.max_bytes).0);
+                    }
                     break;
                 }
-                ex.body.extend_from_slice(&chunk);
             }
         }
     }
+    budget.left = budget.left.saturating_sub(ex.body.len() as u64);
     ex
 }
 
@@ -328,6 +362,7 @@ async fn capture(client: Client, requested: String, opts: FetchOptions) -> Fetch
         finished_at: now_ms(),
         exchanges: Vec::new(),
         error: None,
+        error_es: None,
         via_proxy: opts.proxy.as_deref().map(proxy_shown),
         user_agent: opts.user_agent.clone(),
     };
@@ -341,19 +376,35 @@ async fn capture(client: Client, requested: String, opts: FetchOptions) -> Fetch
         }
     };
     let mut redirects = 0;
+    let mut budget = Budget {
+        left: opts.max_bytes,
+    };
+    let via_proxy = opts.proxy.is_some();
     loop {
-        let ex = exchange(&client, &url, &opts, deadline).await;
+        let mut ex = exchange(&client, &url, &opts, deadline, &mut budget).await;
+        if ex.status.is_none()
+            && let Some(r) = client.guard.take_refusal(&url)
+        {
+            ex.error = Some(r.en.clone());
+            f.error_es = Some(r.es);
+        }
+        if f.exchanges.is_empty() && ex.status.is_some() {
+            let remote = ex.remote_ip.as_deref().and_then(|ip| ip.parse().ok());
+            client.guard.started(&url, remote, via_proxy);
+        }
         let status = ex.status;
         let location = ex.header("location");
         let error = ex.error.clone();
+        if ex.truncated == Some(Truncated::Length) && error.is_some() {
+            f.error_es = Some(too_large(&url, ex.body.len(), opts.max_bytes).1);
+        }
         f.exchanges.push(ex);
         if let Some(e) = error {
             f.error = Some(e);
             break;
         }
         let Some(status) = status else { break };
-        let is_redirect = matches!(status, 301 | 302 | 303 | 307 | 308);
-        match (is_redirect, location) {
+        match (is_redirect(status), location) {
             (true, Some(loc)) => {
                 let next = match url.join(loc.trim()) {
                     Ok(n) => n,
@@ -376,6 +427,24 @@ async fn capture(client: Client, requested: String, opts: FetchOptions) -> Fetch
                         "more than {} redirects (a redirect loop?); stopped at {next}",
                         opts.max_redirects
                     ));
+                    break;
+                }
+                if let Err(r) = client.guard.check_url(&next, via_proxy) {
+                    // Not requested: recorded as a hop that got no answer.
+                    f.exchanges.push(Exchange {
+                        url: next.to_string(),
+                        requested_at: now_ms(),
+                        request_headers: Vec::new(),
+                        status: None,
+                        response_headers: Vec::new(),
+                        remote_ip: None,
+                        tls: None,
+                        body: Vec::new(),
+                        truncated: None,
+                        error: Some(r.en.clone()),
+                    });
+                    f.error = Some(r.en);
+                    f.error_es = Some(r.es);
                     break;
                 }
                 redirects += 1;
@@ -411,6 +480,9 @@ pub fn fetch_many(
     opts: &FetchOptions,
     on_done: &mut dyn FnMut(usize, Fetched),
 ) -> Result<()> {
+    // Captures running at once, each holding at most its budget.
+    let by_budget = usize::try_from(MAX_IN_FLIGHT / opts.max_bytes.max(1)).unwrap_or(usize::MAX);
+    let concurrency = opts.concurrency.min(by_budget).max(1);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -423,20 +495,23 @@ pub fn fetch_many(
             .collect::<Result<Vec<_>>>()
     })?;
     rt.block_on(async {
-        let sem = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
+        let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
         let mut set = tokio::task::JoinSet::new();
         for ((i, url), client) in urls.iter().enumerate().zip(clients) {
             let (url, opts, sem) = (url.clone(), opts.clone(), sem.clone());
             set.spawn(async move {
-                let _permit = sem.acquire_owned().await;
-                (i, capture(client, url, opts).await)
+                let permit = sem.acquire_owned().await;
+                // The permit goes with the result: a finished capture keeps
+                // its place (and its memory) until `on_done` has taken it.
+                (i, capture(client, url, opts).await, permit)
             });
         }
         let mut delivered = vec![false; urls.len()];
         while let Some(done) = set.join_next().await {
-            if let Ok((i, f)) = done {
+            if let Ok((i, f, permit)) = done {
                 delivered[i] = true;
                 on_done(i, f);
+                drop(permit);
             }
         }
         // A task that panicked still gets an outcome, so no URL goes unanswered.
@@ -451,6 +526,10 @@ pub fn fetch_many(
                     exchanges: Vec::new(),
                     error: Some(
                         "the capture stopped on an internal error; try `testigo recapture`".into(),
+                    ),
+                    error_es: Some(
+                        "la captura se detuvo por un error interno; prueba `testigo recapture`"
+                            .into(),
                     ),
                     via_proxy: opts.proxy.as_deref().map(proxy_shown),
                     user_agent: opts.user_agent.clone(),

@@ -2,17 +2,20 @@
 //! and Twitter-card fields, canonical URL, JSON-LD authors and dates, and the
 //! oEmbed endpoints it announces. Pure functions over bytes.
 //!
-//! Main type: [`PageMeta`], from [`extract`]. The HTML is parsed with
-//! `scraper` (html5ever) and never rendered or run; bodies are decoded
-//! (gzip, deflate, br) here, within [`MAX_DECODED`], since the WARC keeps
-//! them as the server sent them.
+//! Main types: [`PageMeta`], from [`extract`], and [`MetaLimit`], what a
+//! hostile or huge page made it leave out. The HTML is tokenized by
+//! [`super::html_scan`] (linear work, fixed memory) and never rendered or
+//! run; bodies are decoded (gzip, deflate, br) here, within
+//! [`MAX_DECODED`], since the WARC keeps them as the server sent them.
+//! [`extract`] takes plain bytes, so a fuzzer can call it directly.
 
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use scraper::{Html, Selector};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use super::html_scan::{self, Attrs, Found};
 
 /// Most bytes of a decoded body that are parsed for metadata.
 pub const MAX_DECODED: u64 = 8 * 1024 * 1024;
@@ -20,6 +23,56 @@ pub const MAX_DECODED: u64 = 8 * 1024 * 1024;
 const MAX_FIELD: usize = 4096;
 /// Most Open Graph or Twitter-card fields kept.
 const MAX_FIELDS: usize = 200;
+/// Most bytes of JSON-LD parsed in one page, all blocks together.
+const MAX_JSON_LD_TOTAL: usize = 4 * 1024 * 1024;
+
+/// What the extraction left out of a page's metadata, and why: a page can
+/// be as large or as strange as it likes, and the capture is kept, but its
+/// metadata is read only within these limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum MetaLimit {
+    /// The page is longer than 8 MiB (decoded): only its start was read.
+    DocumentCut,
+    /// A title or attribute value was longer than 16 KiB and was cut.
+    TextCut,
+    /// A JSON-LD block over 1 MiB, or past 4 MiB of them, was not read.
+    JsonLdSkipped,
+    /// More than 200 fields of one kind (Open Graph, Twitter, oEmbed,
+    /// JSON-LD authors or types): the rest were not kept.
+    FieldsSkipped,
+}
+
+impl MetaLimit {
+    /// What it means, in English.
+    pub fn en(self) -> &'static str {
+        match self {
+            MetaLimit::DocumentCut => {
+                "the page is longer than 8 MiB: only its first 8 MiB were read for metadata"
+            }
+            MetaLimit::TextCut => "a title or attribute longer than 16 KiB was cut",
+            MetaLimit::JsonLdSkipped => {
+                "a JSON-LD block over 1 MiB, or past 4 MiB of them, was not read"
+            }
+            MetaLimit::FieldsSkipped => "more than 200 fields of one kind: the rest were not kept",
+        }
+    }
+
+    /// What it means, in Spanish.
+    pub fn es(self) -> &'static str {
+        match self {
+            MetaLimit::DocumentCut => {
+                "la página mide más de 8 MiB: solo se leyeron sus primeros 8 MiB para los metadatos"
+            }
+            MetaLimit::TextCut => "se recortó un título o atributo de más de 16 KiB",
+            MetaLimit::JsonLdSkipped => {
+                "no se leyó un bloque JSON-LD de más de 1 MiB, o los que pasaban de 4 MiB en total"
+            }
+            MetaLimit::FieldsSkipped => "más de 200 campos de un tipo: no se guardaron los demás",
+        }
+    }
+}
 
 /// An oEmbed endpoint the page announces: recorded, and fetched only when
 /// the person asks (`Vault::fetch_oembed`).
@@ -68,6 +121,17 @@ pub struct PageMeta {
     pub oembed: Vec<OEmbed>,
     /// True when the HTML was not valid UTF-8 (bad bytes were replaced).
     pub invalid_utf8: bool,
+    /// What was left out, and why (empty when nothing was).
+    #[serde(default)]
+    pub limits: Vec<MetaLimit>,
+}
+
+impl PageMeta {
+    fn limit(&mut self, l: MetaLimit) {
+        if !self.limits.contains(&l) {
+            self.limits.push(l);
+        }
+    }
 }
 
 /// Decodes a body by its `Content-Encoding` (gzip, deflate, br; identity
@@ -145,16 +209,25 @@ pub(crate) fn clip(s: &str) -> Option<String> {
     })
 }
 
-fn selector(s: &str) -> Selector {
-    #[allow(clippy::expect_used)]
-    Selector::parse(s).expect("the selectors here are constant and valid")
+/// Extracts the metadata of an HTML document. `base` resolves relative
+/// URLs. Any bytes are accepted; only the first [`MAX_DECODED`] are read.
+pub fn extract(html_bytes: &[u8], base: Option<&url::Url>) -> PageMeta {
+    extract_counted(html_bytes, base).0
 }
 
-/// Extracts the metadata of an HTML document. `base` resolves relative URLs.
-pub fn extract(html_bytes: &[u8], base: Option<&url::Url>) -> PageMeta {
-    let text = String::from_utf8_lossy(html_bytes);
-    let invalid_utf8 = matches!(text, std::borrow::Cow::Owned(_));
-    let doc = Html::parse_document(&text);
+/// [`extract`], with the work it did: bytes tokenized, compared and
+/// kept, and JSON-LD bytes parsed. The work grows linearly with the input
+/// whatever it holds, which the tests check on hostile pages.
+pub fn extract_counted(html_bytes: &[u8], base: Option<&url::Url>) -> (PageMeta, u64) {
+    let mut meta = PageMeta::default();
+    let max = usize::try_from(MAX_DECODED).unwrap_or(usize::MAX);
+    let input = if html_bytes.len() > max {
+        meta.limit(MetaLimit::DocumentCut);
+        &html_bytes[..max]
+    } else {
+        html_bytes
+    };
+    meta.invalid_utf8 = std::str::from_utf8(input).is_err();
     let resolve = |href: &str| -> Option<String> {
         let href = href.trim();
         match base {
@@ -163,76 +236,101 @@ pub fn extract(html_bytes: &[u8], base: Option<&url::Url>) -> PageMeta {
         }
         .and_then(|u| clip(&u))
     };
-    let mut meta = PageMeta {
-        invalid_utf8,
-        ..PageMeta::default()
+    let mut json_ld_bytes = 0usize;
+    let work = html_scan::scan(input, &mut |found| match found {
+        Found::Title(text, cut) => {
+            if cut {
+                meta.limit(MetaLimit::TextCut);
+            }
+            meta.title = clip(&String::from_utf8_lossy(text));
+        }
+        Found::Meta(attrs) => meta_tag(&mut meta, attrs),
+        Found::Link(attrs) => link_tag(&mut meta, attrs, &resolve),
+        Found::JsonLd(None) => meta.limit(MetaLimit::JsonLdSkipped),
+        Found::JsonLd(Some(body)) => {
+            json_ld_bytes += body.len();
+            if json_ld_bytes > MAX_JSON_LD_TOTAL {
+                meta.limit(MetaLimit::JsonLdSkipped);
+                return;
+            }
+            if let Ok(v) = serde_json::from_str::<Value>(&String::from_utf8_lossy(body)) {
+                walk_json_ld(&v, &mut meta.json_ld, 0);
+            }
+        }
+    });
+    // JSON-LD lists stop growing at the cap (see `push_unique`).
+    if meta.json_ld.authors.len() >= MAX_FIELDS || meta.json_ld.types.len() >= MAX_FIELDS {
+        meta.limit(MetaLimit::FieldsSkipped);
+    }
+    (meta, work + json_ld_bytes.min(MAX_JSON_LD_TOTAL) as u64)
+}
+
+/// A `<meta>` tag: the description, Open Graph and Twitter-card fields.
+fn meta_tag(meta: &mut PageMeta, attrs: &Attrs) {
+    if attrs.cut {
+        meta.limit(MetaLimit::TextCut);
+    }
+    let key = attrs
+        .get("property")
+        .or_else(|| attrs.get("name"))
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let Some(content) = attrs.get("content").as_deref().and_then(clip) else {
+        return;
     };
-    meta.title = doc
-        .select(&selector("title"))
-        .next()
-        .and_then(|t| clip(&t.text().collect::<String>()));
-    for el in doc.select(&selector("meta")) {
-        let key = el
-            .attr("property")
-            .or_else(|| el.attr("name"))
-            .unwrap_or("")
+    if key == "description" && meta.description.is_none() {
+        meta.description = Some(content);
+    } else if key.starts_with("og:") || key.starts_with("twitter:") {
+        let fields = if key.starts_with("og:") {
+            &mut meta.open_graph
+        } else {
+            &mut meta.twitter
+        };
+        if fields.len() < MAX_FIELDS {
+            fields.entry(key).or_insert(content);
+        } else if !fields.contains_key(&key) {
+            meta.limit(MetaLimit::FieldsSkipped);
+        }
+    }
+}
+
+/// A `<link>` tag with `rel` and `href`: the canonical URL and oEmbed endpoints.
+fn link_tag(meta: &mut PageMeta, attrs: &Attrs, resolve: &dyn Fn(&str) -> Option<String>) {
+    let (Some(rel), Some(href)) = (attrs.get("rel"), attrs.get("href")) else {
+        return;
+    };
+    if attrs.cut {
+        meta.limit(MetaLimit::TextCut);
+    }
+    let rels: Vec<String> = rel
+        .split_ascii_whitespace()
+        .take(16)
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if rels.iter().any(|r| r == "canonical") && meta.canonical_url.is_none() {
+        meta.canonical_url = resolve(&href);
+    }
+    if rels.iter().any(|r| r == "alternate") {
+        let ty = attrs
+            .get("type")
+            .unwrap_or_default()
             .trim()
             .to_ascii_lowercase();
-        let Some(content) = el.attr("content").and_then(clip) else {
-            continue;
+        let format = match ty.as_str() {
+            "application/json+oembed" => "json",
+            "text/xml+oembed" | "application/xml+oembed" => "xml",
+            _ => return,
         };
-        if key == "description" && meta.description.is_none() {
-            meta.description = Some(content);
-        } else if key.starts_with("og:") {
-            if meta.open_graph.len() < MAX_FIELDS {
-                meta.open_graph.entry(key).or_insert(content);
-            }
-        } else if key.starts_with("twitter:") && meta.twitter.len() < MAX_FIELDS {
-            meta.twitter.entry(key).or_insert(content);
+        if meta.oembed.len() >= MAX_FIELDS {
+            meta.limit(MetaLimit::FieldsSkipped);
+        } else if let Some(url) = resolve(&href) {
+            meta.oembed.push(OEmbed {
+                url,
+                format: format.into(),
+            });
         }
     }
-    for el in doc.select(&selector("link[rel][href]")) {
-        let rels: Vec<String> = el
-            .attr("rel")
-            .unwrap_or("")
-            .split_ascii_whitespace()
-            .map(str::to_ascii_lowercase)
-            .collect();
-        let href = el.attr("href").unwrap_or("");
-        if rels.iter().any(|r| r == "canonical") && meta.canonical_url.is_none() {
-            meta.canonical_url = resolve(href);
-        }
-        if rels.iter().any(|r| r == "alternate") {
-            let ty = el.attr("type").unwrap_or("").trim().to_ascii_lowercase();
-            let format = match ty.as_str() {
-                "application/json+oembed" => "json",
-                "text/xml+oembed" | "application/xml+oembed" => "xml",
-                _ => continue,
-            };
-            if let Some(url) = resolve(href)
-                && meta.oembed.len() < MAX_FIELDS
-            {
-                meta.oembed.push(OEmbed {
-                    url,
-                    format: format.into(),
-                });
-            }
-        }
-    }
-    for el in doc.select(&selector("script")) {
-        let ty = el.attr("type").unwrap_or("").trim().to_ascii_lowercase();
-        if ty != "application/ld+json" {
-            continue;
-        }
-        let body: String = el.text().collect();
-        if body.len() > 1024 * 1024 {
-            continue;
-        }
-        if let Ok(v) = serde_json::from_str::<Value>(&body) {
-            walk_json_ld(&v, &mut meta.json_ld, 0);
-        }
-    }
-    meta
 }
 
 fn push_unique(list: &mut Vec<String>, value: Option<String>) {

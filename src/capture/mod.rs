@@ -7,12 +7,17 @@
 //! [`OEmbedFetch`].
 //!
 //! Functional core: [`platform`] (what a URL says), [`meta`] (what a page
-//! says about itself), [`oembed`] (what an oEmbed answer says), [`warc`]
-//! (the file format). Imperative shell: [`fetch`] (the network), [`tls`]
-//! (the verifier that records certificate chains) and `record` (the vault:
-//! objects, rows, custody).
+//! says about itself, read by [`html_scan`] in linear time), [`oembed`]
+//! (what an oEmbed answer says), [`warc`] (the file format), [`address`]
+//! (which addresses a capture may be redirected to), [`budget`] (how much
+//! of each body is kept). Imperative shell:
+//! [`fetch`] (the network), [`tls`] (the verifier that records certificate
+//! chains) and `record` (the vault: objects, rows, custody).
 
+pub mod address;
+pub mod budget;
 pub mod fetch;
+pub mod html_scan;
 pub mod meta;
 pub mod oembed;
 pub mod options;
@@ -28,7 +33,7 @@ use serde_json::{Value, json};
 use crate::model::{Meta, format_time};
 
 pub use fetch::Fetched;
-pub use meta::PageMeta;
+pub use meta::{MetaLimit, PageMeta};
 pub use oembed::{OEmbedFetch, OEmbedFields, Purpose};
 pub use options::{FetchOptions, SETTINGS};
 pub use platform::{DerivedTime, PostUrl, parse_post_url};
@@ -51,6 +56,13 @@ pub struct Hop {
     pub headers: Vec<(String, String)>,
     /// What went wrong in this request.
     pub error: Option<String>,
+    /// Bytes of the body kept (as sent, content coding included).
+    #[serde(default)]
+    pub body_size: u64,
+    /// Why the body is incomplete: `length` (a redirect's body past its
+    /// 64 KiB, or the budget spent), `time`, `disconnect`.
+    #[serde(default)]
+    pub truncated: Option<String>,
 }
 
 /// One capture of a link, as kept in the vault.
@@ -93,6 +105,10 @@ pub struct Capture {
     pub post: Option<PostUrl>,
     /// Why the capture failed; `null` when it succeeded.
     pub error: Option<String>,
+    /// The same in Spanish, when the reason has been translated (a refused
+    /// redirect, a page over the budget); `null` otherwise.
+    #[serde(default)]
+    pub error_es: Option<String>,
     /// The proxy used, without credentials.
     pub via_proxy: Option<String>,
     /// The User-Agent sent.
@@ -121,6 +137,8 @@ impl Capture {
                     .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned()))
                     .collect(),
                 error: e.error.clone(),
+                body_size: e.body.len() as u64,
+                truncated: e.truncated.map(|t| t.as_str().into()),
             })
             .collect();
         let content_type = last.and_then(|e| e.header("content-type"));
@@ -129,7 +147,11 @@ impl Capture {
                 meta::decode_body(&e.body, e.header("content-encoding").as_deref()).ok()?;
             meta::is_html(content_type.as_deref(), &decoded).then(|| {
                 let base = url::Url::parse(&e.url).ok();
-                meta::extract(&decoded, base.as_ref())
+                let mut m = meta::extract(&decoded, base.as_ref());
+                if decoded.len() as u64 >= meta::MAX_DECODED {
+                    m.limits.insert(0, MetaLimit::DocumentCut);
+                }
+                m
             })
         });
         let final_url = last.map(|e| e.url.clone());
@@ -151,6 +173,7 @@ impl Capture {
             metadata,
             oembed: None,
             error: f.error.clone(),
+            error_es: f.error_es.clone(),
             via_proxy: f.via_proxy.clone(),
             user_agent: f.user_agent.clone(),
             warc_sha256: None,

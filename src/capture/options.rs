@@ -1,7 +1,9 @@
 //! How captures are fetched: [`FetchOptions`] (proxy, user agent, timeouts,
-//! size cap, extra trusted roots) and the vault settings that hold their defaults
-//! ([`SETTINGS`], [`Vault::capture_options`], [`Vault::set_capture_setting`]).
+//! the byte budget, extra trusted roots, addresses that count as public) and
+//! the vault settings that hold their defaults ([`SETTINGS`],
+//! [`Vault::capture_options`], [`Vault::set_capture_setting`]).
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -27,8 +29,13 @@ pub struct FetchOptions {
     pub connect_timeout: Duration,
     /// Longest time for a whole capture, redirects included.
     pub timeout: Duration,
-    /// Most body bytes read per response; more is cut and recorded as too large.
+    /// The capture's byte budget: most body bytes kept by one capture, all
+    /// its answers together (redirects included). The final answer gets
+    /// what the redirects left; more is cut and recorded as too large.
     pub max_bytes: u64,
+    /// Most body bytes kept from each redirect answer (out of `max_bytes`);
+    /// the rest is not read, and the cut is recorded (`WARC-Truncated: length`).
+    pub max_redirect_bytes: u64,
     /// Most redirects followed.
     pub max_redirects: usize,
     /// How many URLs are fetched at the same time.
@@ -37,6 +44,13 @@ pub struct FetchOptions {
     /// vault's settings never set it: it is for tests against a local HTTPS
     /// server, and for a program embedding the core behind a private CA.
     pub extra_roots: Vec<Vec<u8>>,
+    /// Addresses that count as public although they are not (loopback,
+    /// private…). The CLI and the vault's settings never set it: it lets a
+    /// test start a capture on this machine (say 127.0.0.2) that counts as
+    /// "on the internet", so that redirects from it into local addresses
+    /// are refused as they would be from a real public site (see
+    /// [`super::address`]).
+    pub treat_as_public: Vec<IpAddr>,
 }
 
 impl Default for FetchOptions {
@@ -47,9 +61,11 @@ impl Default for FetchOptions {
             connect_timeout: Duration::from_secs(15),
             timeout: Duration::from_secs(60),
             max_bytes: 50 * 1024 * 1024,
+            max_redirect_bytes: 64 * 1024,
             max_redirects: 10,
             concurrency: 4,
             extra_roots: Vec::new(),
+            treat_as_public: Vec::new(),
         }
     }
 }
@@ -95,7 +111,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         key: "capture.max_bytes",
         default: "52428800",
-        help: "most bytes of a page kept; a longer one is cut and recorded as too large",
+        help: "most bytes a capture keeps, its redirects included (each redirect's body at most 64 KiB); a longer page is cut and recorded as too large",
     },
 ];
 

@@ -68,6 +68,7 @@ fn capture_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Capture> {
         via_proxy: serde_json::from_value(field("via_proxy")).unwrap_or_default(),
         user_agent: serde_json::from_value(field("user_agent")).unwrap_or_default(),
         error: r.get(11)?,
+        error_es: serde_json::from_value(field("error_es")).unwrap_or_default(),
         warc_sha256: r.get(12)?,
         warc_size: r.get(13)?,
     })
@@ -110,9 +111,10 @@ impl Vault {
         )?;
         if warc::has_records(f) {
             let facts = serde_json::to_value(&cap)?;
-            let bytes = warc::write(f, &facts);
-            // Written (and synced) before the transaction that refers to it.
-            let stored = self.objects.put_bytes(&bytes)?;
+            // Streamed into the store from the bodies already in memory (no
+            // second copy), written and synced before the transaction that
+            // refers to it.
+            let stored = self.objects.put(&mut warc::reader(f, &facts))?;
             cap.warc_sha256 = Some(stored.sha256);
             cap.warc_size = Some(stored.size);
         }
@@ -125,6 +127,7 @@ impl Vault {
             "user_agent": cap.user_agent,
             "purpose": cap.purpose,
             "oembed": cap.oembed,
+            "error_es": cap.error_es,
         });
         let tx = self.db.unchecked_transaction()?;
         tx.execute(

@@ -10,7 +10,16 @@
 //! `X-Archive-Orig-Transfer-Encoding`, so readers do not try to de-chunk a
 //! body that is no longer chunked. Header names are lowercase (as the HTTP
 //! library gives them). Digests are `sha256:` in base32, as `warcio check`
-//! verifies them.
+//! verifies them. A body that was cut (a redirect's past its small cap, a
+//! page past the capture's budget, a timeout, a broken connection) is
+//! marked with `WARC-Truncated` (`length`, `time`, `disconnect`).
+//!
+//! [`reader`] gives the file as a [`WarcReader`], which streams the bodies
+//! from the capture without copying them (the vault stores it this way);
+//! [`write`] collects the same bytes into memory.
+
+use std::borrow::Cow;
+use std::io::Read;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rand::RngCore;
@@ -39,7 +48,14 @@ pub fn base32(data: &[u8]) -> String {
 }
 
 fn digest(data: &[u8]) -> String {
-    format!("sha256:{}", base32(&Sha256::digest(data)))
+    digest_of(&[data])
+}
+
+/// The digest of pieces, as if they were one block.
+fn digest_of(parts: &[&[u8]]) -> String {
+    let mut h = Sha256::new();
+    parts.iter().for_each(|p| h.update(p));
+    format!("sha256:{}", base32(&h.finalize()))
 }
 
 fn record_id() -> String {
@@ -69,14 +85,43 @@ fn one_line(s: &str) -> String {
         .collect()
 }
 
-fn record(out: &mut Vec<u8>, headers: &[(&str, String)], block: &[u8]) {
-    out.extend_from_slice(b"WARC/1.1\r\n");
-    for (k, v) in headers {
-        out.extend_from_slice(format!("{k}: {}\r\n", one_line(v)).as_bytes());
+/// A WARC file as pieces read in order: the records' headers, owned, and
+/// the response bodies, borrowed from the capture.
+pub struct WarcReader<'a> {
+    parts: Vec<Cow<'a, [u8]>>,
+    index: usize,
+    offset: usize,
+}
+
+impl Read for WarcReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while let Some(part) = self.parts.get(self.index) {
+            let rest = &part[self.offset..];
+            if rest.is_empty() {
+                self.index += 1;
+                self.offset = 0;
+                continue;
+            }
+            let n = rest.len().min(buf.len());
+            buf[..n].copy_from_slice(&rest[..n]);
+            self.offset += n;
+            return Ok(n);
+        }
+        Ok(0)
     }
-    out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", block.len()).as_bytes());
-    out.extend_from_slice(block);
-    out.extend_from_slice(b"\r\n\r\n");
+}
+
+/// Adds a record whose block is `block` (pieces, written one after the other).
+fn record<'a>(out: &mut Vec<Cow<'a, [u8]>>, headers: &[(&str, String)], block: Vec<Cow<'a, [u8]>>) {
+    let mut head = b"WARC/1.1\r\n".to_vec();
+    for (k, v) in headers {
+        head.extend_from_slice(format!("{k}: {}\r\n", one_line(v)).as_bytes());
+    }
+    let len: usize = block.iter().map(|p| p.len()).sum();
+    head.extend_from_slice(format!("Content-Length: {len}\r\n\r\n").as_bytes());
+    out.push(Cow::Owned(head));
+    out.extend(block);
+    out.push(Cow::Borrowed(b"\r\n\r\n"));
 }
 
 fn request_block(ex: &Exchange) -> Vec<u8> {
@@ -98,8 +143,9 @@ fn request_block(ex: &Exchange) -> Vec<u8> {
     b
 }
 
-/// The response block and where its payload starts.
-fn response_block(ex: &Exchange, status: u16) -> (Vec<u8>, usize) {
+/// The response block's head (status line and headers); the payload, the
+/// body, follows it.
+fn response_head(ex: &Exchange, status: u16) -> Vec<u8> {
     let reason = reqwest::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
@@ -121,9 +167,7 @@ fn response_block(ex: &Exchange, status: u16) -> (Vec<u8>, usize) {
         b.extend_from_slice(b"\r\n");
     }
     b.extend_from_slice(b"\r\n");
-    let start = b.len();
-    b.extend_from_slice(&ex.body);
-    (b, start)
+    b
 }
 
 /// Whether a capture produces a WARC: when at least one response came.
@@ -131,10 +175,19 @@ pub fn has_records(f: &Fetched) -> bool {
     f.exchanges.iter().any(|e| e.status.is_some())
 }
 
-/// The WARC file of a capture. `facts` is the capture's description, written
-/// as the metadata record.
+/// The WARC file of a capture, in memory. `facts` is the capture's
+/// description, written as the metadata record.
 pub fn write(f: &Fetched, facts: &serde_json::Value) -> Vec<u8> {
     let mut out = Vec::new();
+    // Reading from memory cannot fail.
+    reader(f, facts).read_to_end(&mut out).unwrap_or_default();
+    out
+}
+
+/// The WARC file of a capture, to read: the same bytes as [`write`], with
+/// the bodies read from `f` rather than copied.
+pub fn reader<'a>(f: &'a Fetched, facts: &serde_json::Value) -> WarcReader<'a> {
+    let mut out: Vec<Cow<'a, [u8]>> = Vec::new();
     let info_id = record_id();
     let info = format!(
         "software: testigo/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\ndescription: capture of {} asked for by the person documenting; only this URL and its redirects were requested\r\n",
@@ -150,7 +203,7 @@ pub fn write(f: &Fetched, facts: &serde_json::Value) -> Vec<u8> {
             ("Content-Type", "application/warc-fields".into()),
             ("WARC-Block-Digest", digest(info.as_bytes())),
         ],
-        info.as_bytes(),
+        vec![Cow::Owned(info.into_bytes())],
     );
     let mut last_response = None;
     for ex in &f.exchanges {
@@ -171,9 +224,9 @@ pub fn write(f: &Fetched, facts: &serde_json::Value) -> Vec<u8> {
                 ("Content-Type", "application/http;msgtype=request".into()),
                 ("WARC-Block-Digest", digest(&req)),
             ],
-            &req,
+            vec![Cow::Owned(req)],
         );
-        let (block, payload_at) = response_block(ex, status);
+        let head = response_head(ex, status);
         let mut headers = vec![
             ("WARC-Type", "response".to_string()),
             ("WARC-Record-ID", resp_id.clone()),
@@ -188,9 +241,13 @@ pub fn write(f: &Fetched, facts: &serde_json::Value) -> Vec<u8> {
             headers.push(("WARC-Truncated", t.as_str().into()));
         }
         headers.push(("Content-Type", "application/http;msgtype=response".into()));
-        headers.push(("WARC-Payload-Digest", digest(&block[payload_at..])));
-        headers.push(("WARC-Block-Digest", digest(&block)));
-        record(&mut out, &headers, &block);
+        headers.push(("WARC-Payload-Digest", digest(&ex.body)));
+        headers.push(("WARC-Block-Digest", digest_of(&[&head, &ex.body])));
+        record(
+            &mut out,
+            &headers,
+            vec![Cow::Owned(head), Cow::Borrowed(&ex.body[..])],
+        );
         last_response = Some(resp_id);
     }
     let body = serde_json::to_vec_pretty(facts).unwrap_or_default();
@@ -212,8 +269,12 @@ pub fn write(f: &Fetched, facts: &serde_json::Value) -> Vec<u8> {
     }
     headers.push(("Content-Type", "application/json".into()));
     headers.push(("WARC-Block-Digest", digest(&body)));
-    record(&mut out, &headers, &body);
-    out
+    record(&mut out, &headers, vec![Cow::Owned(body)]);
+    WarcReader {
+        parts: out,
+        index: 0,
+        offset: 0,
+    }
 }
 
 #[cfg(test)]

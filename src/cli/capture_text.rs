@@ -20,6 +20,12 @@ fn oembed_label(o: Option<&OEmbedFetch>) -> Option<String> {
     })
 }
 
+/// Why the capture failed, in Spanish when the core translated the reason.
+fn error_text(c: &Capture) -> Option<&str> {
+    let en = c.error.as_deref()?;
+    Some(c.error_es.as_deref().map_or(en, |es| tr(en, es)))
+}
+
 /// The chain in one line: how many certificates, and the start of each hash.
 fn tls_line(t: &TlsFacts) -> Option<String> {
     if t.chain.is_empty() {
@@ -95,7 +101,7 @@ pub fn summary(c: &Capture) -> String {
             c.warc_size.unwrap_or_default()
         ));
     }
-    if let Some(e) = &c.error {
+    if let Some(e) = error_text(c) {
         lines.push(format!("{}: {e}", tr("failed", "falló")));
     }
     lines.join("\n")
@@ -112,7 +118,7 @@ pub fn line(id: &str, c: &Capture) -> String {
         }
         _ => format!("{} {}", tr("capture", "captura"), c.seq),
     };
-    match (&c.error, &c.warc_sha256) {
+    match (error_text(c), &c.warc_sha256) {
         (None, Some(sha)) => format!(
             "{}  {id}  {what}: {status} {url} ({} bytes, WARC {})",
             tr("captured", "capturado"),
@@ -131,7 +137,7 @@ pub fn line(id: &str, c: &Capture) -> String {
             "{}  {id}  {}: {} ({})",
             tr("not captured", "sin capturar"),
             c.requested_url,
-            e.as_deref().unwrap_or(""),
+            e.unwrap_or(""),
             tr(
                 "the link is kept; `testigo recapture ID` tries again",
                 "el enlace se guardó; `testigo recapture ID` lo intenta de nuevo"

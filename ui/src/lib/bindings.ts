@@ -679,6 +679,11 @@ post: PostUrl | null;
  */
 error: string | null; 
 /**
+ * The same in Spanish, when the reason has been translated (a refused
+ * redirect, a page over the budget); `null` otherwise.
+ */
+error_es: string | null; 
+/**
  * The proxy used, without credentials.
  */
 via_proxy: string | null; 
@@ -943,7 +948,16 @@ headers: ([string, string])[];
 /**
  * What went wrong in this request.
  */
-error: string | null }
+error: string | null; 
+/**
+ * Bytes of the body kept (as sent, content coding included).
+ */
+body_size: number; 
+/**
+ * Why the body is incomplete: `length` (a redirect's body past its
+ * 64 KiB, or the budget spent), `time`, `disconnect`.
+ */
+truncated: string | null }
 /**
  * One file of a running import, sent as the `import-progress` event.
  */
@@ -1364,6 +1378,29 @@ reported_to: ReportedTo[] | null;
  */
 text: string | null }
 /**
+ * What the extraction left out of a page's metadata, and why: a page can
+ * be as large or as strange as it likes, and the capture is kept, but its
+ * metadata is read only within these limits.
+ */
+export type MetaLimit = 
+/**
+ * The page is longer than 8 MiB (decoded): only its start was read.
+ */
+"document_cut" | 
+/**
+ * A title or attribute value was longer than 16 KiB and was cut.
+ */
+"text_cut" | 
+/**
+ * A JSON-LD block over 1 MiB, or past 4 MiB of them, was not read.
+ */
+"json_ld_skipped" | 
+/**
+ * More than 200 fields of one kind (Open Graph, Twitter, oEmbed,
+ * JSON-LD authors or types): the rest were not kept.
+ */
+"fields_skipped"
+/**
  * An oEmbed endpoint the page announces: recorded, and fetched only when
  * the person asks (`Vault::fetch_oembed`).
  */
@@ -1557,7 +1594,11 @@ oembed: OEmbed[];
 /**
  * True when the HTML was not valid UTF-8 (bad bytes were replaced).
  */
-invalid_utf8: boolean }
+invalid_utf8: boolean; 
+/**
+ * What was left out, and why (empty when nothing was).
+ */
+limits: MetaLimit[] }
 /**
  * The paper size of a packet.
  */
