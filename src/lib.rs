@@ -27,6 +27,7 @@ pub mod packet;
 pub mod search;
 pub mod signing;
 pub mod store;
+pub mod urls;
 pub mod vault;
 
 pub use bundle::seal::{SealProgress, SealRequest, Sealed};

@@ -1,0 +1,180 @@
+//! When a packet cannot be typeset, one item must not block every packet
+//! and seal of its case: [`render_robustly`] finds the items at fault by
+//! typesetting halves of the packet, prints them in a minimal form (number,
+//! id, kind, times, files and hashes, with a note that their fields are in
+//! the vault and in the bundle's `report.json`) and the rest in full. Only
+//! when the packet fails without any item, or even with every item minimal,
+//! is there an error, and it names the items at fault.
+
+use std::collections::BTreeSet;
+
+use super::typeset::Typeset;
+use crate::error::{Error, Lang, Result};
+
+/// Typesets a packet: `render(minimal, only)` typesets it with the items
+/// (numbered from 1) in `minimal` in their minimal form and, when `only` is
+/// set, only those items. `count` is the number of items; `id_of(n)` the id
+/// of item `n`, for the error.
+pub(super) fn render_robustly(
+    count: usize,
+    render: &dyn Fn(&BTreeSet<usize>, Option<&BTreeSet<usize>>) -> Result<Typeset>,
+    id_of: impl Fn(usize) -> String,
+) -> Result<Typeset> {
+    let none = BTreeSet::new();
+    let first = match render(&none, None) {
+        Ok(t) => return Ok(t),
+        Err(e) => e,
+    };
+    // Without any item it fails too: the case, the signer or the template
+    // is at fault, and no form of the items can help.
+    render(&none, Some(&none))?;
+    let all: Vec<usize> = (1..=count).collect();
+    let mut faulty = BTreeSet::new();
+    find_faulty(
+        &all,
+        true,
+        &mut |some| {
+            let some: BTreeSet<usize> = some.iter().copied().collect();
+            render(&none, Some(&some)).is_err()
+        },
+        &mut faulty,
+    );
+    if faulty.is_empty() {
+        // No item fails alone; together they do: print them all minimal.
+        faulty = all.iter().copied().collect();
+    }
+    if let Ok(t) = render(&faulty, None) {
+        return Ok(t);
+    }
+    let every: BTreeSet<usize> = all.into_iter().collect();
+    if every != faulty
+        && let Ok(t) = render(&every, None)
+    {
+        return Ok(t);
+    }
+    let named: Vec<String> = faulty
+        .iter()
+        .map(|&n| format!("{n} ({})", id_of(n)))
+        .collect();
+    let named = named.join(", ");
+    Err(Error::bilingual(
+        first.kind(),
+        format!(
+            "the packet cannot be typeset because of item {named}, even with its fields left out ({first}); `testigo show` that item and shorten or clear its fields with `testigo edit`, or leave it out with --item"
+        ),
+        format!(
+            "el expediente no se puede componer por el elemento {named}, ni siquiera sin sus campos ({}); revisa ese elemento con `testigo show` y acorta o borra sus campos con `testigo edit`, o déjalo fuera con --item",
+            first.localized(Lang::Es)
+        ),
+    ))
+}
+
+/// Adds to `faulty` the items of `items` that fail alone or with others of
+/// their half: splits in halves until single items fail. `known` says
+/// `items` is already known to fail.
+fn find_faulty(
+    items: &[usize],
+    known: bool,
+    fails: &mut dyn FnMut(&[usize]) -> bool,
+    faulty: &mut BTreeSet<usize>,
+) {
+    if items.is_empty() || !(known || fails(items)) {
+        return;
+    }
+    if let [one] = items {
+        faulty.insert(*one);
+        return;
+    }
+    let (a, b) = items.split_at(items.len() / 2);
+    find_faulty(a, false, fails, faulty);
+    find_faulty(b, false, fails, faulty);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    fn typeset() -> Typeset {
+        Typeset {
+            pdf: b"%PDF".to_vec(),
+            pages: 1,
+            pdf_a: true,
+        }
+    }
+
+    fn broken() -> Error {
+        Error::invalid("item broke", "el elemento falló")
+    }
+
+    /// A renderer that fails whenever a `bad` item is printed in full, and
+    /// counts its calls.
+    fn renderer<'a>(
+        bad: &'a [usize],
+        calls: &'a Cell<usize>,
+        minimal_fails: bool,
+    ) -> impl Fn(&BTreeSet<usize>, Option<&BTreeSet<usize>>) -> Result<Typeset> + 'a {
+        move |minimal, only| {
+            calls.set(calls.get() + 1);
+            let printed = |n: &usize| only.is_none_or(|o| o.contains(n));
+            let full_bad = bad.iter().any(|n| printed(n) && !minimal.contains(n));
+            let min_bad = minimal_fails && bad.iter().any(|n| printed(n) && minimal.contains(n));
+            if full_bad || min_bad {
+                Err(broken())
+            } else {
+                Ok(typeset())
+            }
+        }
+    }
+
+    #[test]
+    fn a_packet_that_typesets_is_typeset_once() {
+        let calls = Cell::new(0);
+        assert!(render_robustly(50, &renderer(&[], &calls, false), |n| n.to_string()).is_ok());
+        assert_eq!(calls.get(), 1);
+    }
+
+    #[test]
+    fn the_faulty_items_are_found_and_printed_minimal() {
+        for bad in [vec![1], vec![37], vec![100], vec![3, 4], vec![2, 60, 99]] {
+            let calls = Cell::new(0);
+            let seen = std::cell::RefCell::new(BTreeSet::new());
+            let inner = renderer(&bad, &calls, false);
+            let render = |m: &BTreeSet<usize>, o: Option<&BTreeSet<usize>>| {
+                let r = inner(m, o);
+                if r.is_ok() && o.is_none() {
+                    *seen.borrow_mut() = m.clone();
+                }
+                r
+            };
+            assert!(render_robustly(100, &render, |n| n.to_string()).is_ok());
+            assert_eq!(
+                seen.borrow().iter().copied().collect::<Vec<_>>(),
+                bad,
+                "only the faulty items are minimal"
+            );
+            // Halving: a few compiles per faulty item, not one per item.
+            assert!(calls.get() <= 4 + 2 * 7 * bad.len(), "{bad:?}: {}", calls.get());
+        }
+    }
+
+    #[test]
+    fn an_item_that_fails_even_minimal_is_named() {
+        let calls = Cell::new(0);
+        let e = render_robustly(10, &renderer(&[7], &calls, true), |n| format!("ID{n}"))
+            .unwrap_err();
+        assert!(e.to_string().contains("item 7 (ID7)"), "{e}");
+        assert!(e.to_string().contains("testigo edit"), "{e}");
+        assert!(e.localized(Lang::Es).contains("elemento 7 (ID7)"));
+    }
+
+    #[test]
+    fn a_packet_failing_without_items_is_not_blamed_on_them() {
+        let render = |_: &BTreeSet<usize>, _: Option<&BTreeSet<usize>>| -> Result<Typeset> {
+            Err(broken())
+        };
+        let e = render_robustly(10, &render, |n| n.to_string()).unwrap_err();
+        assert_eq!(e.to_string(), "item broke");
+    }
+}
