@@ -104,6 +104,13 @@ mod tests {
         }
     }
 
+    fn failed(r: Result<Typeset>) -> Error {
+        match r {
+            Ok(_) => panic!("the packet should have failed"),
+            Err(e) => e,
+        }
+    }
+
     fn broken() -> Error {
         Error::invalid("item broke", "el elemento falló")
     }
@@ -162,8 +169,11 @@ mod tests {
     #[test]
     fn an_item_that_fails_even_minimal_is_named() {
         let calls = Cell::new(0);
-        let e = render_robustly(10, &renderer(&[7], &calls, true), |n| format!("ID{n}"))
-            .unwrap_err();
+        let e = failed(render_robustly(
+            10,
+            &renderer(&[7], &calls, true),
+            |n| format!("ID{n}"),
+        ));
         assert!(e.to_string().contains("item 7 (ID7)"), "{e}");
         assert!(e.to_string().contains("testigo edit"), "{e}");
         assert!(e.localized(Lang::Es).contains("elemento 7 (ID7)"));
@@ -174,7 +184,7 @@ mod tests {
         let render = |_: &BTreeSet<usize>, _: Option<&BTreeSet<usize>>| -> Result<Typeset> {
             Err(broken())
         };
-        let e = render_robustly(10, &render, |n| n.to_string()).unwrap_err();
+        let e = failed(render_robustly(10, &render, |n| n.to_string()));
         assert_eq!(e.to_string(), "item broke");
     }
 }
