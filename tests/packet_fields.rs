@@ -182,9 +182,9 @@ fn text_of(pdf: &[u8], env: &Env) -> String {
 /// A packet and a sealed bundle of the case, in `lang`: both must succeed;
 /// returns the packet's and the bundle's PDF.
 fn packet_and_seal(env: &Env, lang: &str) -> (Vec<u8>, Vec<u8>) {
-    let pdf = env.path("p.pdf");
+    let pdf = env.path(&format!("p-{lang}.pdf"));
     print(env, "packet", &pdf, lang);
-    let zip = env.path("r.zip");
+    let zip = env.path(&format!("r-{lang}.zip"));
     print(env, "seal", &zip, lang);
     (std::fs::read(&pdf).unwrap(), packet_in_bundle(&zip))
 }
@@ -227,7 +227,8 @@ fn urls_from_an_older_vault_print_as_text_never_as_links() {
             // Only the URL that passes today's rule is a link.
             assert_eq!(pdf_uris(pdf), vec![GOOD.to_string()], "{lang}");
             let all = inflated(pdf);
-            for action in [&b"/JavaScript"[..], b"/JS ", b"/Launch", b"/GoToR"] {
+            let actions: [&[u8]; 4] = [b"/JavaScript", b"/JS ", b"/Launch", b"/GoToR"];
+            for action in actions {
                 assert!(find(&all, action, 0).is_none(), "{lang}: an action");
             }
             let text = text_of(pdf, &env);

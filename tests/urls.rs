@@ -64,11 +64,12 @@ fn add_note_and_edit_refuse_bad_urls_in_both_languages() {
     let p = img.to_str().unwrap();
     let id = env.add(&img, "c", &["--url", "https://x.com/a/status/1"]);
     for (url, en, es) in refused() {
+        let (url, id) = (url.as_str(), id.as_str());
         for args in [
-            vec!["add", p, "--case", "c", "--url", &url],
-            vec!["note", "Me llamaron", "--case", "c", "--url", &url],
-            vec!["edit", &id, "--url", &url],
-            vec!["edit", &id, "--tag", "x", "--url", &url],
+            vec!["add", p, "--case", "c", "--url", url],
+            vec!["note", "Me llamaron", "--case", "c", "--url", url],
+            vec!["edit", id, "--url", url],
+            vec!["edit", id, "--tag", "x", "--url", url],
         ] {
             let err = env.fails(&args, 2);
             assert!(err.contains(&en), "{}: {err}", &args[0]);

@@ -183,17 +183,23 @@ fn cut_json(cuts: Option<&Cuts>) -> Value {
 
 /// An item in its minimal form: what identifies it, none of its texts.
 fn minimal_item(n: usize, item: &Item, files: Vec<Value>, tz: Tz) -> Value {
-    json!({
+    let mut doc = json!({
         "n": n, "id": item.id, "kind": item.kind.as_str(), "minimal": true,
         "when": time(when(item), tz), "posted": item.posted_at.map(|t| time(t, tz)),
-        "captured": time(item.captured_at, tz),
-        "platform": null, "url": null, "url_link": null, "url_qr": null, "author": null,
-        "author_name": null, "text": null, "text_rtl": false, "categories": [],
-        "threat_level": null, "threat_id": null, "target": null, "state": null,
-        "hashtags": [], "tags": [], "notes": null, "reported_to": [], "file_name": null,
-        "media_type": null, "width": item.width, "height": item.height, "files": files,
-        "picture": null, "picture_error": null, "duplicate_of": null, "cut": {},
-    })
+        "captured": time(item.captured_at, tz), "width": item.width,
+        "height": item.height, "files": files, "text_rtl": false, "cut": {},
+    });
+    for empty in ["categories", "hashtags", "tags", "reported_to"] {
+        doc[empty] = json!([]);
+    }
+    for none in [
+        "platform", "url", "url_link", "url_qr", "author", "author_name", "text",
+        "threat_level", "threat_id", "target", "state", "notes", "file_name",
+        "media_type", "picture", "picture_error", "duplicate_of",
+    ] {
+        doc[none] = Value::Null;
+    }
+    doc
 }
 
 /// The document the template reads.
@@ -245,7 +251,7 @@ pub fn build(inp: &Inputs<'_>) -> Value {
                 Some(Picture::Failed(why)) => (Value::Null, json!(clean(why, 500).0)),
                 None => (Value::Null, Value::Null),
             };
-            json!({
+            let mut doc = json!({
                 "n": n,
                 "id": item.id,
                 "kind": item.kind.as_str(),
@@ -254,7 +260,6 @@ pub fn build(inp: &Inputs<'_>) -> Value {
                 "captured": time(item.captured_at, tz),
                 "platform": item.platform,
                 "url": item.url,
-                "url_link": inp.links.get(&n),
                 "url_qr": inp.url_qrs.get(&n),
                 "author": item.author,
                 "author_name": item.author_name,
@@ -280,9 +285,11 @@ pub fn build(inp: &Inputs<'_>) -> Value {
                     Some(n) => json!({ "n": n }),
                     None => json!({ "id": d }),
                 }),
-                "minimal": false,
-                "cut": cut_json(inp.printable.items.get(&item.id)),
-            })
+            });
+            doc["url_link"] = json!(inp.links.get(&n));
+            doc["minimal"] = json!(false);
+            doc["cut"] = cut_json(inp.printable.items.get(&item.id));
+            doc
         })
         .collect();
 
