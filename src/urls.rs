@@ -136,7 +136,10 @@ mod tests {
         let e = validate_url(&long).unwrap_err();
         let (en, es) = (e.to_string(), e.localized(crate::error::Lang::Es));
         assert!(en.len() < 400 && en.contains("https://"), "{en}");
-        assert!(es.contains("solo se registran direcciones http y https"), "{es}");
+        assert!(
+            es.contains("solo se registran direcciones http y https"),
+            "{es}"
+        );
         let e = validate_url(&"h".repeat(100_000)).unwrap_err();
         assert!(e.to_string().contains("100000 bytes"), "{e}");
         assert!(e.localized(crate::error::Lang::Es).contains("100000 bytes"));

@@ -242,13 +242,18 @@ fn urls_from_an_older_vault_print_as_text_never_as_links() {
                 "[U+202E]gpj.exe\u{2400}",
                 GOOD,
             ] {
-                assert!(text.contains(shown), "{lang}: {shown} missing from the text");
+                assert!(
+                    text.contains(shown),
+                    "{lang}: {shown} missing from the text"
+                );
             }
             // The 100,000-byte URL prints its first 8,192 characters and says so.
             let cut = 100_000 - 8 * 1024;
             let note = match lang {
                 "en" => format!("(cut here: {cut} more characters; the full text is in the vault"),
-                _ => format!("(recortado aquí: {cut} caracteres más; el texto completo está en la bóveda"),
+                _ => format!(
+                    "(recortado aquí: {cut} caracteres más; el texto completo está en la bóveda"
+                ),
             };
             assert!(text.contains(&note), "{lang}: {note}");
         }
@@ -379,7 +384,16 @@ fn a_huge_case_name_description_and_signer_still_print() {
     drop(vault);
     let pdf = env.path("p.pdf");
     let o = env
-        .command(&["packet", "--case", &name, "--out", pdf.to_str().unwrap(), "--lang", "es", "--json"])
+        .command(&[
+            "packet",
+            "--case",
+            &name,
+            "--out",
+            pdf.to_str().unwrap(),
+            "--lang",
+            "es",
+            "--json",
+        ])
         .env("SOURCE_DATE_EPOCH", SDE)
         .output()
         .unwrap();

@@ -19,19 +19,16 @@ fn url_of_len(len: usize) -> String {
 
 /// Refused URLs, with what the English and the Spanish messages say.
 fn refused() -> Vec<(String, String, String)> {
-    let mut v: Vec<(String, String, String)> = [
-        MAX_URL + 1,
-        100 * 1024,
-    ]
-    .iter()
-    .map(|&n| {
-        (
-            url_of_len(n),
-            format!("the URL is {n} bytes long; the limit is {MAX_URL}"),
-            format!("la URL mide {n} bytes; el límite es {MAX_URL}"),
-        )
-    })
-    .collect();
+    let mut v: Vec<(String, String, String)> = [MAX_URL + 1, 100 * 1024]
+        .iter()
+        .map(|&n| {
+            (
+                url_of_len(n),
+                format!("the URL is {n} bytes long; the limit is {MAX_URL}"),
+                format!("la URL mide {n} bytes; el límite es {MAX_URL}"),
+            )
+        })
+        .collect();
     for (url, scheme) in [
         ("javascript:alert(document.cookie)", "javascript"),
         ("JavaScript:alert(1)", "javascript"),

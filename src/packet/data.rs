@@ -193,9 +193,23 @@ fn minimal_item(n: usize, item: &Item, files: Vec<Value>, tz: Tz) -> Value {
         doc[empty] = json!([]);
     }
     for none in [
-        "platform", "url", "url_link", "url_qr", "author", "author_name", "text",
-        "threat_level", "threat_id", "target", "state", "notes", "file_name",
-        "media_type", "picture", "picture_error", "duplicate_of",
+        "platform",
+        "url",
+        "url_link",
+        "url_qr",
+        "author",
+        "author_name",
+        "text",
+        "threat_level",
+        "threat_id",
+        "target",
+        "state",
+        "notes",
+        "file_name",
+        "media_type",
+        "picture",
+        "picture_error",
+        "duplicate_of",
     ] {
         doc[none] = Value::Null;
     }

@@ -162,18 +162,20 @@ mod tests {
                 "only the faulty items are minimal"
             );
             // Halving: a few compiles per faulty item, not one per item.
-            assert!(calls.get() <= 4 + 2 * 7 * bad.len(), "{bad:?}: {}", calls.get());
+            assert!(
+                calls.get() <= 4 + 2 * 7 * bad.len(),
+                "{bad:?}: {}",
+                calls.get()
+            );
         }
     }
 
     #[test]
     fn an_item_that_fails_even_minimal_is_named() {
         let calls = Cell::new(0);
-        let e = failed(render_robustly(
-            10,
-            &renderer(&[7], &calls, true),
-            |n| format!("ID{n}"),
-        ));
+        let e = failed(render_robustly(10, &renderer(&[7], &calls, true), |n| {
+            format!("ID{n}")
+        }));
         assert!(e.to_string().contains("item 7 (ID7)"), "{e}");
         assert!(e.to_string().contains("testigo edit"), "{e}");
         assert!(e.localized(Lang::Es).contains("elemento 7 (ID7)"));
@@ -181,9 +183,8 @@ mod tests {
 
     #[test]
     fn a_packet_failing_without_items_is_not_blamed_on_them() {
-        let render = |_: &BTreeSet<usize>, _: Option<&BTreeSet<usize>>| -> Result<Typeset> {
-            Err(broken())
-        };
+        let render =
+            |_: &BTreeSet<usize>, _: Option<&BTreeSet<usize>>| -> Result<Typeset> { Err(broken()) };
         let e = failed(render_robustly(10, &render, |n| n.to_string()));
         assert_eq!(e.to_string(), "item broke");
     }

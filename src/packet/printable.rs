@@ -311,9 +311,21 @@ mod tests {
     fn long_runs_get_break_opportunities_but_urls_do_not() {
         let (s, n) = clean(&"x".repeat(200), LONG_CHARS);
         assert_eq!(n, 0);
-        assert_eq!(s, ["x".repeat(64), "x".repeat(64), "x".repeat(64), "x".repeat(8)].join("\u{200B}"));
+        assert_eq!(
+            s,
+            [
+                "x".repeat(64),
+                "x".repeat(64),
+                "x".repeat(64),
+                "x".repeat(8)
+            ]
+            .join("\u{200B}")
+        );
         let hash = "0123456789abcdef".repeat(4);
-        assert_eq!(clean(&format!("sha {hash} ok"), 500).0, format!("sha {hash} ok"));
+        assert_eq!(
+            clean(&format!("sha {hash} ok"), 500).0,
+            format!("sha {hash} ok")
+        );
         let url = format!("mira https://a.example/{}", "a".repeat(300));
         assert_eq!(clean(&url, 500).0, url);
     }

@@ -137,7 +137,12 @@ fn guarded<T>(step: impl FnOnce() -> Result<T>) -> Result<T> {
 ///
 /// `ident` is a stable identifier of the document (the report id) and
 /// `created` its creation time: with the same inputs the bytes are the same.
-pub fn render(data: Vec<u8>, files: &Files, ident: &str, created: DateTime<Utc>) -> Result<Typeset> {
+pub fn render(
+    data: Vec<u8>,
+    files: &Files,
+    ident: &str,
+    created: DateTime<Utc>,
+) -> Result<Typeset> {
     guarded(|| render_unguarded(data, files, ident, created))
 }
 
