@@ -188,4 +188,99 @@ mod tests {
         let e = failed(render_robustly(10, &render, |n| n.to_string()));
         assert_eq!(e.to_string(), "item broke");
     }
+
+    /// The real template and engine: item 2 names a picture that is not in
+    /// the packet's world, which fails the engine; the packet is still
+    /// typeset, with item 2 (only) in its minimal form, and a URL that is
+    /// not linkable is text.
+    #[test]
+    fn a_real_failure_prints_the_item_minimal() {
+        use std::collections::BTreeMap;
+
+        use super::super::data::{self, Picture, tests::item};
+        use super::super::{PacketOptions, printable, typeset};
+        use crate::bundle::{Report, ReportCase, ReportSigner};
+
+        let mut items: Vec<crate::model::Item> = ["A", "B", "C"]
+            .iter()
+            .enumerate()
+            .map(|(k, id)| item(id, &format!("2024-05-0{}", k + 1), None))
+            .collect();
+        items[0].url = Some("javascript:alert(1)".into());
+        items[2].text = Some("x".repeat(30_000));
+        let report = Report {
+            format: "testigo-report/1".into(),
+            report_id: "0123456789abcdef0123456789abcdef".into(),
+            sealed_at: "2024-05-04T00:00:00Z".into(),
+            software: "testigo test".into(),
+            signer: ReportSigner {
+                key_id: "ABCD".into(),
+                public_key: "RWQ".into(),
+                name: Some("Ana".into()),
+                contact: None,
+                organization: None,
+            },
+            case: ReportCase {
+                id: "C".into(),
+                name: "Caso".into(),
+                description: String::new(),
+                created_at: items[0].captured_at,
+            },
+            items,
+            artifacts: vec![],
+            custody: vec![],
+            packet: None,
+        };
+        let order = data::chronological(&report.items);
+        let mut pictures = BTreeMap::new();
+        pictures.insert(
+            2,
+            Picture::Shown {
+                path: "/img/missing.jpg".into(),
+                width: 100,
+                height: 100,
+            },
+        );
+        let printable = printable::printable(&report);
+        let options = PacketOptions::default();
+        let files = typeset::files(BTreeMap::new());
+        let empty = BTreeMap::new();
+        let minimal_used = std::cell::RefCell::new(None);
+        let render =
+            |minimal: &BTreeSet<usize>, only: Option<&BTreeSet<usize>>| -> Result<Typeset> {
+                let doc = data::build(&data::Inputs {
+                    printable: &printable,
+                    options: &options,
+                    order: &order,
+                    pictures: &pictures,
+                    url_qrs: &empty,
+                    links: &empty,
+                    minimal,
+                    only,
+                    qr_text: "q",
+                    report_qr: None,
+                    in_bundle: None,
+                    generated_at: report.case.created_at,
+                });
+                assert_eq!(doc["items"][0]["url_link"], serde_json::Value::Null);
+                let t = typeset::render(
+                    serde_json::to_vec(&doc)?,
+                    &files,
+                    &report.report_id,
+                    report.case.created_at,
+                )?;
+                if only.is_none() {
+                    *minimal_used.borrow_mut() = Some(minimal.clone());
+                }
+                Ok(t)
+            };
+        let only_two: BTreeSet<usize> = [2].into();
+        assert!(render(&BTreeSet::new(), Some(&only_two)).is_err());
+        let t = match render_robustly(3, &render, |n| n.to_string()) {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        };
+        assert!(t.pdf.starts_with(b"%PDF") && t.pages >= 3);
+        assert_eq!(*minimal_used.borrow(), Some(only_two));
+    }
 }
