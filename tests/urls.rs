@@ -100,9 +100,10 @@ fn urls_up_to_the_limit_are_kept_trimmed_and_can_be_cleared() {
     let id = note["id"].as_str().unwrap();
     let img = write_image(&env, "a.png", 200, 100, 1, ImageFormat::Png);
     env.add(&img, "c", &["--url", "http://ejemplo.mx/año?q=ñ"]);
-    let edited = env.json(&["edit", id, "--url", "https://x.com/b/status/2"]);
-    assert_eq!(edited["url"], "https://x.com/b/status/2");
-    let cleared = env.json(&["edit", id, "--url", ""]);
+    env.ok(&["edit", id, "--url", "https://x.com/b/status/2"]);
+    assert_eq!(env.json(&["show", id])["url"], "https://x.com/b/status/2");
+    env.ok(&["edit", id, "--url", ""]);
+    let cleared = env.json(&["show", id]);
     assert!(cleared["url"].is_null(), "{cleared}");
 }
 
