@@ -11,13 +11,18 @@ use std::collections::BTreeSet;
 use super::typeset::Typeset;
 use crate::error::{Error, Lang, Result};
 
+/// Typesets the packet with the items in the first set (by number) in
+/// their minimal form and, when the second is given, only those items.
+pub(super) type Render<'a> =
+    dyn Fn(&BTreeSet<usize>, Option<&BTreeSet<usize>>) -> Result<Typeset> + 'a;
+
 /// Typesets a packet: `render(minimal, only)` typesets it with the items
 /// (numbered from 1) in `minimal` in their minimal form and, when `only` is
 /// set, only those items. `count` is the number of items; `id_of(n)` the id
 /// of item `n`, for the error.
 pub(super) fn render_robustly(
     count: usize,
-    render: &dyn Fn(&BTreeSet<usize>, Option<&BTreeSet<usize>>) -> Result<Typeset>,
+    render: &Render<'_>,
     id_of: impl Fn(usize) -> String,
 ) -> Result<Typeset> {
     let none = BTreeSet::new();

@@ -223,7 +223,7 @@ pub fn clean(text: &str, max: usize) -> (String, usize) {
         if c.is_whitespace() || u32::from(c) < 0x20 {
             (run, url) = (0, false);
         } else {
-            if run > 0 && run % RUN_CHARS == 0 && !url {
+            if run > 0 && run.is_multiple_of(RUN_CHARS) && !url {
                 out.push('\u{200B}');
             }
             run += 1;
