@@ -30,8 +30,10 @@ pub const LIST_ENTRIES: usize = 100;
 /// Characters of a run without a space after which an invisible break
 /// opportunity (U+200B) is added, so that a long unbroken string wraps on
 /// paper instead of running off the page (the layout engine never breaks
-/// inside a word). Runs after `://` are left alone: the engine breaks URLs
-/// itself. 64 keeps a SHA-256 in hex whole.
+/// inside a word). After `://` the engine breaks a URL itself where letters
+/// turn to digits or punctuation, so there only a run of 64 letters (or
+/// digits) in a row gets one, and ordinary URLs are printed untouched.
+/// 64 keeps a SHA-256 in hex whole.
 pub const RUN_CHARS: usize = 64;
 /// Combining marks printed on one letter: "Zalgo" text stacks thousands on
 /// one letter, which prints as a black column; the rest count as cut.
@@ -203,8 +205,10 @@ fn is_mark(c: char) -> bool {
 pub fn clean(text: &str, max: usize) -> (String, usize) {
     let mut out = String::with_capacity(text.len().min(max * 4));
     let (mut kept, mut lines, mut marks) = (0usize, 1usize, 0usize);
-    // The current run without a space, and whether it holds a `://`.
+    // The current run without a space, whether it holds a `://`, and the
+    // run of letters (1) or digits (2) in a row (what a URL cannot break).
     let (mut run, mut url) = (0usize, false);
+    let (mut same, mut class) = (0usize, 0u8);
     let mut chars = text.chars().peekable();
     let mut consumed = 0usize;
     while let Some(c) = chars.next() {
@@ -220,10 +224,24 @@ pub fn clean(text: &str, max: usize) -> (String, usize) {
         } else {
             marks = 0;
         }
+        let this = if c.is_alphabetic() {
+            1
+        } else if c.is_numeric() {
+            2
+        } else {
+            0
+        };
+        same = if this != 0 && this == class {
+            same + 1
+        } else {
+            0
+        };
+        class = this;
         if c.is_whitespace() || u32::from(c) < 0x20 {
             (run, url) = (0, false);
         } else {
-            if run > 0 && run.is_multiple_of(RUN_CHARS) && !url {
+            let unbroken = if url { same } else { run };
+            if unbroken > 0 && unbroken.is_multiple_of(RUN_CHARS) {
                 out.push('\u{200B}');
             }
             run += 1;
@@ -308,7 +326,7 @@ mod tests {
     }
 
     #[test]
-    fn long_runs_get_break_opportunities_but_urls_do_not() {
+    fn long_runs_get_break_opportunities_and_urls_only_where_they_cannot_break() {
         let (s, n) = clean(&"x".repeat(200), LONG_CHARS);
         assert_eq!(n, 0);
         assert_eq!(
@@ -326,8 +344,17 @@ mod tests {
             clean(&format!("sha {hash} ok"), 500).0,
             format!("sha {hash} ok")
         );
-        let url = format!("mira https://a.example/{}", "a".repeat(300));
-        assert_eq!(clean(&url, 500).0, url);
+        let url = "mira https://www.facebook.com/groups/1234567890123/posts/9876543210987654/?comment_id=1234567890&notif_id=1714521600000000&ref=notif";
+        assert_eq!(clean(url, 500).0, url);
+        let (s, _) = clean(&format!("https://a.example/{}", "a".repeat(130)), 500);
+        assert_eq!(
+            s,
+            format!(
+                "https://a.example/{}\u{200B}{}\u{200B}aa",
+                "a".repeat(64),
+                "a".repeat(64)
+            )
+        );
     }
 
     #[test]
