@@ -18,6 +18,8 @@ use crate::model::{
     Category, Item, Kind, Meta, ThreatLevel, account_key, format_time, normalize_hashtags,
     normalize_state, normalize_tags,
 };
+use crate::urls::validate_field;
+pub use crate::urls::{MAX_URL, validate_url};
 use crate::vault::{Vault, parse_db_time};
 
 /// A file kept for an item besides its original: a thumbnail, a capture.
@@ -211,6 +213,16 @@ fn json_column<T: serde::de::DeserializeOwned + Default>(
     Ok(serde_json::from_str(&text).unwrap_or_default())
 }
 
+/// `meta` with the values that have rules checked, whoever built it (the
+/// CLI, the app, an embedder): the URL must pass [`validate_url`]. Every
+/// write of person-given fields goes through here, so no client can store
+/// what another would refuse.
+fn checked(meta: &Meta) -> Result<Meta> {
+    let mut meta = meta.clone();
+    meta.url = validate_field(&meta.url)?;
+    Ok(meta)
+}
+
 /// Sets the fields `meta` gives on `item`; empty strings clear.
 pub fn apply_meta(item: &mut Item, meta: &Meta) {
     fn set(field: &mut Option<String>, value: &Option<String>) {
@@ -352,6 +364,7 @@ pub(crate) fn insert_item_with(
     meta: &Meta,
     extra: Option<Value>,
 ) -> Result<Item> {
+    let meta = &checked(meta)?;
     let captured_at = Utc::now();
     let id = ulid::Ulid::new().to_string();
     conn.execute(
@@ -539,6 +552,7 @@ impl Vault {
     /// Changes the fields `meta` gives and records what changed. Returns the
     /// item as it now is.
     pub fn edit(&self, query: &str, meta: &Meta) -> Result<Item> {
+        let meta = &checked(meta)?;
         let before = self.item(query)?;
         let mut after = before.clone();
         apply_meta(&mut after, meta);
@@ -756,46 +770,6 @@ fn bare(kind: Kind, case_id: &str) -> NewItem {
     }
 }
 
-/// Largest URL accepted, in bytes.
-pub const MAX_URL: usize = 8 * 1024;
-
-/// Checks that a URL is an absolute `http` or `https` URL of sane length, and
-/// returns it trimmed, otherwise exactly as given.
-pub fn validate_url(input: &str) -> Result<String> {
-    let s = input.trim();
-    if s.len() > MAX_URL {
-        return Err(Error::invalid(
-            format!("the URL is {} bytes long; the limit is {MAX_URL}", s.len()),
-            format!("la URL mide {} bytes; el límite es {MAX_URL}", s.len()),
-        ));
-    }
-    let parsed = url::Url::parse(s).map_err(|e| {
-        Error::invalid(
-            format!("`{s}` is not a valid URL ({e}); give the full address, starting with https://"),
-            format!("`{s}` no es una URL válida ({e}); escribe la dirección completa, empezando por https://"),
-        )
-    })?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(Error::invalid(
-            format!(
-                "`{s}` is a {} URL; only http and https links can be recorded",
-                parsed.scheme()
-            ),
-            format!(
-                "`{s}` es una URL {}; solo se registran enlaces http y https",
-                parsed.scheme()
-            ),
-        ));
-    }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid(
-            format!("`{s}` has no host; give the full address"),
-            format!("`{s}` no tiene servidor; escribe la dirección completa"),
-        ));
-    }
-    Ok(s.to_string())
-}
-
 impl Vault {
     /// The thumbnail of an item (JPEG bytes), if it has one.
     pub fn thumbnail(&self, query: &str) -> Result<Option<Vec<u8>>> {
@@ -809,26 +783,5 @@ impl Vault {
             )
             .optional()?;
         sha.map(|s| self.objects.read(&s)).transpose()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_are_checked() {
-        assert_eq!(
-            validate_url(" https://x.com/a/status/1 ").unwrap(),
-            "https://x.com/a/status/1"
-        );
-        assert_eq!(
-            validate_url("https://example.org").unwrap(),
-            "https://example.org"
-        );
-        assert!(validate_url("ftp://example.org/x").is_err());
-        assert!(validate_url("javascript:alert(1)").is_err());
-        assert!(validate_url("x.com/a").is_err());
-        assert!(validate_url(&format!("https://a.example/{}", "a".repeat(MAX_URL))).is_err());
     }
 }

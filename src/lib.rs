@@ -29,6 +29,7 @@ pub mod private;
 pub mod search;
 pub mod signing;
 pub mod store;
+pub mod urls;
 pub mod vault;
 
 pub use bundle::seal::{SealProgress, SealRequest, Sealed};

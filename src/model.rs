@@ -427,11 +427,12 @@ fn trimmed(s: &Option<String>) -> Option<&str> {
 
 impl MetaInput {
     /// Parses the typed values into a [`Meta`], with a clear error for the
-    /// first value that cannot be read.
+    /// first value that cannot be read (a URL must pass
+    /// [`validate_url`](crate::urls::validate_url)).
     pub fn parse(&self) -> Result<Meta> {
         Ok(Meta {
             platform: self.platform.clone(),
-            url: self.url.clone(),
+            url: crate::urls::validate_field(&self.url)?,
             author: self.author.clone(),
             author_name: self.author_name.clone(),
             posted_at: match trimmed(&self.posted_at) {

@@ -19,6 +19,7 @@ mod fulldisk;
 mod hostile;
 mod import;
 mod packet;
+mod packet_fields;
 mod passphrase;
 #[cfg(unix)]
 mod permissions;
@@ -27,4 +28,5 @@ mod search;
 mod secrecy;
 mod spanish;
 mod tidy;
+mod urls;
 mod webserver;

@@ -9,12 +9,13 @@
 //! category and threat-level labels come from `model.rs` in the chosen
 //! language, so the CLI, the app and the packet use the same words.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 use serde_json::{Value, json};
 
+use super::printable::{Cuts, Printable, clean};
 use super::summary::{self, category_label, threat_label};
 use super::{InBundle, PacketOptions, Paper};
 use crate::bundle::{FORMAT, Report};
@@ -23,6 +24,8 @@ use crate::model::{Item, ThreatLevel};
 /// Longest text value shown in a custody entry's detail; the full entry is
 /// in `report.json` and `testigo log`.
 const DETAIL_CHARS: usize = 120;
+/// Longest custody detail printed, all its values together.
+const DETAIL_TOTAL_CHARS: usize = 2_000;
 /// A screenshot as the template shows it.
 pub enum Picture {
     /// Ready: its path in the template's world and its size in pixels.
@@ -40,8 +43,9 @@ pub enum Picture {
 
 /// Everything [`build`] needs.
 pub struct Inputs<'a> {
-    /// The drafted report: case, items, files, custody, signer, id.
-    pub report: &'a Report,
+    /// The drafted report (case, items, files, custody, signer, id), as
+    /// [`printable`](super::printable::printable) made it, with what it cut.
+    pub printable: &'a Printable,
     /// Language, zone and paper.
     pub options: &'a PacketOptions,
     /// Indexes into `report.items`, in print order ([`chronological`]).
@@ -50,6 +54,16 @@ pub struct Inputs<'a> {
     pub pictures: &'a BTreeMap<usize, Picture>,
     /// QR codes of URLs by item number (paths in the template's world).
     pub url_qrs: &'a BTreeMap<usize, String>,
+    /// Link targets of the URLs that may be clickable, by item number
+    /// ([`linkable`](crate::urls::linkable)); any other URL is printed as text.
+    pub links: &'a BTreeMap<usize, String>,
+    /// Items (by number) printed in a minimal form: number, id, kind,
+    /// times and files, with a note, because their full form could not be
+    /// typeset.
+    pub minimal: &'a BTreeSet<usize>,
+    /// When set, only these items (by number) are printed, keeping their
+    /// numbers: used to find which item a failed packet cannot typeset.
+    pub only: Option<&'a BTreeSet<usize>>,
     /// What the cover's QR code says.
     pub qr_text: &'a str,
     /// The cover's QR code (path in the template's world).
@@ -152,23 +166,79 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
+/// A custody entry's detail as printed: [`readable`], made safe to typeset
+/// and cut at [`DETAIL_TOTAL_CHARS`].
+fn printed_detail(v: &Value) -> String {
+    let (mut s, cut) = clean(&readable(v), DETAIL_TOTAL_CHARS);
+    if cut > 0 {
+        s.push('…');
+    }
+    s
+}
+
+/// What was cut of a record, for the template: field key → characters.
+fn cut_json(cuts: Option<&Cuts>) -> Value {
+    json!(cuts.cloned().unwrap_or_default())
+}
+
+/// An item in its minimal form: what identifies it, none of its texts.
+fn minimal_item(n: usize, item: &Item, files: Vec<Value>, tz: Tz) -> Value {
+    let mut doc = json!({
+        "n": n, "id": item.id, "kind": item.kind.as_str(), "minimal": true,
+        "when": time(when(item), tz), "posted": item.posted_at.map(|t| time(t, tz)),
+        "captured": time(item.captured_at, tz), "width": item.width,
+        "height": item.height, "files": files, "text_rtl": false, "cut": {},
+    });
+    for empty in ["categories", "hashtags", "tags", "reported_to"] {
+        doc[empty] = json!([]);
+    }
+    for none in [
+        "platform",
+        "url",
+        "url_link",
+        "url_qr",
+        "author",
+        "author_name",
+        "text",
+        "threat_level",
+        "threat_id",
+        "target",
+        "state",
+        "notes",
+        "file_name",
+        "media_type",
+        "picture",
+        "picture_error",
+        "duplicate_of",
+    ] {
+        doc[none] = Value::Null;
+    }
+    doc
+}
+
 /// The document the template reads.
 pub fn build(inp: &Inputs<'_>) -> Value {
-    let r = inp.report;
+    let r = &inp.printable.report;
     let tz = inp.options.time_zone;
     let lang = inp.options.lang;
-    let items: Vec<&Item> = inp.order.iter().map(|&i| &r.items[i]).collect();
-    let number: HashMap<&str, usize> = items
+    let items: Vec<&Item> = inp
+        .order
         .iter()
         .enumerate()
-        .map(|(n, i)| (i.id.as_str(), n + 1))
+        .filter(|(k, _)| inp.only.is_none_or(|only| only.contains(&(k + 1))))
+        .map(|(_, &i)| &r.items[i])
+        .collect();
+    let number: HashMap<&str, usize> = inp
+        .order
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| (r.items[i].id.as_str(), k + 1))
         .collect();
 
     let item_docs: Vec<Value> = items
         .iter()
-        .enumerate()
-        .map(|(k, item)| {
-            let n = k + 1;
+        .map(|item| {
+            let n = number[item.id.as_str()];
             let files: Vec<Value> = r
                 .artifacts
                 .iter()
@@ -180,6 +250,9 @@ pub fn build(inp: &Inputs<'_>) -> Value {
                     })
                 })
                 .collect();
+            if inp.minimal.contains(&n) {
+                return minimal_item(n, item, files, tz);
+            }
             let (picture, picture_error) = match inp.pictures.get(&n) {
                 Some(Picture::Shown {
                     path,
@@ -189,10 +262,10 @@ pub fn build(inp: &Inputs<'_>) -> Value {
                     json!({ "path": path, "width": width, "height": height }),
                     Value::Null,
                 ),
-                Some(Picture::Failed(why)) => (Value::Null, json!(why)),
+                Some(Picture::Failed(why)) => (Value::Null, json!(clean(why, 500).0)),
                 None => (Value::Null, Value::Null),
             };
-            json!({
+            let mut doc = json!({
                 "n": n,
                 "id": item.id,
                 "kind": item.kind.as_str(),
@@ -226,7 +299,11 @@ pub fn build(inp: &Inputs<'_>) -> Value {
                     Some(n) => json!({ "n": n }),
                     None => json!({ "id": d }),
                 }),
-            })
+            });
+            doc["url_link"] = json!(inp.links.get(&n));
+            doc["minimal"] = json!(false);
+            doc["cut"] = cut_json(inp.printable.items.get(&item.id));
+            doc
         })
         .collect();
 
@@ -240,7 +317,7 @@ pub fn build(inp: &Inputs<'_>) -> Value {
                 "action": e.action,
                 "item": e.item_id.as_deref().and_then(|id| number.get(id)),
                 "sha256": e.sha256,
-                "detail": readable(&e.detail),
+                "detail": printed_detail(&e.detail),
                 "hash": e.hash,
             })
         })
@@ -273,17 +350,20 @@ pub fn build(inp: &Inputs<'_>) -> Value {
             "name": r.signer.name,
             "contact": r.signer.contact,
             "organization": r.signer.organization,
+            "cut": cut_json(Some(&inp.printable.signer)),
         },
         "case": {
             "id": r.case.id,
             "name": r.case.name,
             "description": r.case.description,
             "created": time(r.case.created_at, tz),
+            "cut": cut_json(Some(&inp.printable.case)),
         },
         "range": first.zip(last).map(|(a, b)| json!({ "first": time(a, tz), "last": time(b, tz) })),
         "counts": summary::counts(&items, r.artifacts.len(), lang),
         "activity": summary::activity(&items, tz),
         "items": item_docs,
+        "minimal": inp.minimal.iter().collect::<Vec<_>>(),
         "custody": custody,
     })
 }

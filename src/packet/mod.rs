@@ -13,19 +13,24 @@
 //! - `data.rs` (pure): the report and options → the JSON the template
 //!   reads (times in the chosen zone, the index, the items, custody), with
 //!   `summary.rs` (pure) for the counts and the activity chart;
+//! - `printable.rs` (pure): every text made safe to typeset and cut to a
+//!   printable length, with what was cut (the template prints a note);
 //! - `images.rs` (pure): screenshots downscaled to print resolution, QR codes;
 //! - `typeset.rs` (shell): the Typst world (embedded fonts and template) and
-//!   the PDF.
+//!   the PDF; `fallback.rs`: when it fails, the items at fault are found and
+//!   printed in a minimal form, so one item cannot block a case's packets.
 //!
 //! The same items at the same time with the same options give the same bytes
 //! (`SOURCE_DATE_EPOCH`), which sealed bundles rely on.
 
 mod data;
+mod fallback;
 mod images;
+mod printable;
 mod summary;
 mod typeset;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -40,6 +45,7 @@ use crate::bundle::{self, Report, ReportPacket};
 use crate::custody::{self, Action, NewEntry};
 pub use crate::error::Lang;
 use crate::error::{Error, IoContext, Result};
+use crate::urls;
 use crate::vault::Vault;
 
 /// Path of the packet inside a bundle.
@@ -405,27 +411,42 @@ impl Vault {
             Some(path)
         };
         let report_qr = qr("report".into(), &qr_text);
+        // Only http(s) URLs that pass today's rules become links and QR
+        // codes; anything else (stored by an older version) is text.
         let mut url_qrs = BTreeMap::new();
+        let mut links = BTreeMap::new();
         for (n, &i) in order.iter().enumerate() {
-            if let Some(url) = &report.items[i].url
-                && let Some(p) = qr(format!("{}", n + 1), url)
-            {
-                url_qrs.insert(n + 1, p);
+            if let Some(target) = report.items[i].url.as_deref().and_then(urls::linkable) {
+                if let Some(p) = qr(format!("{}", n + 1), &target) {
+                    url_qrs.insert(n + 1, p);
+                }
+                links.insert(n + 1, target);
             }
         }
-        let doc = data::build(&data::Inputs {
-            report,
-            options,
-            order: &order,
-            pictures: &pictures,
-            url_qrs: &url_qrs,
-            qr_text: &qr_text,
-            report_qr,
-            in_bundle,
-            generated_at: at,
-        });
-        let json = serde_json::to_vec(&doc)?;
-        let typeset = typeset::render(json, files, &report.report_id, at)?;
+        let printable = printable::printable(report);
+        let files = typeset::files(files);
+        let render = |minimal: &BTreeSet<usize>,
+                      only: Option<&BTreeSet<usize>>|
+         -> Result<typeset::Typeset> {
+            let doc = data::build(&data::Inputs {
+                printable: &printable,
+                options,
+                order: &order,
+                pictures: &pictures,
+                url_qrs: &url_qrs,
+                links: &links,
+                minimal,
+                only,
+                qr_text: &qr_text,
+                report_qr: report_qr.clone(),
+                in_bundle,
+                generated_at: at,
+            });
+            typeset::render(serde_json::to_vec(&doc)?, &files, &report.report_id, at)
+        };
+        let typeset = fallback::render_robustly(order.len(), &render, |n| {
+            report.items[order[n - 1]].id.clone()
+        })?;
         progress(PacketProgress {
             stage: PacketStage::Typesetting,
             done: 1,

@@ -110,21 +110,49 @@ impl World for PacketWorld {
     }
 }
 
+/// Images and QR codes by their path in the template's world (such as
+/// `/img/3.jpg`), shared (not copied) by every attempt to typeset.
+pub type Files = BTreeMap<String, Bytes>;
+
+/// [`Files`] from their bytes.
+pub fn files(files: BTreeMap<String, Vec<u8>>) -> Files {
+    files.into_iter().map(|(k, v)| (k, Bytes::new(v))).collect()
+}
+
+/// Runs a step of the engine; a panic in it is a failure like any other
+/// (the engine has panicked on input it did not expect), so that the
+/// caller can try a safer form instead of the program stopping.
+fn guarded<T>(step: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).unwrap_or_else(|_| {
+        Err(Error::invalid(
+            "the PDF engine stopped on this packet's content",
+            "el motor de PDF se detuvo con el contenido de este expediente",
+        ))
+    })
+}
+
 /// Typesets the template with `data` (the JSON the template reads as
-/// `/data.json`) and `files` (images and QR codes, by their path in the
-/// template's world, such as `/img/3.jpg`) into a PDF/A-2b document (plain
-/// PDF when it cannot conform: a glyph that no shipped font has).
+/// `/data.json`) and `files` into a PDF/A-2b document (plain PDF when it
+/// cannot conform: a glyph that no shipped font has).
 ///
 /// `ident` is a stable identifier of the document (the report id) and
 /// `created` its creation time: with the same inputs the bytes are the same.
 pub fn render(
     data: Vec<u8>,
-    files: BTreeMap<String, Vec<u8>>,
+    files: &Files,
     ident: &str,
     created: DateTime<Utc>,
 ) -> Result<Typeset> {
-    let mut all: BTreeMap<String, Bytes> =
-        files.into_iter().map(|(k, v)| (k, Bytes::new(v))).collect();
+    guarded(|| render_unguarded(data, files, ident, created))
+}
+
+fn render_unguarded(
+    data: Vec<u8>,
+    files: &Files,
+    ident: &str,
+    created: DateTime<Utc>,
+) -> Result<Typeset> {
+    let mut all = files.clone();
     all.insert("/data.json".into(), Bytes::new(data));
     all.insert("/strings.toml".into(), Bytes::new(STRINGS.as_bytes()));
     let world = PacketWorld {
