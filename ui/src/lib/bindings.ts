@@ -194,6 +194,22 @@ async saveOriginal(itemId: string, path: string) : Promise<Result<null, AppError
     else return { status: "error", error: e  as any };
 }
 },
+async chooseOpen(purpose: OpenFor) : Promise<Result<string[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("choose_open", { purpose }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async chooseSave(purpose: SaveFor, fileName: string) : Promise<Result<string | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("choose_save", { purpose, fileName }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 /**
  * Fetches the pages of link items (by id) and records each capture. Used
  * after adding links (when fetching on add is on) and for "capture again".
@@ -378,12 +394,14 @@ async openWritten(path: string) : Promise<Result<null, AppError>> {
 
 export const events = __makeEvents__<{
 captureProgress: CaptureProgress,
+filesDropped: FilesDropped,
 importProgress: ImportProgress,
 packetProgress: PacketProgress,
 sealProgress: SealProgress,
 verifyProgress: VerifyProgress
 }>({
 captureProgress: "capture-progress",
+filesDropped: "files-dropped",
 importProgress: "import-progress",
 packetProgress: "packet-progress",
 sealProgress: "seal-progress",
@@ -395,6 +413,10 @@ verifyProgress: "verify-progress"
 
 
 /** user-defined types **/
+
+export type FilesDropped = { paths: string[] }
+export type OpenFor = "import_files" | "import_folders" | "bundle" | "trusted_key" | "identity" | "vault_folder"
+export type SaveFor = "original" | "warc" | "public_key" | "bundle" | "packet"
 
 /**
  * Everyone who authored items: a handle on a platform, with what was seen of it.
