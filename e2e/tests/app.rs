@@ -719,7 +719,6 @@ async fn the_web_view_reaches_only_files_the_person_chose() {
     app.click("#add-folder").await;
     app.wait_text("#import-summary", "1 agregado").await;
     app.wait_text("#item-count", "1 elemento").await;
-    #[cfg(unix)]
     std::os::unix::fs::symlink(&outside, folder.join("enlace.png")).unwrap();
     for path in [
         format!("{}/../fuera.png", folder.display()),
@@ -766,7 +765,8 @@ async fn the_web_view_reaches_only_files_the_person_chose() {
         )
         .await;
     let item_id = items["ok"][0]["id"].as_str().unwrap().to_string();
-    let print = serde_json::json!({ "lang": "es", "time_zone": "America/Mexico_City", "paper": "letter" });
+    let print =
+        serde_json::json!({ "lang": "es", "time_zone": "America/Mexico_City", "paper": "letter" });
     let written = [
         root.join("x"),
         root.join("clave.pub"),
@@ -780,12 +780,18 @@ async fn the_web_view_reaches_only_files_the_person_chose() {
             "save_original",
             serde_json::json!({ "itemId": item_id, "path": written[0] }),
         ),
-        ("save_original", serde_json::json!({ "itemId": item_id, "path": "/tmp/x" })),
+        (
+            "save_original",
+            serde_json::json!({ "itemId": item_id, "path": "/tmp/x" }),
+        ),
         (
             "save_warc",
             serde_json::json!({ "itemId": item_id, "seq": null, "path": written[0] }),
         ),
-        ("export_public_key", serde_json::json!({ "path": written[1] })),
+        (
+            "export_public_key",
+            serde_json::json!({ "path": written[1] }),
+        ),
         (
             "seal",
             serde_json::json!({ "caseId": case_id, "items": [], "out": written[2], "recipients": [], "print": print }),
@@ -881,10 +887,7 @@ async fn the_web_view_reaches_only_files_the_person_chose() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let saved = std::fs::read(&original).unwrap();
-    assert!(
-        [png(29), png(31)].contains(&saved),
-        "the original's bytes"
-    );
+    assert!([png(29), png(31)].contains(&saved), "the original's bytes");
     app.client
         .execute("document.querySelector('.modal .close').click()", vec![])
         .await
@@ -922,6 +925,14 @@ async fn the_web_view_reaches_only_files_the_person_chose() {
 
     // and sealing, then verifying with the key file they chose.
     app.click("#nav-cases").await;
+    app.wait_text("#case-list", "Solo lo elegido").await;
+    app.client
+        .execute(
+            "[...document.querySelectorAll('#case-list button.case')].find((b) => b.textContent.includes('Solo lo elegido')).click()",
+            vec![],
+        )
+        .await
+        .unwrap();
     app.wait_text("#case-title", "Solo lo elegido").await;
     let bundle = root.join("reporte.zip");
     app.click("#seal-open").await;

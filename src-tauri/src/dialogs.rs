@@ -81,7 +81,10 @@ impl OpenFor {
         let (en, es) = match self {
             OpenFor::ImportFiles => ("Add evidence files", "Agregar archivos de evidencia"),
             OpenFor::ImportFolders => ("Add evidence folders", "Agregar carpetas de evidencia"),
-            OpenFor::Bundle => ("Choose a report to verify", "Elige un reporte para verificar"),
+            OpenFor::Bundle => (
+                "Choose a report to verify",
+                "Elige un reporte para verificar",
+            ),
             OpenFor::TrustedKey => (
                 "Choose the signer's public key (.pub)",
                 "Elige la clave pública de quien firma (.pub)",
@@ -320,5 +323,25 @@ fn parse_paths(line: &str) -> Vec<PathBuf> {
             .filter_map(|v| v.as_str().map(PathBuf::from))
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_e2e_answer_is_a_path_a_list_or_a_cancel() {
+        assert_eq!(
+            parse_paths(r#""/home/ana/a.zip""#),
+            vec![PathBuf::from("/home/ana/a.zip")]
+        );
+        assert_eq!(
+            parse_paths(r#"["/a", "/b", 3]"#),
+            vec![PathBuf::from("/a"), PathBuf::from("/b")]
+        );
+        for cancel in ["null", "{}", "not json", ""] {
+            assert!(parse_paths(cancel).is_empty(), "{cancel}");
+        }
     }
 }

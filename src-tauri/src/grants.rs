@@ -120,7 +120,11 @@ impl Grants {
                 g.dir && path.starts_with(&g.chosen) && canonical.starts_with(&g.canonical)
             }
         });
-        if allowed { Ok(path.to_path_buf()) } else { Err(refused()) }
+        if allowed {
+            Ok(path.to_path_buf())
+        } else {
+            Err(refused())
+        }
     }
 
     /// `path`, if it was chosen in a save dialog for `purpose` and not used
@@ -142,9 +146,12 @@ impl Grants {
 /// gives. Anything else did not come from one.
 fn plain(path: &Path) -> bool {
     path.is_absolute()
-        && path
-            .components()
-            .all(|c| matches!(c, Component::RootDir | Component::Prefix(_) | Component::Normal(_)))
+        && path.components().all(|c| {
+            matches!(
+                c,
+                Component::RootDir | Component::Prefix(_) | Component::Normal(_)
+            )
+        })
         && !path.as_os_str().is_empty()
 }
 
@@ -195,7 +202,10 @@ mod tests {
             assert!(g.check_read(purpose, &key).is_err(), "{purpose:?}");
         }
         g.grant_save(Use::SaveWarc, &root.join("out.warc"));
-        assert!(g.take_save(Use::SaveOriginal, &root.join("out.warc")).is_err());
+        assert!(
+            g.take_save(Use::SaveOriginal, &root.join("out.warc"))
+                .is_err()
+        );
         assert!(g.take_save(Use::SaveWarc, &root.join("out.warc")).is_ok());
     }
 
@@ -272,7 +282,10 @@ mod tests {
             );
         }
         // A link that stays inside is fine.
-        assert!(g.check_read(Use::Import, &chosen.join("inside.png")).is_ok());
+        assert!(
+            g.check_read(Use::Import, &chosen.join("inside.png"))
+                .is_ok()
+        );
     }
 
     #[cfg(unix)]

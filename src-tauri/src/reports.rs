@@ -255,7 +255,11 @@ pub async fn verify_bundle(
 /// lines; a larger file is not one and is refused by the parser).
 fn read_key_file(file: &Path) -> AppResult<String> {
     use std::io::Read;
-    let failed = |e: std::io::Error| AppError::from(testigo::Error::io(IoContext::Reading(file.to_path_buf()))(e));
+    let failed = |e: std::io::Error| {
+        AppError::from(testigo::Error::io(IoContext::Reading(file.to_path_buf()))(
+            e,
+        ))
+    };
     let mut text = String::new();
     std::fs::File::open(file)
         .map_err(failed)?
