@@ -142,9 +142,11 @@ impl Grants {
     }
 }
 
-/// An absolute path with no `.` or `..` component: what a dialog or a drop
-/// gives. Anything else did not come from one.
+/// An absolute path with no `.` or `..` segment: what a dialog or a drop
+/// gives. Anything else did not come from one. (The segments are read from
+/// the text: `Path::components` hides a `.` inside a path.)
 fn plain(path: &Path) -> bool {
+    let text = path.to_string_lossy();
     path.is_absolute()
         && path.components().all(|c| {
             matches!(
@@ -152,7 +154,9 @@ fn plain(path: &Path) -> bool {
                 Component::RootDir | Component::Prefix(_) | Component::Normal(_)
             )
         })
-        && !path.as_os_str().is_empty()
+        && !text
+            .split(['/', std::path::MAIN_SEPARATOR])
+            .any(|segment| segment == "." || segment == "..")
 }
 
 #[cfg(test)]
