@@ -164,7 +164,8 @@ pub async fn seal(
 }
 
 /// Prints items of a case (all when `items` is empty) to a PDF packet at
-/// `out` (a path the person chose to save it as); `null` when `cancel_packet` stopped it (nothing is written).
+/// `out` (a path the person chose to save it as); `null` when
+/// `cancel_packet` stopped it (nothing is written).
 #[tauri::command]
 #[specta::specta]
 pub async fn packet(
