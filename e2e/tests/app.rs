@@ -880,7 +880,7 @@ async fn the_web_view_reaches_only_files_the_person_chose() {
     let original = root.join("original.png");
     app.answer_dialog(original.to_str().unwrap().into()).await;
     app.click("#save-original").await;
-    for _ in 0..100 {
+    for _ in 0..600 {
         if original.exists() {
             break;
         }
@@ -898,7 +898,7 @@ async fn the_web_view_reaches_only_files_the_person_chose() {
     let key_file = root.join("clave.pub");
     app.answer_dialog(key_file.to_str().unwrap().into()).await;
     app.click("#key-export").await;
-    for _ in 0..100 {
+    for _ in 0..600 {
         if key_file.exists() {
             break;
         }
@@ -915,7 +915,7 @@ async fn the_web_view_reaches_only_files_the_person_chose() {
     assert!(!key_file.exists());
     app.answer_dialog(key_file.to_str().unwrap().into()).await;
     app.click("#key-export").await;
-    for _ in 0..100 {
+    for _ in 0..600 {
         if key_file.exists() {
             break;
         }
