@@ -21,6 +21,12 @@ rm -rf "$TESTIGO_E2E_SHOTS"
 echo "screenshots of every main screen go to $TESTIGO_E2E_SHOTS"
 # The app (started by tauri-driver) keeps its vault and settings in $work.
 export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" XDG_CACHE_HOME="$work/cache"
+# WebDriver cannot reach the native GTK dialog or drag files from a file
+# manager: the app (a debug build) takes its dialog answers and drops from
+# these files, which the tests append to. The web view cannot write them.
+export TESTIGO_E2E_DIALOG_ANSWERS="$work/dialog-answers.jsonl" TESTIGO_E2E_DROPS="$work/drops.jsonl"
+: >"$TESTIGO_E2E_DIALOG_ANSWERS"
+: >"$TESTIGO_E2E_DROPS"
 
 xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   tauri-driver --port 4444 >"'"$work"'/driver.log" 2>&1 &

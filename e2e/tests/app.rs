@@ -142,35 +142,37 @@ impl App {
         tokio::time::sleep(Duration::from_millis(800)).await;
     }
 
-    /// Answers the next open or save dialog as the person would (the UI's
-    /// `dialogs.ts` takes queued answers; the native GTK dialog cannot be
-    /// driven through WebDriver).
+    /// Answers the next open or save dialog as the person would. The native
+    /// GTK dialog cannot be driven through WebDriver, so the app (a debug
+    /// build started by scripts/e2e.sh) reads its answers from the file
+    /// `TESTIGO_E2E_DIALOG_ANSWERS` names, one JSON line each; the web view
+    /// cannot write it. The answer is then allowed like a person's choice.
     async fn answer_dialog(&self, answer: serde_json::Value) {
-        self.client
-            .execute(
-                "window.__testigoE2E = window.__testigoE2E || { answers: [] }; window.__testigoE2E.answers.push(arguments[0]);",
-                vec![answer],
-            )
-            .await
-            .expect("queue a dialog answer");
+        append_line("TESTIGO_E2E_DIALOG_ANSWERS", &answer);
     }
 
-    /// Drops files on the window: the same `tauri://drag-drop` event the
-    /// shell sends when files are dropped from the file manager.
+    /// Drops files on the window: the app (debug build) handles each line
+    /// of `TESTIGO_E2E_DROPS` as the window's drop event, which the web view
+    /// cannot send.
     async fn drop_files(&self, paths: &[&Path]) {
         let paths: Vec<serde_json::Value> =
             paths.iter().map(|p| p.to_str().unwrap().into()).collect();
+        append_line("TESTIGO_E2E_DROPS", &serde_json::Value::Array(paths));
+    }
+
+    /// Calls a command the way a script injected into the web view would:
+    /// straight through Tauri's IPC, with any arguments. `{"ok": data}` or
+    /// `{"err": error}`.
+    async fn invoke(&self, command: &str, args: serde_json::Value) -> serde_json::Value {
         self.client
             .execute_async(
                 "const done = arguments[arguments.length - 1];
-                 window.__TAURI_INTERNALS__.invoke('plugin:event|emit_to', {
-                   target: { kind: 'Webview', label: 'main' }, event: 'tauri://drag-drop',
-                   payload: { paths: arguments[0], position: { x: 200, y: 200 } },
-                 }).then(() => done('ok'), (e) => done(String(e)));",
-                vec![serde_json::Value::Array(paths)],
+                 window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
+                   .then((data) => done({ ok: data ?? null }), (e) => done({ err: e }));",
+                vec![command.into(), args],
             )
             .await
-            .expect("emit a drop");
+            .unwrap_or_else(|e| panic!("invoke {command}: {e}"))
     }
 
     /// Creates the vault (first run) or unlocks it.
@@ -202,6 +204,18 @@ impl App {
             .await
             .expect("dispatch paste");
     }
+}
+
+/// Appends one JSON line to the file the environment variable `var` names.
+fn append_line(var: &str, value: &serde_json::Value) {
+    use std::io::Write;
+    let path = std::env::var(var).unwrap_or_else(|_| panic!("{var}: scripts/e2e.sh sets it"));
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .unwrap();
+    writeln!(f, "{value}").unwrap();
 }
 
 fn png(seed: u8) -> Vec<u8> {
@@ -629,5 +643,316 @@ async fn evidence_is_added_every_way_sealed_and_verified() {
     app.shot("es-1280-17-verify-locked").await;
     app.click("#back-to-unlock").await;
     app.find("#passphrase").await;
+    app.quit().await;
+}
+
+/// `answer` is the refusal a path the person did not choose gets: the one
+/// error the UI knows, `invalid`, saying to choose the file again.
+#[track_caller]
+fn assert_refused(what: &str, answer: &serde_json::Value) {
+    let err = &answer["err"];
+    assert_eq!(err["kind"], "invalid", "{what}: {answer}");
+    let message = err["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("de nuevo") || message.contains("again"),
+        "{what}: {answer}"
+    );
+}
+
+/// Issue 11, point 11: a script in the web view (as an injection would run)
+/// calls the commands that take a path with paths the person never chose:
+/// every one is refused and nothing is read or written. What the person
+/// chose in a dialog or dropped still works, once for a save.
+#[tokio::test]
+#[ignore = "needs the built app, tauri-driver and a display: run scripts/e2e.sh"]
+async fn the_web_view_reaches_only_files_the_person_chose() {
+    let home = PathBuf::from(std::env::var("TESTIGO_E2E_HOME").expect("TESTIGO_E2E_HOME"));
+    let files = tempfile::tempdir().unwrap();
+    let root = files.path().canonicalize().unwrap();
+    let app = App::start(&home).await;
+    app.resize(1280, 800).await;
+    app.open_vault("una frase bastante larga para la bóveda")
+        .await;
+    app.click("#nav-cases").await;
+    app.click("#new-case").await;
+    app.type_in("#case-name", "Solo lo elegido").await;
+    app.click("#case-create").await;
+    app.wait_text("#case-title", "Solo lo elegido").await;
+    let cases = app.invoke("list_cases", serde_json::json!({})).await;
+    let case_id = cases["ok"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Solo lo elegido")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let no_fields = serde_json::json!({
+        "platform": null, "url": null, "author": null, "author_name": null, "posted_at": null,
+        "categories": null, "threat_level": null, "target": null, "state": null, "hashtags": null,
+        "tags": null, "notes": null, "reported_to": null, "text": null
+    });
+
+    // Files the person never chose.
+    let secret = root.join("secreto.txt");
+    std::fs::write(&secret, "contraseñas").unwrap();
+    let outside = root.join("fuera.png");
+    std::fs::write(&outside, png(23)).unwrap();
+    for path in ["/etc/passwd", outside.to_str().unwrap(), "fuera.png", ""] {
+        let r = app
+            .invoke(
+                "import_paths",
+                serde_json::json!({ "caseId": case_id, "paths": [path], "fields": no_fields }),
+            )
+            .await;
+        assert_refused(&format!("import {path}"), &r);
+    }
+
+    // A folder chosen in the dialog is imported; a path under it is allowed,
+    // but neither `..` nor a link leads out of it.
+    let folder = root.join("elegida");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("dentro.png"), png(29)).unwrap();
+    app.answer_dialog(serde_json::json!([folder.to_str().unwrap()]))
+        .await;
+    app.click("#add-folder").await;
+    app.wait_text("#import-summary", "1 agregado").await;
+    app.wait_text("#item-count", "1 elemento").await;
+    std::os::unix::fs::symlink(&outside, folder.join("enlace.png")).unwrap();
+    for path in [
+        format!("{}/../fuera.png", folder.display()),
+        format!("{}/./dentro.png", folder.display()),
+        format!("{}/enlace.png", folder.display()),
+    ] {
+        let r = app
+            .invoke(
+                "import_paths",
+                serde_json::json!({ "caseId": case_id, "paths": [path], "fields": no_fields }),
+            )
+            .await;
+        assert_refused(&format!("import {path}"), &r);
+    }
+    let inside = app
+        .invoke(
+            "import_paths",
+            serde_json::json!({ "caseId": case_id, "paths": [folder.join("dentro.png")], "fields": no_fields }),
+        )
+        .await;
+    assert!(inside.get("ok").is_some(), "{inside}");
+
+    // A file chosen for one use (an age identity) is not allowed for another.
+    app.answer_dialog(secret.to_str().unwrap().into()).await;
+    let chosen = app
+        .invoke("choose_open", serde_json::json!({ "purpose": "identity" }))
+        .await;
+    assert_eq!(chosen["ok"][0], secret.to_str().unwrap(), "{chosen}");
+    let r = app
+        .invoke(
+            "import_paths",
+            serde_json::json!({ "caseId": case_id, "paths": [secret], "fields": no_fields }),
+        )
+        .await;
+    assert_refused("import the chosen identity", &r);
+
+    // Writes to paths never chosen in a save dialog.
+    let items = app
+        .invoke(
+            "list_items",
+            serde_json::json!({ "filter": { "case_id": case_id, "category": null, "platform": null,
+                "author": null, "kind": null, "threat_level": null, "state": null, "since": null,
+                "until": null, "by_posted": false } }),
+        )
+        .await;
+    let item_id = items["ok"][0]["id"].as_str().unwrap().to_string();
+    let print =
+        serde_json::json!({ "lang": "es", "time_zone": "America/Mexico_City", "paper": "letter" });
+    let written = [
+        root.join("x"),
+        root.join("clave.pub"),
+        root.join("reporte.zip"),
+        root.join("expediente.pdf"),
+        PathBuf::from("/tmp/x"),
+    ];
+    let _ = std::fs::remove_file("/tmp/x");
+    for (command, args) in [
+        (
+            "save_original",
+            serde_json::json!({ "itemId": item_id, "path": written[0] }),
+        ),
+        (
+            "save_original",
+            serde_json::json!({ "itemId": item_id, "path": "/tmp/x" }),
+        ),
+        (
+            "save_warc",
+            serde_json::json!({ "itemId": item_id, "seq": null, "path": written[0] }),
+        ),
+        (
+            "export_public_key",
+            serde_json::json!({ "path": written[1] }),
+        ),
+        (
+            "seal",
+            serde_json::json!({ "caseId": case_id, "items": [], "out": written[2], "recipients": [], "print": print }),
+        ),
+        (
+            "packet",
+            serde_json::json!({ "caseId": case_id, "items": [], "out": written[3], "print": print }),
+        ),
+    ] {
+        assert_refused(command, &app.invoke(command, args).await);
+    }
+    for path in &written {
+        assert!(!path.exists(), "{} was written", path.display());
+    }
+
+    // Reads of files never chosen: a bundle, a key file, an identity.
+    for (what, args) in [
+        (
+            "bundle",
+            serde_json::json!({ "path": outside, "trustedKey": null, "trustedKeyFile": null, "identity": null }),
+        ),
+        (
+            "key file",
+            serde_json::json!({ "path": outside, "trustedKey": null, "trustedKeyFile": "/etc/passwd", "identity": null }),
+        ),
+        (
+            "identity",
+            serde_json::json!({ "path": outside, "trustedKey": null, "trustedKeyFile": null, "identity": "/etc/shadow" }),
+        ),
+    ] {
+        assert_refused(what, &app.invoke("verify_bundle", args).await);
+    }
+
+    // The vault folder is only one chosen in the dialog.
+    let status = app.invoke("app_status", serde_json::json!({})).await;
+    let mut prefs = status["ok"]["prefs"].clone();
+    prefs["vault_dir"] = root.join("boveda").to_str().unwrap().into();
+    assert_refused(
+        "vault folder",
+        &app.invoke("set_prefs", serde_json::json!({ "prefs": prefs }))
+            .await,
+    );
+    let after = app.invoke("app_status", serde_json::json!({})).await;
+    assert_eq!(after["ok"]["vault_dir"], status["ok"]["vault_dir"]);
+
+    // Answers queued in the web view (the old test seam) are ignored: the
+    // dialog is answered by the harness's file only, and nothing is queued
+    // there now, so the dialog is cancelled.
+    app.client
+        .execute(
+            "window.__testigoE2E = { answers: [[arguments[0]]] };",
+            vec![outside.to_str().unwrap().into()],
+        )
+        .await
+        .unwrap();
+    app.click("#add-files").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.wait_text("#item-count", "1 elemento").await;
+
+    // A drop the web view makes up, as either event, imports nothing.
+    app.client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const emit = (event, payload) => window.__TAURI_INTERNALS__.invoke('plugin:event|emit_to',
+               { target: { kind: 'Webview', label: 'main' }, event, payload });
+             emit('tauri://drag-drop', { paths: [arguments[0]], position: { x: 200, y: 200 } })
+               .then(() => emit('files-dropped', { paths: [arguments[0]] }))
+               .then(() => done('ok'), (e) => done(String(e)));",
+            vec![outside.to_str().unwrap().into()],
+        )
+        .await
+        .unwrap();
+    app.wait_text("#toast", "elígelo de nuevo").await;
+    app.shot("es-1280-19-refused-path").await;
+    app.wait_text("#item-count", "1 elemento").await;
+
+    // What the person does still works: a real drop,
+    let dropped = root.join("soltada.png");
+    std::fs::write(&dropped, png(31)).unwrap();
+    app.drop_files(&[&dropped]).await;
+    app.wait_text("#item-count", "2 elementos").await;
+
+    // saving an original where they chose,
+    app.click("#item-grid .card").await;
+    app.find("#item-detail").await;
+    let original = root.join("original.png");
+    app.answer_dialog(original.to_str().unwrap().into()).await;
+    app.click("#save-original").await;
+    for _ in 0..600 {
+        if original.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let saved = std::fs::read(&original).unwrap();
+    assert!([png(29), png(31)].contains(&saved), "the original's bytes");
+    app.client
+        .execute("document.querySelector('.modal .close').click()", vec![])
+        .await
+        .unwrap();
+
+    // exporting the key, once for each choice,
+    app.click("#nav-settings").await;
+    let key_file = root.join("clave.pub");
+    app.answer_dialog(key_file.to_str().unwrap().into()).await;
+    app.click("#key-export").await;
+    for _ in 0..600 {
+        if key_file.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let key_text = std::fs::read_to_string(&key_file).unwrap();
+    assert!(key_text.starts_with("untrusted comment"), "{key_text}");
+    std::fs::remove_file(&key_file).unwrap();
+    assert_refused(
+        "the same save path again",
+        &app.invoke("export_public_key", serde_json::json!({ "path": key_file }))
+            .await,
+    );
+    assert!(!key_file.exists());
+    app.answer_dialog(key_file.to_str().unwrap().into()).await;
+    app.click("#key-export").await;
+    for _ in 0..600 {
+        if key_file.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(key_file.exists());
+
+    // and sealing, then verifying with the key file they chose.
+    app.click("#nav-cases").await;
+    app.wait_text("#case-list", "Solo lo elegido").await;
+    app.client
+        .execute(
+            "[...document.querySelectorAll('#case-list button.case')].find((b) => b.textContent.includes('Solo lo elegido')).click()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    app.wait_text("#case-title", "Solo lo elegido").await;
+    let bundle = root.join("reporte.zip");
+    app.click("#seal-open").await;
+    app.answer_dialog(bundle.to_str().unwrap().into()).await;
+    app.click("#seal-go").await;
+    app.wait_text("#sealed-path", "reporte.zip").await;
+    app.client
+        .execute("document.querySelector('.modal .close').click()", vec![])
+        .await
+        .unwrap();
+    app.click("#nav-verify").await;
+    app.answer_dialog(bundle.to_str().unwrap().into()).await;
+    app.click("#verify-choose").await;
+    app.wait_text("#verify-verdict", "no se ha confirmado")
+        .await;
+    app.answer_dialog(key_file.to_str().unwrap().into()).await;
+    app.click("#verify-load-pub").await;
+    app.wait_text(".opts", "clave.pub").await;
+    app.click("#verify-run").await;
+    app.wait_text("#verify-verdict", "Válido").await;
+    app.shot("es-1280-20-verify-with-chosen-key").await;
     app.quit().await;
 }

@@ -17,6 +17,7 @@ use testigo::{
 };
 
 use crate::error::{AppError, AppResult};
+use crate::grants::Use;
 use crate::state::{AppState, Prefs, Session};
 
 /// What the UI needs to draw its first screen.
@@ -124,6 +125,9 @@ pub fn lock(state: State<'_, AppState>) -> AppResult<()> {
 #[specta::specta]
 pub fn set_prefs(state: State<'_, AppState>, prefs: Prefs) -> AppResult<Prefs> {
     let moved = prefs.vault_dir != state.prefs().vault_dir;
+    if moved && !prefs.vault_dir.is_empty() {
+        state.chosen(Use::VaultFolder, &prefs.vault_dir)?;
+    }
     let saved = state.set_prefs(prefs)?;
     if moved {
         *state.session()? = Session::Locked;
@@ -230,8 +234,9 @@ pub fn import_bytes(
     state.with_vault(|v| Ok(v.import_bytes(&case_id, &file_name, &bytes, &fields.parse()?)?))
 }
 
-/// Imports files and folders on a worker thread with its own database
-/// connection, sending `import-progress` events; `cancel_import` stops it.
+/// Imports files and folders the person chose or dropped, on a worker
+/// thread with its own database connection, sending `import-progress`
+/// events; `cancel_import` stops it.
 #[tauri::command]
 #[specta::specta]
 pub async fn import_paths(
@@ -242,10 +247,13 @@ pub async fn import_paths(
     fields: MetaInput,
 ) -> AppResult<Vec<AddOutcome>> {
     let meta = fields.parse()?;
+    let paths = paths
+        .iter()
+        .map(|p| state.chosen(Use::Import, p))
+        .collect::<AppResult<Vec<PathBuf>>>()?;
     let vault = state.with_vault(|v| Ok(v.reopen()?))?;
     let cancel = state.cancel_import.clone();
     cancel.store(false, Ordering::Relaxed);
-    let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
     let work = move || {
         vault.import_paths_cancellable(
             &case_id,
@@ -293,17 +301,17 @@ pub async fn check_vault(state: State<'_, AppState>) -> AppResult<CheckReport> {
     .await
 }
 
-/// Writes an item's original bytes to a file the person chose.
+/// Writes an item's original bytes to the file the person chose to save it as.
 #[tauri::command]
 #[specta::specta]
 pub fn save_original(state: State<'_, AppState>, item_id: String, path: String) -> AppResult<()> {
+    let path = state.chosen_to_save(Use::SaveOriginal, &path)?;
     state.with_vault(|v| {
-        let mut file = testigo::private::create_file(std::path::Path::new(&path)).map_err(|e| {
-            AppError::from(testigo::Error::io(IoContext::Writing(PathBuf::from(&path)))(e))
-        })?;
-        v.export(&item_id, &mut file, &path)?;
+        let mut file = testigo::private::create_file(&path)
+            .map_err(|e| AppError::from(testigo::Error::io(IoContext::Writing(path.clone()))(e)))?;
+        v.export(&item_id, &mut file, &path.to_string_lossy())?;
         Ok(())
     })?;
-    state.remember_output(std::path::Path::new(&path));
+    state.remember_output(&path);
     Ok(())
 }

@@ -88,7 +88,7 @@ impl AppError {
 }
 
 /// The English or Spanish text, as the UI shows.
-fn in_ui_language(en: impl Into<String>, es: impl Into<String>) -> String {
+pub(crate) fn in_ui_language(en: impl Into<String>, es: impl Into<String>) -> String {
     match language() {
         Lang::Es => es.into(),
         Lang::En => en.into(),

@@ -4,7 +4,9 @@
 //! generated into `ui/src/lib/bindings.ts` by [`specta_builder`].
 
 mod commands;
+mod dialogs;
 mod error;
+mod grants;
 mod links;
 mod protocol;
 mod reports;
@@ -47,6 +49,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::custody_log,
             commands::check_vault,
             commands::save_original,
+            dialogs::choose_open,
+            dialogs::choose_save,
             links::capture_links,
             links::save_warc,
             links::fetch_oembed,
@@ -66,6 +70,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         ])
         .events(collect_events![
             commands::ImportProgress,
+            dialogs::FilesDropped,
             links::CaptureProgress,
             reports::SealProgress,
             reports::PacketProgress,
@@ -98,10 +103,18 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(builder.invoke_handler())
         .register_uri_scheme_protocol("testigo", protocol::handle)
+        .on_window_event(|window, event| {
+            // Files dropped from the file manager arrive here before the
+            // web view hears of them: the allow-list records them first.
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                dialogs::dropped(window.app_handle(), paths);
+            }
+        })
         .setup(move |app| {
             builder.mount_events(app);
             let config = app.path().app_config_dir()?;
             app.manage(state::AppState::load(&config));
+            dialogs::watch_e2e_drops(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!())

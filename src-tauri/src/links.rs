@@ -3,8 +3,6 @@
 //! and opening a link in the person's own browser. Captured HTML never
 //! reaches the web view: the UI gets only the facts extracted from it.
 
-use std::path::{Path, PathBuf};
-
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, State};
@@ -13,6 +11,7 @@ use testigo::Capture;
 use testigo::error::IoContext;
 
 use crate::error::{AppError, AppResult};
+use crate::grants::Use;
 use crate::state::AppState;
 
 /// What became of one link's capture.
@@ -121,7 +120,7 @@ pub async fn fetch_oembed(
 }
 
 /// Writes the WARC file of capture `seq` of a link item (the latest stored
-/// one when `seq` is null) to a file the person chose.
+/// one when `seq` is null) to the file the person chose to save it as.
 #[tauri::command]
 #[specta::specta]
 pub fn save_warc(
@@ -130,11 +129,11 @@ pub fn save_warc(
     seq: Option<u32>,
     path: String,
 ) -> AppResult<()> {
+    let path = state.chosen_to_save(Use::SaveWarc, &path)?;
     state.with_vault(|v| {
-        let mut file = testigo::private::create_file(Path::new(&path)).map_err(|e| {
-            AppError::from(testigo::Error::io(IoContext::Writing(PathBuf::from(&path)))(e))
-        })?;
-        let written = v.export_capture(&item_id, seq, &mut file, &path);
+        let mut file = testigo::private::create_file(&path)
+            .map_err(|e| AppError::from(testigo::Error::io(IoContext::Writing(path.clone()))(e)))?;
+        let written = v.export_capture(&item_id, seq, &mut file, &path.to_string_lossy());
         if written.is_err() {
             drop(file);
             let _ = std::fs::remove_file(&path);
@@ -142,7 +141,7 @@ pub fn save_warc(
         written?;
         Ok(())
     })?;
-    state.remember_output(Path::new(&path));
+    state.remember_output(&path);
     Ok(())
 }
 

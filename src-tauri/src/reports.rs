@@ -3,7 +3,7 @@
 //! printing a PDF packet (`packet-progress`, cancellable), verifying a bundle
 //! (any bundle, no vault needed), and opening or showing a written file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::Ordering;
 
 use serde::Serialize;
@@ -18,6 +18,7 @@ use testigo::{
 };
 
 use crate::error::{AppError, AppResult};
+use crate::grants::Use;
 use crate::state::AppState;
 
 /// How far sealing is, sent as the `seal-progress` event.
@@ -69,15 +70,16 @@ pub fn public_key(state: State<'_, AppState>) -> AppResult<PublicKeyInfo> {
     state.with_vault(|v| Ok(v.public_key()?))
 }
 
-/// Writes the vault's public key as a `.pub` file the `minisign` CLI accepts.
+/// Writes the vault's public key as a `.pub` file the `minisign` CLI
+/// accepts, where the person chose to save it.
 #[tauri::command]
 #[specta::specta]
 pub fn export_public_key(state: State<'_, AppState>, path: String) -> AppResult<()> {
+    let path = state.chosen_to_save(Use::SavePublicKey, &path)?;
     let key = state.with_vault(|v| Ok(v.public_key()?))?;
-    std::fs::write(&path, key.pub_file).map_err(|e| {
-        AppError::from(testigo::Error::io(IoContext::Writing(PathBuf::from(&path)))(e))
-    })?;
-    state.remember_output(Path::new(&path));
+    std::fs::write(&path, key.pub_file)
+        .map_err(|e| AppError::from(testigo::Error::io(IoContext::Writing(path.clone()))(e)))?;
+    state.remember_output(&path);
     Ok(())
 }
 
@@ -115,7 +117,8 @@ impl PrintOptions {
     }
 }
 
-/// Seals items of a case (all when `items` is empty) into `out`, encrypted
+/// Seals items of a case (all when `items` is empty) into `out` (a path the
+/// person chose to save the report as), encrypted
 /// to the age `recipients` when any are given (then `out.age` is written),
 /// with its PDF packet printed as `print` says.
 #[tauri::command]
@@ -130,11 +133,12 @@ pub async fn seal(
     print: PrintOptions,
 ) -> AppResult<Sealed> {
     let packet = print.parse()?;
+    let out = state.chosen_to_save(Use::SaveBundle, &out)?;
     let vault = state.with_vault(|v| Ok(v.reopen()?))?;
     let req = SealRequest {
         case: case_id,
         items,
-        out: PathBuf::from(out),
+        out,
         encrypt_to: recipients
             .iter()
             .map(|r| r.trim().to_string())
@@ -160,7 +164,8 @@ pub async fn seal(
 }
 
 /// Prints items of a case (all when `items` is empty) to a PDF packet at
-/// `out`; `null` when `cancel_packet` stopped it (nothing is written).
+/// `out` (a path the person chose to save it as); `null` when
+/// `cancel_packet` stopped it (nothing is written).
 #[tauri::command]
 #[specta::specta]
 pub async fn packet(
@@ -172,13 +177,14 @@ pub async fn packet(
     print: PrintOptions,
 ) -> AppResult<Option<Packet>> {
     let options = print.parse()?;
+    let out = state.chosen_to_save(Use::SavePacket, &out)?;
     let vault = state.with_vault(|v| Ok(v.reopen()?))?;
     let cancel = state.cancel_packet.clone();
     cancel.store(false, Ordering::Relaxed);
     let req = PacketRequest {
         case: case_id,
         items,
-        out: PathBuf::from(out),
+        out,
         options,
         source_date_epoch: None,
     };
@@ -207,11 +213,13 @@ pub fn cancel_packet(state: State<'_, AppState>) {
 
 /// Verifies a bundle (`.zip` or `.zip.age`). The trusted key may be given as
 /// text (the `RWQ…` line or a `.pub` file's text) or as a `.pub` file's path;
-/// `identity` is an age identity file for encrypted bundles.
+/// `identity` is an age identity file for encrypted bundles. Each file must
+/// have been chosen (or the bundle dropped) for that use in this session.
 #[tauri::command]
 #[specta::specta]
 pub async fn verify_bundle(
     app: AppHandle,
+    state: State<'_, AppState>,
     path: String,
     trusted_key: Option<String>,
     trusted_key_file: Option<String>,
@@ -223,23 +231,43 @@ pub async fn verify_bundle(
     ) {
         (Some(text), _) => Some(text),
         (None, Some(file)) if !file.is_empty() => {
-            Some(std::fs::read_to_string(&file).map_err(|e| {
-                AppError::from(testigo::Error::io(IoContext::Reading(PathBuf::from(&file)))(e))
-            })?)
+            let file = state.chosen(Use::TrustedKey, &file)?;
+            Some(read_key_file(&file)?)
         }
         _ => None,
     };
     let opts = VerifyOptions {
         trusted_key: key_text.map(|t| PublicKeyInfo::parse(&t)).transpose()?,
-        identity: identity.filter(|i| !i.is_empty()).map(PathBuf::from),
+        identity: identity
+            .filter(|i| !i.is_empty())
+            .map(|i| state.chosen(Use::Identity, &i))
+            .transpose()?,
     };
-    let path = PathBuf::from(path);
+    let path = state.chosen(Use::Bundle, &path)?;
     crate::work::blocking(("verifying", "la verificación"), move || {
         testigo::bundle::verify::verify(&path, &opts, &mut |done, total| {
             let _ = VerifyProgress { done, total }.emit(&app);
         })
     })
     .await
+}
+
+/// The text of a `.pub` file, read only up to 64 KiB (a key file is a few
+/// lines; a larger file is not one and is refused by the parser).
+fn read_key_file(file: &Path) -> AppResult<String> {
+    use std::io::Read;
+    let failed = |e: std::io::Error| {
+        AppError::from(testigo::Error::io(IoContext::Reading(file.to_path_buf()))(
+            e,
+        ))
+    };
+    let mut text = String::new();
+    std::fs::File::open(file)
+        .map_err(failed)?
+        .take(64 * 1024)
+        .read_to_string(&mut text)
+        .map_err(failed)?;
+    Ok(text)
 }
 
 /// Shows a file the app wrote (a bundle, a packet, an exported file) in the

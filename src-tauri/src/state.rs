@@ -1,6 +1,7 @@
 //! What the app holds between commands: the vault session (locked or
 //! unlocked), the person's preferences, the cancel flag of a running import,
-//! and the files the app wrote (the only ones it will reveal or open).
+//! the files the app wrote (the only ones it will reveal or open), and the
+//! paths the person chose or dropped (the only ones commands accept).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,9 @@ use specta::Type;
 use testigo::Vault;
 use testigo::error::IoContext;
 
+use crate::dialogs::E2eSeam;
 use crate::error::{AppError, AppResult};
+use crate::grants::{Grants, Refused, Use};
 
 /// Preferences kept outside the vault (needed before it is unlocked), in the
 /// app's config folder. Nothing in them is evidence.
@@ -58,6 +61,9 @@ pub struct AppState {
     /// Set to stop the packet being printed.
     pub cancel_packet: Arc<AtomicBool>,
     outputs: Mutex<HashSet<PathBuf>>,
+    grants: Mutex<Grants>,
+    /// The end-to-end tests' dialog answers (debug builds only).
+    pub e2e: Option<E2eSeam>,
 }
 
 impl AppState {
@@ -75,6 +81,8 @@ impl AppState {
             cancel_import: Arc::new(AtomicBool::new(false)),
             cancel_packet: Arc::new(AtomicBool::new(false)),
             outputs: Mutex::new(HashSet::new()),
+            grants: Mutex::new(Grants::default()),
+            e2e: E2eSeam::from_env(),
         }
     }
 
@@ -166,4 +174,67 @@ impl AppState {
             )))
         }
     }
+
+    /// Allows `path` to be read for `purpose`: the person chose or dropped it.
+    pub fn grant_read(&self, purpose: Use, path: &Path) {
+        if let Ok(mut g) = self.grants.lock() {
+            g.grant_read(purpose, path);
+        }
+    }
+
+    /// Allows one write to `path` for `purpose`: the person chose it to save.
+    pub fn grant_save(&self, purpose: Use, path: &Path) {
+        if let Ok(mut g) = self.grants.lock() {
+            g.grant_save(purpose, path);
+        }
+    }
+
+    /// `path`, if the person chose or dropped it (or a folder holding it)
+    /// for `purpose` in this session; refused otherwise.
+    pub fn chosen(&self, purpose: Use, path: &str) -> AppResult<PathBuf> {
+        let g = self.grants.lock().map_err(|_| poisoned())?;
+        g.check_read(purpose, Path::new(path)).map_err(refused)
+    }
+
+    /// `path`, if the person chose it in a save dialog for `purpose` and it
+    /// was not written yet; the choice is used up.
+    pub fn chosen_to_save(&self, purpose: Use, path: &str) -> AppResult<PathBuf> {
+        let mut g = self.grants.lock().map_err(|_| poisoned())?;
+        g.take_save(purpose, Path::new(path)).map_err(refused)
+    }
+}
+
+fn poisoned() -> AppError {
+    AppError::internal(
+        "the list of chosen files was poisoned by a crash; restart the app",
+        "la lista de archivos elegidos quedó inutilizable tras una falla; reinicia la aplicación",
+    )
+}
+
+/// A path the web view named but the person did not choose: refused with
+/// what to do.
+fn refused(r: Refused) -> AppError {
+    let e = match r {
+        Refused::NotChosen(p) => testigo::Error::invalid(
+            format!(
+                "{} was not chosen in one of Testigo's dialogs (or dropped on its window) for this in this session; choose it again",
+                p.display()
+            ),
+            format!(
+                "{} no se eligió en un diálogo de Testigo (ni se soltó en su ventana) para esto en esta sesión; elígelo de nuevo",
+                p.display()
+            ),
+        ),
+        Refused::NotPlain(p) => testigo::Error::invalid(
+            format!(
+                "{} is not a full path as a dialog gives it; choose the file again",
+                p.display()
+            ),
+            format!(
+                "{} no es una ruta completa como la que da un diálogo; elige el archivo de nuevo",
+                p.display()
+            ),
+        ),
+    };
+    AppError::from(e)
 }

@@ -3,7 +3,7 @@
 import { commands, events } from "./bindings";
 import type {
   AppError, MetaInput, ItemFilter, Prefs, ImportProgress, CaptureProgress, SealProgress, VerifyProgress, Signer,
-  PacketProgress, PrintOptions,
+  PacketProgress, PrintOptions, OpenFor, SaveFor,
 } from "./bindings";
 
 type Res<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
@@ -43,6 +43,9 @@ export const api = {
   accounts: (caseId: string | null) => unwrap(commands.accounts(caseId)),
   log: (caseId: string | null) => unwrap(commands.custodyLog(caseId)),
   check: () => unwrap(commands.checkVault()),
+  chooseOpen: (purpose: OpenFor) => unwrap(commands.chooseOpen(purpose)),
+  chooseSave: (purpose: SaveFor, fileName: string) => unwrap(commands.chooseSave(purpose, fileName)),
+  onFilesDropped: (f: (paths: string[]) => void) => events.filesDropped.listen((e) => f(e.payload.paths)),
   saveOriginal: (id: string, path: string) => unwrap(commands.saveOriginal(id, path)),
   onImportProgress: (f: (p: ImportProgress) => void) => events.importProgress.listen((e) => f(e.payload)),
   captureLinks: (ids: string[]) => unwrap(commands.captureLinks(ids)),

@@ -145,8 +145,9 @@ async importBytes(caseId: string, fileName: string, bytes: number[], fields: Met
 }
 },
 /**
- * Imports files and folders on a worker thread with its own database
- * connection, sending `import-progress` events; `cancel_import` stops it.
+ * Imports files and folders the person chose or dropped, on a worker
+ * thread with its own database connection, sending `import-progress`
+ * events; `cancel_import` stops it.
  */
 async importPaths(caseId: string, paths: string[], fields: MetaInput) : Promise<Result<AddOutcome[], AppError>> {
     try {
@@ -184,11 +185,36 @@ async checkVault() : Promise<Result<CheckReport, AppError>> {
 }
 },
 /**
- * Writes an item's original bytes to a file the person chose.
+ * Writes an item's original bytes to the file the person chose to save it as.
  */
 async saveOriginal(itemId: string, path: string) : Promise<Result<null, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("save_original", { itemId, path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens a dialog to choose files or folders for `purpose`; what the person
+ * chose is allowed for that purpose for the rest of the session and
+ * returned (empty when cancelled).
+ */
+async chooseOpen(purpose: OpenFor) : Promise<Result<string[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("choose_open", { purpose }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens a save dialog for `purpose`, suggesting `file_name` (only a name:
+ * any folder in it is dropped); the chosen path may be written once.
+ */
+async chooseSave(purpose: SaveFor, fileName: string) : Promise<Result<string | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("choose_save", { purpose, fileName }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -208,7 +234,7 @@ async captureLinks(itemIds: string[]) : Promise<Result<CaptureResult[], AppError
 },
 /**
  * Writes the WARC file of capture `seq` of a link item (the latest stored
- * one when `seq` is null) to a file the person chose.
+ * one when `seq` is null) to the file the person chose to save it as.
  */
 async saveWarc(itemId: string, seq: number | null, path: string) : Promise<Result<null, AppError>> {
     try {
@@ -274,7 +300,8 @@ async publicKey() : Promise<Result<PublicKeyInfo, AppError>> {
 }
 },
 /**
- * Writes the vault's public key as a `.pub` file the `minisign` CLI accepts.
+ * Writes the vault's public key as a `.pub` file the `minisign` CLI
+ * accepts, where the person chose to save it.
  */
 async exportPublicKey(path: string) : Promise<Result<null, AppError>> {
     try {
@@ -304,7 +331,8 @@ async setSigner(signer: Signer) : Promise<Result<Signer, AppError>> {
 }
 },
 /**
- * Seals items of a case (all when `items` is empty) into `out`, encrypted
+ * Seals items of a case (all when `items` is empty) into `out` (a path the
+ * person chose to save the report as), encrypted
  * to the age `recipients` when any are given (then `out.age` is written),
  * with its PDF packet printed as `print` says.
  */
@@ -318,7 +346,8 @@ async seal(caseId: string, items: string[], out: string, recipients: string[], p
 },
 /**
  * Prints items of a case (all when `items` is empty) to a PDF packet at
- * `out`; `null` when `cancel_packet` stopped it (nothing is written).
+ * `out` (a path the person chose to save it as); `null` when
+ * `cancel_packet` stopped it (nothing is written).
  */
 async packet(caseId: string, items: string[], out: string, print: PrintOptions) : Promise<Result<Packet | null, AppError>> {
     try {
@@ -337,7 +366,8 @@ async cancelPacket() : Promise<void> {
 /**
  * Verifies a bundle (`.zip` or `.zip.age`). The trusted key may be given as
  * text (the `RWQ…` line or a `.pub` file's text) or as a `.pub` file's path;
- * `identity` is an age identity file for encrypted bundles.
+ * `identity` is an age identity file for encrypted bundles. Each file must
+ * have been chosen (or the bundle dropped) for that use in this session.
  */
 async verifyBundle(path: string, trustedKey: string | null, trustedKeyFile: string | null, identity: string | null) : Promise<Result<VerifyReport, AppError>> {
     try {
@@ -378,12 +408,14 @@ async openWritten(path: string) : Promise<Result<null, AppError>> {
 
 export const events = __makeEvents__<{
 captureProgress: CaptureProgress,
+filesDropped: FilesDropped,
 importProgress: ImportProgress,
 packetProgress: PacketProgress,
 sealProgress: SealProgress,
 verifyProgress: VerifyProgress
 }>({
 captureProgress: "capture-progress",
+filesDropped: "files-dropped",
 importProgress: "import-progress",
 packetProgress: "packet-progress",
 sealProgress: "seal-progress",
@@ -921,6 +953,15 @@ prev_hash: string;
  * Hash of this entry.
  */
 hash: string }
+/**
+ * Files or folders dropped on the window, sent as the `files-dropped` event
+ * once they are in the allow-list (for importing and for verifying).
+ */
+export type FilesDropped = { 
+/**
+ * The dropped paths, as the system gave them.
+ */
+paths: string[] }
 /**
  * One request of a capture and its answer.
  */
@@ -1475,6 +1516,34 @@ provider_url: string | null;
  */
 thumbnail_url: string | null }
 /**
+ * What an open dialog is for.
+ */
+export type OpenFor = 
+/**
+ * Evidence files to import (several).
+ */
+"import_files" | 
+/**
+ * Evidence folders to import (several).
+ */
+"import_folders" | 
+/**
+ * A bundle to verify.
+ */
+"bundle" | 
+/**
+ * The signer's `.pub` file.
+ */
+"trusted_key" | 
+/**
+ * An age identity file.
+ */
+"identity" | 
+/**
+ * The vault's folder.
+ */
+"vault_folder"
+/**
  * A packet written.
  */
 export type Packet = { 
@@ -1783,6 +1852,30 @@ ticket: string | null;
  * What they answered.
  */
 response: string | null }
+/**
+ * What a save dialog is for.
+ */
+export type SaveFor = 
+/**
+ * An item's original file.
+ */
+"original" | 
+/**
+ * A capture's WARC file.
+ */
+"warc" | 
+/**
+ * The public key's `.pub` file.
+ */
+"public_key" | 
+/**
+ * A sealed bundle.
+ */
+"bundle" | 
+/**
+ * A PDF packet.
+ */
+"packet"
 /**
  * How far sealing is, sent as the `seal-progress` event.
  */

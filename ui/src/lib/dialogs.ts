@@ -1,56 +1,44 @@
-// The open and save dialogs, and files dropped on the window, through one door. The end-to-end tests cannot
-// click in the system's native (GTK) dialog, so they queue the answer the
-// person would give in `window.__testigoE2E.answers`; everything after the
-// dialog (import, seal, verify) then runs for real. This grants nothing: any
-// script in the web view could call the same commands with any path.
-import { open, save, type OpenDialogOptions, type SaveDialogOptions } from "@tauri-apps/plugin-dialog";
+// The open and save dialogs, and files dropped on the window, through one door.
+// The dialogs are opened by the Rust side (`choose_open`, `choose_save`), which
+// records what the person chose: the commands that read or write a file accept
+// only such paths (and files dropped on the window, which the Rust side records
+// before this module hears of them). The web view cannot name a path itself.
+// The end-to-end tests answer the dialogs from a file the Rust side reads in
+// debug builds (see src-tauri/src/dialogs.rs), never from here.
 import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { api } from "./api";
+import type { OpenFor, SaveFor } from "./bindings";
 
-type Answer = string | string[] | null;
-declare global {
-  interface Window {
-    __testigoE2E?: { answers: Answer[] };
-  }
+/** Paths chosen in an open dialog for `purpose` (none when cancelled). */
+export function pickPaths(purpose: OpenFor): Promise<string[]> {
+  return api.chooseOpen(purpose);
 }
 
-function queued(): { answer: Answer } | null {
-  const q = window.__testigoE2E?.answers;
-  return q && q.length ? { answer: q.shift() ?? null } : null;
+/** One path chosen in an open dialog for `purpose`, or null. */
+export async function pickPath(purpose: OpenFor): Promise<string | null> {
+  return (await api.chooseOpen(purpose))[0] ?? null;
 }
 
-/** Paths chosen in an open dialog (none when cancelled). */
-export async function pickPaths(options: OpenDialogOptions): Promise<string[]> {
-  const q = queued();
-  const picked = q ? q.answer : await open(options);
-  return picked == null ? [] : Array.isArray(picked) ? picked : [picked];
+/** The path chosen in a save dialog for `purpose`, suggesting `fileName`, or null. */
+export function pickSavePath(purpose: SaveFor, fileName: string): Promise<string | null> {
+  return api.chooseSave(purpose, fileName);
 }
 
-/** One path chosen in an open dialog, or null. */
-export async function pickPath(options: OpenDialogOptions): Promise<string | null> {
-  return (await pickPaths({ ...options, multiple: false }))[0] ?? null;
-}
-
-/** The path chosen in a save dialog, or null. */
-export async function pickSavePath(options: SaveDialogOptions): Promise<string | null> {
-  const q = queued();
-  const picked = q ? q.answer : await save(options);
-  return typeof picked === "string" ? picked : null;
-}
-
-/** Calls `onDrop` with the paths of files dropped on the window and
- *  `onHover(true|false)` while they are dragged over it; returns the unlisten. */
+/** Calls `onDrop` with the paths of files dropped on the window (once the
+ *  shell has recorded them) and `onHover(true|false)` while they are dragged
+ *  over it; returns the unlisten. */
 export function onFileDrop(onDrop: (paths: string[]) => void, onHover: (over: boolean) => void): () => void {
-  let unlisten: (() => void) | undefined;
+  const unlisten: (() => void)[] = [];
   getCurrentWebview()
     .onDragDropEvent((e) => {
       if (e.payload.type === "over" || e.payload.type === "enter") onHover(true);
-      else if (e.payload.type === "leave") onHover(false);
-      else if (e.payload.type === "drop") {
-        onHover(false);
-        onDrop(e.payload.paths);
-      }
+      else onHover(false);
     })
-    .then((u) => (unlisten = u))
+    .then((u) => unlisten.push(u))
     .catch(() => {});
-  return () => unlisten?.();
+  api
+    .onFilesDropped((paths) => onDrop(paths))
+    .then((u) => unlisten.push(u))
+    .catch(() => {});
+  return () => unlisten.forEach((u) => u());
 }
