@@ -20,5 +20,6 @@ mod pki;
 mod search;
 mod secrecy;
 mod spanish;
+mod terminal;
 mod tidy;
 mod webserver;
