@@ -18,7 +18,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
         .map(|row| row.iter().map(|c| Shown(c).to_string()).collect())
         .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
