@@ -44,21 +44,15 @@ fn assert_harmless(what: &str, stream: &str, bytes: &[u8]) {
 
 /// Runs `testigo ARGS` and checks both streams; returns the output.
 fn run(env: &Env, args: &[&OsStr]) -> Output {
-    let out = env
-        .command(&[])
-        .args(args)
-        .output()
-        .expect("run testigo");
+    let out = env.command(&[]).args(args).output().expect("run testigo");
     let what = format!("testigo {args:?}");
     assert_harmless(&what, "stdout", &out.stdout);
     assert_harmless(&what, "stderr", &out.stderr);
     out
 }
 
-fn os(args: &[&str]) -> Vec<&'static OsStr> {
-    args.iter()
-        .map(|a| OsStr::new(Box::leak(a.to_string().into_boxed_str())))
-        .collect()
+fn os<'a>(args: &[&'a str]) -> Vec<&'a OsStr> {
+    args.iter().map(|a| OsStr::new(*a)).collect()
 }
 
 /// `run` for UTF-8 arguments, expecting success; returns stdout.
@@ -134,15 +128,26 @@ fn verify_shows_hostile_entry_names_escaped_and_its_verdict_last() {
             );
             let verdicts = lines
                 .iter()
-                .filter(|l| ["VALID", "INVALID", "INTACT", "VÁLIDO", "INVÁLIDO", "ÍNTEGRO"]
+                .filter(|l| {
+                    [
+                        "VALID",
+                        "INVALID",
+                        "INTACT",
+                        "VÁLIDO",
+                        "INVÁLIDO",
+                        "ÍNTEGRO",
+                    ]
                     .iter()
-                    .any(|v| l.starts_with(v)))
+                    .any(|v| l.starts_with(v))
+                })
                 .count();
             assert_eq!(verdicts, 1, "{attack:?}: one verdict line only:\n{stdout}");
             assert!(stdout.ends_with('\n'), "{stdout:?}");
             // The name is there, made visible.
             assert!(
-                lines.iter().any(|l| l.contains("data/evidence/") && l.contains('\\')),
+                lines
+                    .iter()
+                    .any(|l| l.contains("data/evidence/") && l.contains('\\')),
                 "{attack:?}: the entry is named, escaped:\n{stdout}"
             );
 
@@ -175,7 +180,10 @@ fn a_case_name_from_a_bundle_cannot_break_the_verdict_line() {
         .unwrap()
         .to_string();
     std::fs::write(env.path("a.txt"), "hola").unwrap();
-    ok(&env, &["add", env.path("a.txt").to_str().unwrap(), "--case", &id]);
+    ok(
+        &env,
+        &["add", env.path("a.txt").to_str().unwrap(), "--case", &id],
+    );
     let zip = env.path("r.zip");
     let z = zip.to_str().unwrap();
     ok(&env, &["seal", "--case", &id, "--out", z]);
@@ -189,8 +197,11 @@ fn a_case_name_from_a_bundle_cannot_break_the_verdict_line() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
-    assert!(lines[1].starts_with("INTACT, SIGNER NOT CONFIRMED: "), "{stdout}");
-    assert!(lines[1].contains("Caso\\x1b[2J\\nVALID"), "{stdout}");
+    assert!(
+        lines[1].starts_with("INTACT, SIGNER NOT CONFIRMED: "),
+        "{stdout}"
+    );
+    assert!(lines[1].contains("Caso\\x1b[2J VALID"), "{stdout}");
     // Valid: one line.
     let out = run(&env, &os(&["verify", z, "--pubkey", &key]));
     assert_eq!(out.status.code(), Some(0));
@@ -218,7 +229,10 @@ fn a_hostile_page_is_shown_escaped_by_every_command() {
     let meta = &shown["captures"][0]["metadata"];
     let title = meta["title"].as_str().unwrap();
     assert!(title.contains("\x1b]52;c;"), "{title:?}");
-    assert!(title.contains('\u{9b}') && title.contains('\u{202e}'), "{title:?}");
+    assert!(
+        title.contains('\u{9b}') && title.contains('\u{202e}'),
+        "{title:?}"
+    );
     assert!(
         meta["open_graph"]["og:description"]
             .as_str()
@@ -250,13 +264,16 @@ fn a_hostile_page_is_shown_escaped_by_every_command() {
 
     // The rest, in text and JSON.
     ok(&env, &["recapture", &id]);
-    ok(&env, &["link", &srv.url("/hostile?again"), "--case", "c", "--json"]);
+    ok(
+        &env,
+        &["link", &srv.url("/hostile?again"), "--case", "c", "--json"],
+    );
     for args in [
         vec!["list"],
         vec!["search", "hostile"],
         vec!["log"],
         vec!["accounts"],
-        vec!["show", &id],
+        vec!["show", id.as_str()],
         vec!["case", "list"],
         vec!["check"],
     ] {
@@ -362,7 +379,10 @@ fn hostile_file_names_are_shown_escaped_on_one_line_each() {
     json(&env, &["log"]);
     ok(&env, &["search", "evidencia"]);
     let zip = env.path("r.zip");
-    ok(&env, &["seal", "--case", "c", "--out", zip.to_str().unwrap()]);
+    ok(
+        &env,
+        &["seal", "--case", "c", "--out", zip.to_str().unwrap()],
+    );
     let out = run(&env, &os(&["verify", zip.to_str().unwrap()]));
     assert_eq!(out.status.code(), Some(3));
 
@@ -438,8 +458,14 @@ fn typed_fields_are_shown_escaped() {
         );
         let item = note["id"].as_str().unwrap().to_string();
         assert_eq!(note["author_name"], *attack, "kept exactly");
-        ok(&env, &["edit", &item, "--note", &format!("editada {attack}")]);
-        ok(&env, &["case", "edit", &id, "--description", &format!("d {attack}")]);
+        ok(
+            &env,
+            &["edit", &item, "--note", &format!("editada {attack}")],
+        );
+        ok(
+            &env,
+            &["case", "edit", &id, "--description", &format!("d {attack}")],
+        );
         let show = ok(&env, &["show", &item]);
         assert!(show.contains(&escaped(attack)), "{attack:?}:\n{show}");
         // No field draws a line that starts like a label of its own.
@@ -467,25 +493,44 @@ fn typed_fields_are_shown_escaped() {
 
     // The signer and a setting.
     for attack in ATTACKS {
-        ok(&env, &["key", "set-signer", "--name", attack, "--organization", attack]);
+        ok(
+            &env,
+            &[
+                "key",
+                "set-signer",
+                "--name",
+                attack,
+                "--organization",
+                attack,
+            ],
+        );
         let key = ok(&env, &["key", "show"]);
         assert!(key.contains(&escaped(attack)), "{key}");
         assert_eq!(json(&env, &["key", "show"])["signer"]["name"], *attack);
     }
-    ok(&env, &["settings", "set", "capture.user_agent", "ua \u{202e}x\u{2066}"]);
+    ok(
+        &env,
+        &[
+            "settings",
+            "set",
+            "capture.user_agent",
+            "ua \u{202e}x\u{2066}",
+        ],
+    );
     let v = ok(&env, &["settings", "get", "capture.user_agent"]);
     assert_eq!(v, "ua \\u{202e}x\\u{2066}\n");
     ok(&env, &["settings"]);
     json(&env, &["settings"]);
 
     // Errors quote what was typed, escaped.
-    for attack in ATTACKS {
+    for &attack in ATTACKS {
+        let flag = format!("--{attack}");
         for args in [
             vec!["show", attack],
             vec!["list", "--case", attack],
             vec!["list", "--category", attack],
             vec!["bogus", attack],
-            vec!["list", &format!("--{attack}")],
+            vec!["list", flag.as_str()],
         ] {
             let out = run(&env, &os(&args));
             assert!(!out.status.success(), "{args:?}");
@@ -543,14 +588,14 @@ fn on_a_terminal_progress_and_cat_send_no_hostile_sequence() {
         .unwrap();
     }
     let bin = env!("CARGO_BIN_EXE_testigo");
-    let (tty, code) = on_a_terminal(
-        &env,
-        &format!("{bin} add {} --case c", sh_quote(&dir)),
-    );
+    let (tty, code) = on_a_terminal(&env, &format!("{bin} add {} --case c", sh_quote(&dir)));
     assert_eq!(code, 0, "{}", String::from_utf8_lossy(&tty));
     let text = String::from_utf8_lossy(&tty);
     for raw in ["\x1b]52", "\x1b[2J", "\u{9b}", "\u{202e}", "\x07"] {
-        assert!(!text.contains(raw), "{raw:?} reached the terminal:\n{text:?}");
+        assert!(
+            !text.contains(raw),
+            "{raw:?} reached the terminal:\n{text:?}"
+        );
     }
     assert!(text.contains("\\x1b]52;c;aGk=\\x07"), "{text:?}");
 

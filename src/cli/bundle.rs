@@ -196,9 +196,9 @@ fn show_packet_progress(bar: &indicatif::ProgressBar, p: PacketProgress) {
     term::set_message(
         bar,
         match p.stage {
-        PacketStage::Images => tr("preparing images", "preparando imágenes"),
-        PacketStage::Typesetting => tr("laying out pages", "componiendo páginas"),
-        PacketStage::Writing => tr("writing the PDF", "escribiendo el PDF"),
+            PacketStage::Images => tr("preparing images", "preparando imágenes"),
+            PacketStage::Typesetting => tr("laying out pages", "componiendo páginas"),
+            PacketStage::Writing => tr("writing the PDF", "escribiendo el PDF"),
         },
     );
 }

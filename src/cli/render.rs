@@ -182,8 +182,14 @@ pub fn detail(d: &ItemDetail) {
     };
     opt("SHA-256", i.sha256.clone());
     opt(tr("Size", "Tamaño"), i.size.map(|s| format!("{s} bytes")));
-    opt(tr("Media type", "Tipo de medio"), i.media_type.as_deref().map(one));
-    opt(tr("File name", "Nombre de archivo"), i.file_name.as_deref().map(one));
+    opt(
+        tr("Media type", "Tipo de medio"),
+        i.media_type.as_deref().map(one),
+    );
+    opt(
+        tr("File name", "Nombre de archivo"),
+        i.file_name.as_deref().map(one),
+    );
     opt(
         tr("Dimensions", "Dimensiones"),
         i.width.zip(i.height).map(|(w, h)| format!("{w}x{h}")),

@@ -131,7 +131,10 @@ mod tests {
     const CASES: &[(&str, &str)] = &[
         ("", ""),
         ("captura.png", "captura.png"),
-        ("Año señal “cita” é\u{301} 👨\u{200D}👩\u{200D}👧", "Año señal “cita” é\u{301} 👨\u{200D}👩\u{200D}👧"),
+        (
+            "Año señal “cita” é\u{301} 👨\u{200D}👩\u{200D}👧",
+            "Año señal “cita” é\u{301} 👨\u{200D}👩\u{200D}👧",
+        ),
         ("C:\\ruta\\a", "C:\\ruta\\a"),
         ("a\nVALID: x", "a\\nVALID: x"),
         ("a\r\nb\tc", "a\\r\\nb\\tc"),
@@ -139,7 +142,10 @@ mod tests {
         ("\x1b]52;c;aGk=\x07", "\\x1b]52;c;aGk=\\x07"),
         ("\x1b]0;title\x1b\\", "\\x1b]0;title\\x1b\\"),
         ("\0\x01\x7f", "\\x00\\x01\\x7f"),
-        ("\u{9b}2J\u{85}\u{80}\u{9f}", "\\u{9b}2J\\u{85}\\u{80}\\u{9f}"),
+        (
+            "\u{9b}2J\u{85}\u{80}\u{9f}",
+            "\\u{9b}2J\\u{85}\\u{80}\\u{9f}",
+        ),
         ("\u{202e}gnp.exe", "\\u{202e}gnp.exe"),
         (
             "\u{202a}\u{202b}\u{202c}\u{202d}\u{2066}\u{2067}\u{2068}\u{2069}",
@@ -147,7 +153,10 @@ mod tests {
         ),
         ("\u{200e}\u{200f}\u{61c}", "\\u{200e}\\u{200f}\\u{61c}"),
         ("a\u{2028}b\u{2029}c", "a\\u{2028}b\\u{2029}c"),
-        ("\u{200b}\u{2060}\u{feff}\u{ad}", "\\u{200b}\\u{2060}\\u{feff}\\u{ad}"),
+        (
+            "\u{200b}\u{2060}\u{feff}\u{ad}",
+            "\\u{200b}\\u{2060}\\u{feff}\\u{ad}",
+        ),
         ("\u{e0041}\u{e007f}", "\\u{e0041}\\u{e007f}"),
         ("\u{3164}\u{115f}", "\\u{3164}\\u{115f}"),
         ("\u{a0}\u{3000}", "\u{a0}\u{3000}"),
@@ -186,13 +195,11 @@ mod tests {
             "plain",
         ];
         for v in values {
-            let text = serde_json::to_string_pretty(&serde_json::json!({ "title": v, "list": [v, 1] }))
-                .unwrap_or_default();
+            let text =
+                serde_json::to_string_pretty(&serde_json::json!({ "title": v, "list": [v, 1] }))
+                    .unwrap_or_default();
             let safe = json(&text);
-            assert!(
-                !safe.chars().any(|c| is_hazard(c) && c != '\n'),
-                "{safe}"
-            );
+            assert!(!safe.chars().any(|c| is_hazard(c) && c != '\n'), "{safe}");
             let back: serde_json::Value = serde_json::from_str(&safe).unwrap_or_default();
             assert_eq!(back["title"], v);
             assert_eq!(back["list"][0], v);
