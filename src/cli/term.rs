@@ -102,8 +102,7 @@ pub fn err(text: &str) {
 }
 
 /// Sets a progress bar's message (a file name, a URL: untrusted), escaped.
-/// The only way the CLI sets one (clippy.toml forbids the direct call).
-#[allow(clippy::disallowed_methods)]
+/// The only way the CLI sets one.
 pub fn set_message(bar: &indicatif::ProgressBar, text: &str) {
     bar.set_message(Shown(text).to_string());
 }
