@@ -27,6 +27,7 @@ mod pki;
 mod search;
 mod secrecy;
 mod spanish;
+mod terminal;
 mod tidy;
 mod urls;
 mod webserver;

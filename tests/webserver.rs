@@ -40,6 +40,20 @@ pub const PAGE: &str = r#"<!doctype html><html lang="es"><head>
 /// rendered, only kept in the WARC.
 pub const OEMBED: &str = r#"{"version":"1.0","type":"rich","title":"Sabemos dónde vives","author_name":"Troll Uno","author_url":"https://x.example/troll_01","provider_name":"Red de prueba","provider_url":"https://x.example","html":"<blockquote class=\"post\">Sabemos dónde vives</blockquote><script src=\"/never-requested.js\"></script>","width":550}"#;
 
+/// A page whose title, Open Graph fields and oEmbed answer carry terminal
+/// attacks (see `tests/terminal.rs`): written raw, as bytes a server sends.
+pub const HOSTILE: &str = "<!doctype html><html><head><meta charset=\"utf-8\">\
+<title>T\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b]0;VALID\x07\x1b[2J\u{9b}2J\u{202e}fdp.exe &#x1b;[1A</title>\
+<meta property=\"og:title\" content=\"OG\x1b]0;title\x07\r\nVALID\u{2066}\">\
+<meta property=\"og:description\" content=\"D\x1b[2J\x1b[H\u{9b}31m\u{202d}\">\
+<link rel=\"alternate\" type=\"application/json+oembed\" href=\"/hostile-oembed\">\
+</head><body>x</body></html>";
+
+/// The oEmbed answer the hostile page announces.
+pub const HOSTILE_OEMBED: &str = "{\"version\":\"1.0\",\"type\":\"rich\",\
+\"title\":\"O\\u001b]52;c;aGk=\\u0007\\u009b2J\",\"author_name\":\"A\\u001b[2J\\u202e\\nVALID\",\
+\"provider_name\":\"P\u{9b}1A\u{2067}\"}";
+
 fn html(body: impl Into<Body>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -185,6 +199,11 @@ fn app() -> Router {
                     Redirect::temporary(&format!("/redirect/{}", n - 1)).into_response()
                 }
             }),
+        )
+        .route("/hostile", get(|| async { html(HOSTILE) }))
+        .route(
+            "/hostile-oembed",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], HOSTILE_OEMBED) }),
         )
         .route("/loop", get(|| async { Redirect::to("/loop") }))
         .route("/to-ftp", get(|| async { Redirect::to("ftp://127.0.0.1/x") }))

@@ -13,7 +13,8 @@ use testigo::{Error, PacketOptions, PacketRequest, PublicKeyInfo, SealRequest, S
 
 use super::args::KeyCommand;
 use super::print_json;
-use super::term::{Lang, lang, tr};
+use super::shown::{self, Shown};
+use super::term::{self, Lang, lang, tr};
 
 /// Exit code of `verify` when the bundle is intact but no trusted key was given.
 pub const UNCONFIRMED: u8 = 3;
@@ -50,7 +51,7 @@ pub fn key(vault: &Vault, cmd: KeyCommand, json: bool) -> Result<(), Error> {
                     (tr("Organization:", "Organización: "), &signer.organization),
                 ] {
                     if let Some(v) = v {
-                        outln!("{label}  {v}");
+                        outln!("{label}  {}", Shown(v));
                     }
                 }
             }
@@ -65,7 +66,7 @@ pub fn key(vault: &Vault, cmd: KeyCommand, json: bool) -> Result<(), Error> {
                 outln!(
                     "{} {} ({} {})",
                     tr("Wrote", "Escrito"),
-                    abs.display(),
+                    shown::path(&abs),
                     tr("key id", "id de clave"),
                     key.key_id
                 );
@@ -150,7 +151,7 @@ pub fn seal(
             printing.finish_and_clear();
             bar.set_length(p.total);
             bar.set_position(p.done);
-            bar.set_message(p.file.to_string());
+            term::set_message(&bar, p.file);
         }
     })?;
     printing.finish_and_clear();
@@ -163,7 +164,7 @@ pub fn seal(
             tr("Sealed", "Sellados"),
             sealed.items.len(),
             tr("item(s) into", "elemento(s) en"),
-            sealed.path.display()
+            shown::path(&sealed.path)
         );
         outln!("  report id  {}", sealed.report_id);
         outln!("  SHA-256    {}", sealed.sha256);
@@ -172,7 +173,7 @@ pub fn seal(
             outln!(
                 "  {}  {}",
                 tr("encrypted to", "cifrado para"),
-                sealed.recipients.join(", ")
+                Shown(&sealed.recipients.join(", "))
             );
         }
     }
@@ -192,11 +193,14 @@ fn packet_bar() -> indicatif::ProgressBar {
 fn show_packet_progress(bar: &indicatif::ProgressBar, p: PacketProgress) {
     bar.set_length(p.total as u64);
     bar.set_position(p.done as u64);
-    bar.set_message(match p.stage {
-        PacketStage::Images => tr("preparing images", "preparando imágenes"),
-        PacketStage::Typesetting => tr("laying out pages", "componiendo páginas"),
-        PacketStage::Writing => tr("writing the PDF", "escribiendo el PDF"),
-    });
+    term::set_message(
+        bar,
+        match p.stage {
+            PacketStage::Images => tr("preparing images", "preparando imágenes"),
+            PacketStage::Typesetting => tr("laying out pages", "componiendo páginas"),
+            PacketStage::Writing => tr("writing the PDF", "escribiendo el PDF"),
+        },
+    );
 }
 
 /// `testigo packet …`.
@@ -230,7 +234,7 @@ pub fn packet(
             tr("Printed", "Impresos"),
             packet.items.len(),
             tr("item(s) into", "elemento(s) en"),
-            packet.path.display(),
+            shown::path(&packet.path),
             packet.pages,
             tr("pages", "páginas"),
         );
@@ -305,35 +309,37 @@ fn kind_label(k: ProblemKind) -> &'static str {
     }
 }
 
+/// The verdict in text: one line per problem, then the verdict, last and on
+/// its own line. Everything read from the bundle (file names, messages that
+/// quote them, report id, case, key id) is shown escaped, so no entry name can
+/// draw a line of its own or move the cursor over the verdict.
 fn render(r: &VerifyReport) {
     for p in &r.problems {
         let files = if p.files.is_empty() {
             String::new()
         } else {
-            format!("{}: ", p.files.join(", "))
+            format!("{}: ", Shown(&p.files.join(", ")))
         };
         let message = match lang() {
             Lang::En => &p.message,
             Lang::Es => &p.message_es,
         };
-        outln!("{}: {files}{message}", kind_label(p.kind));
+        outln!("{}: {files}{}", kind_label(p.kind), Shown(message));
     }
     let what = match (&r.report_id, &r.case) {
         (Some(id), Some(case)) => format!(
-            "{} {id} ({} \"{case}\", {} {})",
+            "{} {} ({} \"{}\", {} {})",
             tr("report", "reporte"),
+            Shown(id),
             tr("case", "caso"),
+            Shown(&super::render::short(case, 80)),
             r.items.unwrap_or(0),
             tr("item(s)", "elemento(s)")
         ),
-        (Some(id), None) => format!("{} {id}", tr("report", "reporte")),
-        _ => r.file.display().to_string(),
+        (Some(id), None) => format!("{} {}", tr("report", "reporte"), Shown(id)),
+        _ => shown::path(&r.file),
     };
-    let key = r
-        .signer
-        .as_ref()
-        .map(|s| s.key_id.clone())
-        .unwrap_or_default();
+    let key = Shown(r.signer.as_ref().map_or("", |s| s.key_id.as_str()));
     match r.status {
         Status::Valid => outln!(
             "{}: {what}, {} {key}",
@@ -345,6 +351,13 @@ fn render(r: &VerifyReport) {
         ),
         Status::Unconfirmed => {
             outln!(
+                "{}",
+                tr(
+                    "Confirm who signed: run again with --pubkey KEY (or --trusted-key FILE) using the key the signer gave you.",
+                    "Confirma quién firmó: vuelve a ejecutar con --pubkey CLAVE (o --trusted-key ARCHIVO) con la clave que te dio quien firmó."
+                )
+            );
+            outln!(
                 "{}: {what}: {} {key}.",
                 tr(
                     "INTACT, SIGNER NOT CONFIRMED",
@@ -353,13 +366,6 @@ fn render(r: &VerifyReport) {
                 tr(
                     "every file matches and the signature is valid for the key inside the bundle",
                     "todos los archivos coinciden y la firma es válida para la clave incluida en el reporte"
-                )
-            );
-            outln!(
-                "{}",
-                tr(
-                    "Confirm who signed: run again with --pubkey KEY (or --trusted-key FILE) using the key the signer gave you.",
-                    "Confirma quién firmó: vuelve a ejecutar con --pubkey CLAVE (o --trusted-key ARCHIVO) con la clave que te dio quien firmó."
                 )
             );
         }

@@ -1,11 +1,14 @@
 //! How a capture reads in text: a few lines for `show` (number, time,
 //! status, title, TLS chain, oEmbed fields, WARC or failure) and one line
 //! for `link` and `recapture`. JSON output does not come through here.
+//! Everything a capture holds came from the page or its server: URLs, title,
+//! oEmbed fields and failure reasons are shown escaped (`Shown`).
 
 use testigo::Capture;
 use testigo::capture::{OEmbedFetch, Purpose, TlsFacts};
 
 use super::render::short;
+use super::shown::Shown;
 use super::term::tr;
 
 /// `oEmbed 2 of capture 1` for an oEmbed fetch; nothing for a page.
@@ -67,7 +70,7 @@ pub fn oembed_lines(c: &Capture) -> Vec<String> {
         (tr("provider", "proveedor"), provider),
     ]
     .into_iter()
-    .filter_map(|(label, v)| v.map(|v| format!("{label}: {}", short(&v, 80))))
+    .filter_map(|(label, v)| v.map(|v| format!("{label}: {}", Shown(&short(&v, 80)))))
     .collect()
 }
 
@@ -80,7 +83,7 @@ pub fn summary(c: &Capture) -> String {
         c.seq,
         testigo::model::format_time(&c.started_at),
         c.status.map_or("-".to_string(), |s| s.to_string()),
-        c.final_url.as_deref().unwrap_or(&c.requested_url)
+        Shown(c.final_url.as_deref().unwrap_or(&c.requested_url))
     )];
     lines.extend(oembed_label(c.oembed.as_ref()));
     if c.hops.len() > 1 {
@@ -91,7 +94,11 @@ pub fn summary(c: &Capture) -> String {
         ));
     }
     if let Some(t) = c.metadata.as_ref().and_then(|m| m.title.as_deref()) {
-        lines.push(format!("{}: {}", tr("title", "título"), short(t, 80)));
+        lines.push(format!(
+            "{}: {}",
+            tr("title", "título"),
+            Shown(&short(t, 80))
+        ));
     }
     lines.extend(c.tls.as_ref().and_then(tls_line));
     lines.extend(oembed_lines(c));
@@ -102,7 +109,7 @@ pub fn summary(c: &Capture) -> String {
         ));
     }
     if let Some(e) = error_text(c) {
-        lines.push(format!("{}: {e}", tr("failed", "falló")));
+        lines.push(format!("{}: {}", tr("failed", "falló"), Shown(e)));
     }
     lines.join("\n")
 }
@@ -111,7 +118,7 @@ pub fn summary(c: &Capture) -> String {
 /// `recapture`); an oEmbed fetch says so after its number.
 pub fn line(id: &str, c: &Capture) -> String {
     let status = c.status.map(|s| s.to_string()).unwrap_or_default();
-    let url = c.final_url.as_deref().unwrap_or(&c.requested_url);
+    let url = Shown(c.final_url.as_deref().unwrap_or(&c.requested_url));
     let what = match (c.purpose, oembed_label(c.oembed.as_ref())) {
         (Purpose::Oembed, Some(label)) => {
             format!("{} {} ({label})", tr("capture", "captura"), c.seq)
@@ -126,8 +133,9 @@ pub fn line(id: &str, c: &Capture) -> String {
             &sha[..12.min(sha.len())]
         ),
         (Some(e), Some(_)) => format!(
-            "{}  {id}  {what}: {status} {url}: {e} ({})",
+            "{}  {id}  {what}: {status} {url}: {} ({})",
             tr("captured with a problem", "capturado con un problema"),
+            Shown(e),
             tr(
                 "the answer is kept in the WARC",
                 "la respuesta se guardó en el WARC"
@@ -136,8 +144,8 @@ pub fn line(id: &str, c: &Capture) -> String {
         (e, None) => format!(
             "{}  {id}  {}: {} ({})",
             tr("not captured", "sin capturar"),
-            c.requested_url,
-            e.unwrap_or(""),
+            Shown(&c.requested_url),
+            Shown(e.unwrap_or("")),
             tr(
                 "the link is kept; `testigo recapture ID` tries again",
                 "el enlace se guardó; `testigo recapture ID` lo intenta de nuevo"

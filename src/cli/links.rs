@@ -11,6 +11,7 @@ use testigo::error::IoContext;
 use testigo::{AddStatus, Capture, Error, FetchOptions, Meta, Vault};
 
 use super::args::SettingsCommand;
+use super::shown::Shown;
 use super::term::{self, tr};
 use super::{capture_text, print_json, render};
 
@@ -71,7 +72,7 @@ pub fn link(
             Ok(mut o) => {
                 o.path = Some(url.trim().to_string());
                 if !json {
-                    eprintln!("{}", render::outcome_line(&o));
+                    errln!("{}", render::outcome_line(&o));
                 }
                 if let Some(id) = o.id.clone() {
                     let mut item = to_json(&vault.item(&id)?)?;
@@ -86,7 +87,7 @@ pub fn link(
             }
             Err(e) => {
                 failed = true;
-                eprintln!("error  {url}: {}", term::message(&e));
+                errln!("error  {}: {}", Shown(url), term::message(&e));
                 out.push(json!({ "status": AddStatus::Error, "url": url, "error": e.to_string() }));
             }
         }
@@ -95,13 +96,13 @@ pub fn link(
         let bar = progress_bar(targets.len());
         let result = vault.capture_items(&targets, opts, &mut |done, _, o| {
             bar.set_position(done as u64);
-            bar.set_message(targets[o.index].1.clone());
+            term::set_message(&bar, &targets[o.index].1);
             let line = match &o.result {
                 Ok(c) => capture_text::line(&o.item_id, c),
-                Err(e) => format!("error  {}: {}", o.item_id, term::message(e)),
+                Err(e) => format!("error  {}: {}", Shown(&o.item_id), term::message(e)),
             };
             if !json || !matches!(&o.result, Ok(c) if c.error.is_none()) {
-                bar.suspend(|| eprintln!("{line}"));
+                bar.suspend(|| errln!("{line}"));
             }
         });
         bar.finish_and_clear();
@@ -125,14 +126,14 @@ pub fn link(
             }
             Err(e) => {
                 failed = true;
-                eprintln!(
+                errln!(
                     "error: the links were recorded but not fetched: {}",
                     term::message(&e)
                 );
             }
         }
     } else if fetch.is_none() && !targets.is_empty() && !json {
-        eprintln!(
+        errln!(
             "{}",
             tr(
                 "not fetched; `testigo recapture ID` captures a link's page",
@@ -220,7 +221,7 @@ pub fn settings(vault: &Vault, action: Option<SettingsCommand>, json: bool) -> R
     if json {
         print_json(&json!({ "key": key, "value": value }))?;
     } else {
-        outln!("{value}");
+        outln!("{}", Shown(&value));
     }
     Ok(())
 }

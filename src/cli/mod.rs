@@ -1,16 +1,30 @@
 //! The `testigo` command: parses the command line, opens the vault, calls
 //! the core, prints the result. Exit codes: 0 success, 1 when anything
 //! failed (after doing all that could be done), 2 usage errors.
+//!
+//! Text that did not come from Testigo is shown escaped (`shown::Shown`),
+//! and every line goes out through `outln!` or `errln!`, which escape any
+//! control character but Testigo's own newlines: `print!` and friends are
+//! refused here by the lints below.
 
-/// Prints a line on stdout. When the reader has gone (`testigo list | head`),
-/// the program ends quietly instead of panicking on the closed pipe.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+/// Prints a line on stdout, escaped (`term::out`). When the reader has gone
+/// (`testigo list | head`), the program ends quietly.
 macro_rules! outln {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if writeln!(std::io::stdout(), $($arg)*).is_err() {
-            std::process::exit(0);
-        }
-    }};
+    () => {
+        $crate::cli::term::out("")
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::term::out(&format!($($arg)*))
+    };
+}
+
+/// Prints a line on stderr, escaped (`term::err`).
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::cli::term::err(&format!($($arg)*))
+    };
 }
 
 mod args;
@@ -18,9 +32,10 @@ mod bundle;
 mod capture_text;
 mod links;
 mod render;
+mod shown;
 mod term;
 
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -31,11 +46,29 @@ use testigo::model::{Category, Kind, ThreatLevel, parse_time};
 use testigo::{AddStatus, Error, ErrorKind, ItemFilter, Vault};
 
 use args::{CaseCommand, Cli, Command};
+use shown::Shown;
 use term::{Confirm, tr};
 
 /// Runs the CLI and returns its exit code.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    // A panic's message could quote a name: it goes out escaped too.
+    std::panic::set_hook(Box::new(|info| {
+        let trace = std::backtrace::Backtrace::capture();
+        match trace.status() {
+            std::backtrace::BacktraceStatus::Captured => errln!("{info}\n{trace}"),
+            _ => errln!("{info}"),
+        }
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version hold only Testigo's text; an error can quote an
+        // argument (a file name), so it is printed escaped and plain.
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            errln!("{}", e.render().to_string().trim_end());
+            return ExitCode::from(2);
+        }
+    };
     let name = command_name(&cli.command);
     match dispatch(cli) {
         Ok(code) => code,
@@ -43,9 +76,9 @@ pub fn run() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {}", term::message(&e));
+            errln!("error: {}", term::message(&e));
             if let Some(h) = term::hint(&e, name) {
-                eprintln!("{}: {h}", tr("hint", "sugerencia"));
+                errln!("{}: {h}", tr("hint", "sugerencia"));
             }
             if e.kind() == ErrorKind::Invalid {
                 ExitCode::from(2)
@@ -115,9 +148,11 @@ fn json_error(e: &serde_json::Error) -> Error {
     )
 }
 
+/// One JSON document on stdout, with any control character inside its
+/// strings written as a JSON escape (`shown::json`): the same value.
 fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), Error> {
     let text = serde_json::to_string_pretty(value).map_err(|e| json_error(&e))?;
-    outln!("{text}");
+    term::out(&shown::json(&text));
     Ok(())
 }
 
@@ -146,7 +181,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 Confirm::Twice,
             )?;
             if let Some(w) = term::weak_passphrase_warning(&pass) {
-                eprintln!("{w}");
+                errln!("{w}");
             }
             let vault = Vault::create(&dir, &pass)?;
             if json {
@@ -155,9 +190,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 outln!(
                     "{} {}",
                     tr("Vault created at", "Bóveda creada en"),
-                    vault.dir().display()
+                    shown::path(vault.dir())
                 );
-                eprintln!(
+                errln!(
                     "{}",
                     tr(
                         "Keep the passphrase safe: without it the evidence cannot be recovered.",
@@ -177,7 +212,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                         outln!(
                             "{} {} ({})",
                             tr("Created case", "Caso creado"),
-                            case.name,
+                            Shown(&case.name),
                             case.id
                         );
                     }
@@ -202,7 +237,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                         outln!(
                             "{} {} ({})",
                             tr("Updated case", "Caso actualizado"),
-                            case.name,
+                            Shown(&case.name),
                             case.id
                         );
                     }
@@ -435,7 +470,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 Confirm::Twice,
             )?;
             if let Some(w) = term::weak_passphrase_warning(&new) {
-                eprintln!("{w}");
+                errln!("{w}");
             }
             vault.change_passphrase(&old, &new)?;
             if json {
@@ -464,14 +499,14 @@ fn add(
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
         if let Some(path) = &p.outcome.path {
-            bar.set_message(path.clone());
+            term::set_message(&bar, path);
         }
         if !json || p.outcome.status == AddStatus::Error {
-            bar.suspend(|| eprintln!("{}", render::outcome_line(p.outcome)));
+            bar.suspend(|| errln!("{}", render::outcome_line(p.outcome)));
         }
     })?;
     bar.finish_and_clear();
-    eprintln!("{}", render::outcome_summary(&outcomes));
+    errln!("{}", render::outcome_summary(&outcomes));
     if json {
         print_json(&outcomes)?;
     }
@@ -492,6 +527,12 @@ fn cat(vault: &Vault, item: &str, out: Option<&Path>, capture: Option<u32>) -> R
     };
     match out {
         None => {
+            if std::io::stdout().is_terminal() {
+                return Err(Error::invalid(
+                    "not writing the item's bytes to the terminal, where they could act as control codes; give --out FILE, or redirect the output to a file or a program",
+                    "no se escriben los bytes del elemento en la terminal, donde podrían actuar como códigos de control; indica --out ARCHIVO, o redirige la salida a un archivo o a un programa",
+                ));
+            }
             let mut stdout = std::io::stdout().lock();
             export(&mut stdout, "standard output")?;
             stdout

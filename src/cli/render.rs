@@ -1,16 +1,24 @@
 //! Human-readable output of the CLI: tables and field lists, in the person's
-//! language. JSON output does not come through here.
+//! language. JSON output does not come through here. Every cell of a table
+//! and every value of a field list is shown escaped (`Shown`): multi-line
+//! text (notes, post text) keeps its lines, each escaped and indented.
 
 use testigo::model::{Category, ThreatLevel};
 use testigo::{Account, AddOutcome, AddStatus, Case, CheckReport, Entry, Item, ItemDetail};
 
 use super::capture_text;
+use super::shown::Shown;
 use super::term::{Lang, lang, tr};
 
-/// Prints rows as columns padded to their widest cell; the last column is not padded.
+/// Prints rows as columns padded to their widest cell; the last column is
+/// not padded. Every cell is shown escaped, on one line.
 pub fn table(header: &[&str], rows: &[Vec<String>]) {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|c| Shown(c).to_string()).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -27,7 +35,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
         outln!("{}", out.trim_end());
     };
     line(header.to_vec());
-    for row in rows {
+    for row in &rows {
         line(row.iter().map(String::as_str).collect());
     }
 }
@@ -59,7 +67,7 @@ fn threat_label(t: ThreatLevel) -> &'static str {
 /// Cases as a table.
 pub fn cases(cases: &[Case]) {
     if cases.is_empty() {
-        eprintln!(
+        errln!(
             "{}",
             tr(
                 "No cases yet. Create one: testigo case new NAME",
@@ -105,7 +113,7 @@ fn summary(i: &Item) -> String {
 /// Items as a table.
 pub fn items(items: &[Item]) {
     if items.is_empty() {
-        eprintln!("{}", tr("No items.", "No hay elementos."));
+        errln!("{}", tr("No items.", "No hay elementos."));
         return;
     }
     let rows: Vec<Vec<String>> = items
@@ -138,16 +146,30 @@ pub fn items(items: &[Item]) {
         ],
         &rows,
     );
-    eprintln!("{} {}", items.len(), tr("item(s)", "elemento(s)"));
+    errln!("{} {}", items.len(), tr("item(s)", "elemento(s)"));
 }
 
-/// One item with its history.
+/// A value on one line, escaped (newlines too).
+fn one(s: &str) -> String {
+    Shown(s).to_string()
+}
+
+/// Text that may have lines (a note, a post): each line escaped.
+fn lines(s: &str) -> String {
+    s.lines()
+        .map(|l| Shown(l).to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One item with its history. Values are escaped here, once; only the
+/// multi-line ones (text, notes, a capture) keep their line breaks.
 pub fn detail(d: &ItemDetail) {
     let i = &d.item;
     let mut rows: Vec<(&str, String)> = vec![
         ("ID", i.id.clone()),
         (tr("Kind", "Tipo"), i.kind.as_str().into()),
-        (tr("Case", "Caso"), i.case_id.clone()),
+        (tr("Case", "Caso"), one(&i.case_id)),
         (
             tr("Captured", "Capturado"),
             testigo::model::format_time(&i.captured_at),
@@ -160,8 +182,14 @@ pub fn detail(d: &ItemDetail) {
     };
     opt("SHA-256", i.sha256.clone());
     opt(tr("Size", "Tamaño"), i.size.map(|s| format!("{s} bytes")));
-    opt(tr("Media type", "Tipo de medio"), i.media_type.clone());
-    opt(tr("File name", "Nombre de archivo"), i.file_name.clone());
+    opt(
+        tr("Media type", "Tipo de medio"),
+        i.media_type.as_deref().map(one),
+    );
+    opt(
+        tr("File name", "Nombre de archivo"),
+        i.file_name.as_deref().map(one),
+    );
     opt(
         tr("Dimensions", "Dimensiones"),
         i.width.zip(i.height).map(|(w, h)| format!("{w}x{h}")),
@@ -170,11 +198,14 @@ pub fn detail(d: &ItemDetail) {
         tr("Posted", "Publicado"),
         i.posted_at.as_ref().map(testigo::model::format_time),
     );
-    opt(tr("Platform", "Plataforma"), i.platform.clone());
-    opt("URL", i.url.clone());
-    opt(tr("Author", "Autor"), i.author.clone());
-    opt(tr("Author name", "Nombre del autor"), i.author_name.clone());
-    opt(tr("Text", "Texto"), i.text.clone());
+    opt(tr("Platform", "Plataforma"), i.platform.as_deref().map(one));
+    opt("URL", i.url.as_deref().map(one));
+    opt(tr("Author", "Autor"), i.author.as_deref().map(one));
+    opt(
+        tr("Author name", "Nombre del autor"),
+        i.author_name.as_deref().map(one),
+    );
+    opt(tr("Text", "Texto"), i.text.as_deref().map(lines));
     opt(
         tr("Categories", "Categorías"),
         Some(
@@ -189,37 +220,37 @@ pub fn detail(d: &ItemDetail) {
         tr("Threat level", "Nivel de amenaza"),
         i.threat_level.map(|t| threat_label(t).to_string()),
     );
-    opt(tr("Target", "Objetivo"), i.target.clone());
-    opt(tr("Location", "Ubicación"), i.state.clone());
+    opt(tr("Target", "Objetivo"), i.target.as_deref().map(one));
+    opt(tr("Location", "Ubicación"), i.state.as_deref().map(one));
     opt(
         "Hashtags",
         Some(
             i.hashtags
                 .iter()
-                .map(|h| format!("#{h}"))
+                .map(|h| format!("#{}", Shown(h)))
                 .collect::<Vec<_>>()
                 .join(" "),
         ),
     );
-    opt(tr("Tags", "Etiquetas"), Some(i.tags.join(", ")));
-    opt(tr("Notes", "Notas"), i.notes.clone());
+    opt(tr("Tags", "Etiquetas"), Some(one(&i.tags.join(", "))));
+    opt(tr("Notes", "Notas"), i.notes.as_deref().map(lines));
     for r in &i.reported_to {
-        let mut s = r.to.clone();
+        let mut s = one(&r.to);
         if let Some(t) = &r.ticket {
-            s.push_str(&format!(" ({} {t})", tr("ticket", "folio")));
+            s.push_str(&format!(" ({} {})", tr("ticket", "folio"), Shown(t)));
         }
         if let Some(resp) = &r.response {
-            s.push_str(&format!(": {resp}"));
+            s.push_str(&format!(": {}", lines(resp)));
         }
         opt(tr("Reported to", "Reportado a"), Some(s));
     }
     opt(
         tr("Same bytes as", "Mismos bytes que"),
-        i.duplicate_of.clone(),
+        i.duplicate_of.as_deref().map(one),
     );
     opt(
         tr("Near-duplicates", "Casi duplicados"),
-        Some(i.near_duplicates.join(", ")),
+        Some(one(&i.near_duplicates.join(", "))),
     );
     if let Some(p) = &d.post
         && let Some(t) = &p.posted_at
@@ -229,7 +260,7 @@ pub fn detail(d: &ItemDetail) {
             Some(format!(
                 "{} ({})",
                 testigo::model::format_time(&t.at),
-                t.method
+                Shown(&t.method)
             )),
         );
     }
@@ -239,7 +270,7 @@ pub fn detail(d: &ItemDetail) {
     for a in &d.artifacts {
         opt(
             tr("Artifact", "Artefacto"),
-            Some(format!("{} {} ({} bytes)", a.role, a.sha256, a.size)),
+            Some(one(&format!("{} {} ({} bytes)", a.role, a.sha256, a.size))),
         );
     }
     let width = rows
@@ -294,7 +325,7 @@ pub fn log(entries: &[Entry]) {
 /// Accounts as a table.
 pub fn accounts(accounts: &[Account]) {
     if accounts.is_empty() {
-        eprintln!(
+        errln!(
             "{}",
             tr(
                 "No accounts: no item has an author yet.",
@@ -329,9 +360,10 @@ pub fn accounts(accounts: &[Account]) {
     );
 }
 
-/// One line per imported file (on stderr, beside the progress bar).
+/// One line per imported file (on stderr, beside the progress bar); the
+/// path and the reason are escaped.
 pub fn outcome_line(o: &AddOutcome) -> String {
-    let what = o.path.clone().or_else(|| o.id.clone()).unwrap_or_default();
+    let what = one(o.path.as_deref().or(o.id.as_deref()).unwrap_or_default());
     match o.status {
         AddStatus::Added => {
             let mut s = format!(
@@ -368,7 +400,7 @@ pub fn outcome_line(o: &AddOutcome) -> String {
                 (Lang::Es, Some(es)) => es.as_str(),
                 _ => o.error.as_deref().unwrap_or(""),
             };
-            format!("error  {what}: {reason}")
+            format!("error  {what}: {}", Shown(reason))
         }
     }
 }
@@ -394,10 +426,10 @@ pub fn check(r: &CheckReport) {
         Lang::Es => (&r.notes_es, &r.problems_es),
     };
     for n in notes {
-        outln!("{}: {n}", tr("note", "nota"));
+        outln!("{}: {}", tr("note", "nota"), Shown(n));
     }
     for p in problems {
-        outln!("{}: {p}", tr("PROBLEM", "PROBLEMA"));
+        outln!("{}: {}", tr("PROBLEM", "PROBLEMA"), Shown(p));
     }
     let counts = format!(
         "{} {}, {} {}, {} {}",

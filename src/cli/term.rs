@@ -1,9 +1,14 @@
 //! The terminal side of the CLI: the language of messages, the passphrase
-//! (from `TESTIGO_PASSPHRASE` or a prompt), and error reporting.
+//! (from `TESTIGO_PASSPHRASE` or a prompt), error reporting, and the only
+//! writers of lines and progress messages (`out`, `err`, `set_message`),
+//! which pass everything through `shown`.
 
+use std::io::Write as _;
 use std::sync::OnceLock;
 
 use testigo::{Error, ErrorKind};
+
+use super::shown::{self, Shown};
 
 pub use testigo::error::Lang;
 
@@ -78,9 +83,34 @@ pub fn weak_passphrase_warning(p: &str) -> Option<&'static str> {
     })
 }
 
-/// The message for an error, in the person's language where it has been translated.
+/// A line on stdout (what `outln!` writes), with every control character
+/// but its newlines escaped. When the reader has gone (`testigo list | head`),
+/// the program ends quietly instead of panicking on the closed pipe.
+pub fn out(text: &str) {
+    let mut line = shown::line(text).into_owned();
+    line.push('\n');
+    if std::io::stdout().write_all(line.as_bytes()).is_err() {
+        std::process::exit(0);
+    }
+}
+
+/// A line on stderr (what `errln!` writes), escaped as [`out`]'s.
+pub fn err(text: &str) {
+    let mut line = shown::line(text).into_owned();
+    line.push('\n');
+    let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
+/// Sets a progress bar's message (a file name, a URL: untrusted), escaped.
+/// The only way the CLI sets one.
+pub fn set_message(bar: &indicatif::ProgressBar, text: &str) {
+    bar.set_message(Shown(text).to_string());
+}
+
+/// The message for an error, in the person's language where it has been
+/// translated, escaped: it can embed a file name, a URL or an entry name.
 pub fn message(e: &Error) -> String {
-    e.localized(lang())
+    Shown(&e.localized(lang())).to_string()
 }
 
 /// What to try next, for some errors.
@@ -105,4 +135,16 @@ pub fn hint(e: &Error, command: &str) -> Option<String> {
         (ErrorKind::Invalid, _) => format!("testigo {command} --help"),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_messages_are_escaped() {
+        let bar = indicatif::ProgressBar::hidden();
+        set_message(&bar, "a\x1b]0;t\x07\nb\u{202e}");
+        assert_eq!(bar.message(), "a\\x1b]0;t\\x07\\nb\\u{202e}");
+    }
 }
