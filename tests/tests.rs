@@ -21,4 +21,6 @@ mod search;
 mod secrecy;
 mod spanish;
 mod tidy;
+mod verify_differential;
+mod verify_memory;
 mod webserver;
