@@ -261,11 +261,11 @@ pub fn open<R: Read + Seek>(mut reader: R) -> Result<SafeArchive<R>, Vec<Refusal
             format!("las entradas dicen sumar {total} bytes, más que el límite de {MAX_TOTAL}"),
         ));
     }
-    let names = raw
+    let utf8 = raw
         .iter()
         .filter_map(|e| std::str::from_utf8(&e.name).ok())
         .map(|n| (n, n.ends_with('/')));
-    for (name, why) in names::collisions(names) {
+    for (name, why) in names::collisions(utf8) {
         problems.push(refuse(Some(&name), why.en, why.es));
     }
     if !problems.is_empty() {

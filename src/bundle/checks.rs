@@ -130,7 +130,7 @@ fn check<R: Read + Seek>(
             if e.is_dir {
                 // The sealer writes files only (unzip makes their folders),
                 // so no folder entry is accounted for by the manifests.
-                let shown = inside.filter(|r| !r.is_empty()).unwrap_or(&e.name);
+                let shown = inside.filter(|r| !r.is_empty()).unwrap_or(e.name.as_str());
                 let (en, es) = if e.size > 0 {
                     (
                         format!("a folder entry that carries {} bytes of data; a bundle holds only files", e.size),

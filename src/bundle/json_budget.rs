@@ -88,37 +88,37 @@ impl<'de> Visitor<'de> for Seed<'_> {
         f.write_str("any JSON value")
     }
 
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
         Ok(Value::Bool(v))
     }
 
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
         Ok(Value::Number(v.into()))
     }
 
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
         Ok(Value::Number(v.into()))
     }
 
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
         Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        self.charge(v.len() + STRING)?;
+        self.charge::<E>(v.len() + STRING)?;
         Ok(Value::String(v.to_string()))
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        self.charge(v.len() + STRING)?;
+        self.charge::<E>(v.len() + STRING)?;
         Ok(Value::String(v))
     }
 
-    fn visit_unit<E>(self) -> Result<Value, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
         Ok(Value::Null)
     }
 
-    fn visit_none<E>(self) -> Result<Value, E> {
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
         Ok(Value::Null)
     }
 
@@ -129,7 +129,7 @@ impl<'de> Visitor<'de> for Seed<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut out = Vec::new();
         loop {
-            self.charge(SLOT)?;
+            self.charge::<A::Error>(SLOT)?;
             match seq.next_element_seed(self)? {
                 Some(v) => out.push(v),
                 None => return Ok(Value::Array(out)),
@@ -138,10 +138,10 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        self.charge(MAP)?;
+        self.charge::<A::Error>(MAP)?;
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            self.charge(key.len() + STRING + ENTRY)?;
+            self.charge::<A::Error>(key.len() + STRING + ENTRY)?;
             let v = map.next_value_seed(self)?;
             out.insert(key, v);
         }

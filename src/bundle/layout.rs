@@ -213,6 +213,7 @@ fn parse_extra(extra: &[u8], e: &mut RawEntry, central: bool, offset32: u64) -> 
         };
         e.extra_ids.push(id);
         if id == 0x0001 && central {
+            let (mut size, mut compressed) = (e.size, e.compressed);
             let mut p = 0;
             let mut take = |v: &mut u64| {
                 if *v == 0xFFFF_FFFF {
@@ -225,7 +226,6 @@ fn parse_extra(extra: &[u8], e: &mut RawEntry, central: bool, offset32: u64) -> 
                     }
                 }
             };
-            let (mut size, mut compressed) = (e.size, e.compressed);
             take(&mut size);
             take(&mut compressed);
             take(&mut offset);
