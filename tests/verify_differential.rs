@@ -18,7 +18,6 @@ use zip::write::{FullFileOptions, SimpleFileOptions};
 use crate::bundle::{case_env, entries, seal};
 use crate::support::{Env, sha256};
 
-
 /// What the manual procedure can see of a mutation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Manual {
@@ -45,7 +44,10 @@ fn need(tool: &str) {
 }
 
 /// Writes entries with the options each gets.
-fn zip_with(entries: &[(String, Vec<u8>)], opts: impl Fn(&str) -> FullFileOptions<'static>) -> Vec<u8> {
+fn zip_with(
+    entries: &[(String, Vec<u8>)],
+    opts: impl Fn(&str) -> FullFileOptions<'static>,
+) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for (name, bytes) in entries {
         if name.ends_with('/') && bytes.is_empty() {
@@ -151,20 +153,30 @@ fn resigned(
         .iter()
         .filter_map(|(n, b)| {
             let rel = n.strip_prefix(&format!("{base}/"))?;
-            rel.starts_with("data/").then(|| (rel.to_string(), sha256(b)))
+            rel.starts_with("data/")
+                .then(|| (rel.to_string(), sha256(b)))
         })
         .map(|(rel, sha)| format!("{sha}  {rel}\n"))
         .collect();
     let i = get(&e, "manifest-sha256.txt");
     e[i].1 = manifest.into_bytes();
-    let tags = ["VERIFY.txt", "bag-info.txt", "bagit.txt", "manifest-sha256.txt", "signer.pub"];
+    let tags = [
+        "VERIFY.txt",
+        "bag-info.txt",
+        "bagit.txt",
+        "manifest-sha256.txt",
+        "signer.pub",
+    ];
     let tm: String = tags
         .iter()
         .map(|t| format!("{}  {t}\n", sha256(&e[get(&e, t)].1)))
         .collect();
     let tm_path = dir.join("tagmanifest-sha256.txt");
     std::fs::write(&tm_path, &tm).unwrap();
-    let comment = format!("testigo-report/1 tagmanifest-sha256:{}", sha256(tm.as_bytes()));
+    let comment = format!(
+        "testigo-report/1 tagmanifest-sha256:{}",
+        sha256(tm.as_bytes())
+    );
     let o = Command::new("minisign")
         .args(["-S", "-s"])
         .arg(&key_file)
@@ -246,7 +258,12 @@ fn verify_and_the_manual_procedure_agree_on_every_mutated_bundle() {
     );
     let mut reversed = all.clone();
     reversed.reverse();
-    add("rebuilt in reverse order", zip_with(&reversed, stored), true, Agrees);
+    add(
+        "rebuilt in reverse order",
+        zip_with(&reversed, stored),
+        true,
+        Agrees,
+    );
 
     // Changed, missing and extra files.
     let mut z = zip::ZipArchive::new(Cursor::new(&orig)).unwrap();
@@ -257,19 +274,39 @@ fn verify_and_the_manual_procedure_agree_on_every_mutated_bundle() {
     add("a payload byte flipped in place", flipped, false, Agrees);
     let mut changed = all.clone();
     changed[index_of(&first)].1.push(b'!');
-    add("a payload file changed, rebuilt", zip_with(&changed, stored), false, Agrees);
+    add(
+        "a payload file changed, rebuilt",
+        zip_with(&changed, stored),
+        false,
+        Agrees,
+    );
     for rel in ["data/evidence/extra.png", "data/extra.txt", "extra.txt"] {
         let mut e = all.clone();
         e.push((at(rel), b"extra".to_vec()));
-        add(&format!("extra file {rel}"), zip_with(&e, stored), false, Agrees);
+        add(
+            &format!("extra file {rel}"),
+            zip_with(&e, stored),
+            false,
+            Agrees,
+        );
     }
     let mut e = all.clone();
     e.push(("README.txt".into(), b"hola".to_vec()));
-    add("extra file outside the bag", zip_with(&e, stored), false, Agrees);
+    add(
+        "extra file outside the bag",
+        zip_with(&e, stored),
+        false,
+        Agrees,
+    );
     for gone in [first.clone(), at("bag-info.txt"), at("data/report.json")] {
         let mut e = all.clone();
         e.remove(index_of(&gone));
-        add(&format!("missing {gone}"), zip_with(&e, stored), false, Agrees);
+        add(
+            &format!("missing {gone}"),
+            zip_with(&e, stored),
+            false,
+            Agrees,
+        );
     }
 
     // Folder entries of every kind.
@@ -283,14 +320,29 @@ fn verify_and_the_manual_procedure_agree_on_every_mutated_bundle() {
     ] {
         let mut e = all.clone();
         e.push((dir.clone(), Vec::new()));
-        add(&format!("folder entry {dir}"), zip_with(&e, stored), false, Agrees);
+        add(
+            &format!("folder entry {dir}"),
+            zip_with(&e, stored),
+            false,
+            Agrees,
+        );
         let mut e = all.clone();
         e.insert(0, (dir.clone(), Vec::new()));
-        add(&format!("folder entry {dir} first"), zip_with(&e, stored), false, Agrees);
+        add(
+            &format!("folder entry {dir} first"),
+            zip_with(&e, stored),
+            false,
+            Agrees,
+        );
     }
     let mut e = all.clone();
     e.push((at("data/evidence/"), b"hidden data".to_vec()));
-    add("a folder entry carrying data", zip_with(&e, stored), false, Agrees);
+    add(
+        "a folder entry carrying data",
+        zip_with(&e, stored),
+        false,
+        Agrees,
+    );
 
     // Names that clash once extracted, and unsafe names.
     let clashes = [
@@ -326,12 +378,22 @@ fn verify_and_the_manual_procedure_agree_on_every_mutated_bundle() {
     add("two entries with one name", dup, false, Agrees);
     let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for (n, b) in &all {
-        z.start_file(n.as_str(), SimpleFileOptions::default()).unwrap();
+        z.start_file(n.as_str(), SimpleFileOptions::default())
+            .unwrap();
         z.write_all(b).unwrap();
     }
-    z.add_symlink(at("data/evidence/link"), "/etc/passwd", SimpleFileOptions::default())
-        .unwrap();
-    add("a symbolic link", z.finish().unwrap().into_inner(), false, Agrees);
+    z.add_symlink(
+        at("data/evidence/link"),
+        "/etc/passwd",
+        SimpleFileOptions::default(),
+    )
+    .unwrap();
+    add(
+        "a symbolic link",
+        z.finish().unwrap().into_inner(),
+        false,
+        Agrees,
+    );
 
     // Flags and methods.
     let patch = |bytes: &[u8], name: &str, f: &dyn Fn(&mut [u8], usize, usize)| {
@@ -390,8 +452,16 @@ fn verify_and_the_manual_procedure_agree_on_every_mutated_bundle() {
         e[i].1[mid] ^= 0x20;
     });
     let (ok, r) = testigo_valid(&env, &forged, &forger_pk);
-    assert!(ok, "the forged bundle is well made (valid for the forger's key): {r}");
-    add("changed and re-signed with another key", forged, false, Agrees);
+    assert!(
+        ok,
+        "the forged bundle is well made (valid for the forger's key): {r}"
+    );
+    add(
+        "changed and re-signed with another key",
+        forged,
+        false,
+        Agrees,
+    );
 
     // What only `testigo verify` sees.
     let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
@@ -400,11 +470,17 @@ fn verify_and_the_manual_procedure_agree_on_every_mutated_bundle() {
         z.write_all(b).unwrap();
     }
     z.set_comment("VALID: checked by Testigo").unwrap();
-    add("a ZIP comment", z.finish().unwrap().into_inner(), false, CannotSee);
+    add(
+        "a ZIP comment",
+        z.finish().unwrap().into_inner(),
+        false,
+        CannotSee,
+    );
     let odd = zip_with(&all, |n| {
         let mut o = stored(n);
         if n.ends_with("bagit.txt") {
-            o.add_extra_field(0xCAFE, b"hidden".to_vec(), false).unwrap();
+            o.add_extra_field(0xCAFE, b"hidden".to_vec(), false)
+                .unwrap();
         }
         o
     });
@@ -415,7 +491,11 @@ fn verify_and_the_manual_procedure_agree_on_every_mutated_bundle() {
     let end = (f.data_start().unwrap() + f.compressed_size()) as usize;
     drop(f);
     drop(z);
-    assert_eq!(&orig[end..end + 4], b"PK\x07\x08", "the sealer writes signed descriptors");
+    assert_eq!(
+        &orig[end..end + 4],
+        b"PK\x07\x08",
+        "the sealer writes signed descriptors"
+    );
     let mut lying = orig.clone();
     lying[end + 4] ^= 0xFF;
     add("a data descriptor that lies", lying, false, CannotSee);
@@ -443,7 +523,11 @@ fn verify_and_the_manual_procedure_agree_on_every_mutated_bundle() {
         // Every entry of a mutated bundle that verify refuses is named.
         if !t {
             let v: serde_json::Value = serde_json::from_str(&t_out).unwrap();
-            assert!(!v["problems"].as_array().unwrap().is_empty(), "{}: {v}", m.name);
+            assert!(
+                !v["problems"].as_array().unwrap().is_empty(),
+                "{}: {v}",
+                m.name
+            );
         }
     }
     assert!(

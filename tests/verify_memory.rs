@@ -118,7 +118,10 @@ fn raw_zip(entries: &[Raw]) -> Vec<u8> {
 /// A bag `b/` whose `rel` is the given deflated entry.
 fn bag_with(rel: &str, data: Vec<u8>, crc: u32, size: u64) -> Vec<u8> {
     raw_zip(&[
-        Raw::stored("b/bagit.txt", b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"),
+        Raw::stored(
+            "b/bagit.txt",
+            b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+        ),
         Raw {
             name: format!("b/{rel}"),
             method: 8,
@@ -145,7 +148,11 @@ fn digits(n: usize) -> Vec<u8> {
 
 /// Runs `testigo verify FILE --json ARGS` under the address-space limit;
 /// returns its peak resident memory in kB, exit code and report.
-fn measured_verify(env: &Env, file: &Path, extra: &[&str]) -> (u64, Option<i32>, serde_json::Value) {
+fn measured_verify(
+    env: &Env,
+    file: &Path,
+    extra: &[&str],
+) -> (u64, Option<i32>, serde_json::Value) {
     let out_path = env.path("verify-out.json");
     let out = std::fs::File::create(&out_path).unwrap();
     let mut child = Command::new("prlimit")
@@ -184,10 +191,17 @@ fn measured_verify(env: &Env, file: &Path, extra: &[&str]) -> (u64, Option<i32>,
 fn assert_bounded(env: &Env, what: &str, file: &Path, extra: &[&str], names: &str) {
     let (peak, code, r) = measured_verify(env, file, extra);
     eprintln!("{what}: peak {} MiB", peak / 1024);
-    assert_eq!(code, Some(1), "{what}: verify did not finish with a verdict: {r}");
+    assert_eq!(
+        code,
+        Some(1),
+        "{what}: verify did not finish with a verdict: {r}"
+    );
     assert_eq!(r["status"], "invalid", "{what}: {r}");
     let problems = r["problems"].to_string();
-    assert!(problems.contains(names), "{what}: no problem names {names}: {problems}");
+    assert!(
+        problems.contains(names),
+        "{what}: no problem names {names}: {problems}"
+    );
     assert!(
         peak < BUDGET_KB,
         "{what}: verify took {} MiB, over the budget of {} MiB",
@@ -210,12 +224,19 @@ fn verify_stays_within_its_memory_budget_whatever_the_bundle_holds() {
     let chunk = digits(512 * 1024);
     let (z, crc, size) = deflate_repeated(b"[", &chunk, 30, b"0]");
     let numbers = bag_with("data/report.json", z, crc, size);
-    hostile.push(("report.json of 15 million numbers", put("numbers.zip", &numbers), "data/report.json"));
+    hostile.push((
+        "report.json of 15 million numbers",
+        put("numbers.zip", &numbers),
+        "data/report.json",
+    ));
     // 200 MiB of them, declared honestly.
     let (z, crc, size) = deflate_repeated(b"[", &chunk, 200, b"0]");
     hostile.push((
         "report.json of 100 million numbers",
-        put("more-numbers.zip", &bag_with("data/report.json", z, crc, size)),
+        put(
+            "more-numbers.zip",
+            &bag_with("data/report.json", z, crc, size),
+        ),
         "data/report.json",
     ));
     // 4 GiB of zeros in about 4 MiB: declared honestly (a zip bomb), and
@@ -224,7 +245,10 @@ fn verify_stays_within_its_memory_budget_whatever_the_bundle_holds() {
     let (z, crc, size) = deflate_repeated(b"[", &zeros, 4095, b"0]");
     hostile.push((
         "report.json of 4 GiB of zeros",
-        put("zeros.zip", &bag_with("data/report.json", z.clone(), crc, size)),
+        put(
+            "zeros.zip",
+            &bag_with("data/report.json", z.clone(), crc, size),
+        ),
         "data/report.json",
     ));
     hostile.push((
@@ -241,7 +265,10 @@ fn verify_stays_within_its_memory_budget_whatever_the_bundle_holds() {
     let (z, crc, size) = deflate_repeated(b"", &lines, 15, b"");
     hostile.push((
         "manifest-sha256.txt of eight million lines",
-        put("manifest.zip", &bag_with("manifest-sha256.txt", z, crc, size)),
+        put(
+            "manifest.zip",
+            &bag_with("manifest-sha256.txt", z, crc, size),
+        ),
         "manifest-sha256.txt",
     ));
     let info = digits(64 * 1024);
@@ -255,11 +282,18 @@ fn verify_stays_within_its_memory_budget_whatever_the_bundle_holds() {
     let mut many = vec![Raw::stored("b/bagit.txt", b"BagIt-Version: 1.0\n")];
     for i in 0..90_000 {
         many.push(Raw::stored(
-            &format!("b/data/evidence/{i:026}-a-long-file-name-as-screenshots-have-{}.png", "x".repeat(30)),
+            &format!(
+                "b/data/evidence/{i:026}-a-long-file-name-as-screenshots-have-{}.png",
+                "x".repeat(30)
+            ),
             b"",
         ));
     }
-    hostile.push(("90,000 entries", put("many.zip", &raw_zip(&many)), "tagmanifest-sha256.txt"));
+    hostile.push((
+        "90,000 entries",
+        put("many.zip", &raw_zip(&many)),
+        "tagmanifest-sha256.txt",
+    ));
 
     for (what, file, names) in &hostile {
         assert_bounded(&env, what, file, &[], names);
@@ -275,7 +309,9 @@ fn verify_stays_within_its_memory_budget_whatever_the_bundle_holds() {
     let recipient = age::x25519::Recipient::from_str(&identity.to_public().to_string()).unwrap();
     let encrypt = |plain: &[u8], name: &str| {
         let p = env.path(name);
-        let enc = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient)).unwrap();
+        let enc =
+            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+                .unwrap();
         let mut w = enc.wrap_output(std::fs::File::create(&p).unwrap()).unwrap();
         w.write_all(plain).unwrap();
         w.finish().unwrap();
@@ -283,9 +319,27 @@ fn verify_stays_within_its_memory_budget_whatever_the_bundle_holds() {
     };
     let id = id_file.to_str().unwrap();
     let aged = encrypt(&numbers, "numbers.zip.age");
-    assert_bounded(&env, "age: report.json of 15 million numbers", &aged, &["--identity", id], "data/report.json");
+    assert_bounded(
+        &env,
+        "age: report.json of 15 million numbers",
+        &aged,
+        &["--identity", id],
+        "data/report.json",
+    );
     let aged = encrypt(&std::fs::read(&hostile[4].1).unwrap(), "manifest.zip.age");
-    assert_bounded(&env, "age: manifest of eight million lines", &aged, &["--identity", id], "manifest-sha256.txt");
+    assert_bounded(
+        &env,
+        "age: manifest of eight million lines",
+        &aged,
+        &["--identity", id],
+        "manifest-sha256.txt",
+    );
     let aged = encrypt(&raw_zip(&many), "many.zip.age");
-    assert_bounded(&env, "age: 90,000 entries", &aged, &["--identity", id], "tagmanifest-sha256.txt");
+    assert_bounded(
+        &env,
+        "age: 90,000 entries",
+        &aged,
+        &["--identity", id],
+        "tagmanifest-sha256.txt",
+    );
 }

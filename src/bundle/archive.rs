@@ -140,20 +140,37 @@ const KNOWN_FLAGS: u16 = 0x0002 | 0x0004 | 0x0008 | 0x0800;
 /// every entry and the archive's layout. Every refusal found is returned,
 /// not only the first.
 pub fn open<R: Read + Seek>(mut reader: R) -> Result<SafeArchive<R>, Vec<Refusal>> {
-    let whole = |m: Message| vec![Refusal { entry: None, message: m }];
+    let whole = |m: Message| {
+        vec![Refusal {
+            entry: None,
+            message: m,
+        }]
+    };
     let dir = layout::end_of_directory(&mut reader).map_err(whole)?;
     if dir.entries > MAX_ENTRIES as u64 {
         return Err(vec![refuse(
             None,
-            format!("the archive holds {} entries, over the limit of {MAX_ENTRIES}", dir.entries),
-            format!("el ZIP tiene {} entradas, más que el límite de {MAX_ENTRIES}", dir.entries),
+            format!(
+                "the archive holds {} entries, over the limit of {MAX_ENTRIES}",
+                dir.entries
+            ),
+            format!(
+                "el ZIP tiene {} entradas, más que el límite de {MAX_ENTRIES}",
+                dir.entries
+            ),
         )]);
     }
     if dir.size > MAX_DIRECTORY {
         return Err(vec![refuse(
             None,
-            format!("its central directory is {} bytes, over the limit of {MAX_DIRECTORY}", dir.size),
-            format!("su directorio central mide {} bytes, más que el límite de {MAX_DIRECTORY}", dir.size),
+            format!(
+                "its central directory is {} bytes, over the limit of {MAX_DIRECTORY}",
+                dir.size
+            ),
+            format!(
+                "su directorio central mide {} bytes, más que el límite de {MAX_DIRECTORY}",
+                dir.size
+            ),
         )]);
     }
     let mut raw = layout::read_directory(&mut reader, &dir).map_err(whole)?;
@@ -167,7 +184,10 @@ pub fn open<R: Read + Seek>(mut reader: R) -> Result<SafeArchive<R>, Vec<Refusal
         let name = match std::str::from_utf8(&e.name) {
             Ok(n) => n,
             Err(_) => {
-                no("its name is not UTF-8".into(), "su nombre no es UTF-8".into());
+                no(
+                    "its name is not UTF-8".into(),
+                    "su nombre no es UTF-8".into(),
+                );
                 continue;
             }
         };
@@ -179,21 +199,34 @@ pub fn open<R: Read + Seek>(mut reader: R) -> Result<SafeArchive<R>, Vec<Refusal
         }
         if name.len() > MAX_NAME {
             no(
-                format!("its name is {} bytes long, over the limit of {MAX_NAME}", name.len()),
-                format!("su nombre mide {} bytes, más que el límite de {MAX_NAME}", name.len()),
+                format!(
+                    "its name is {} bytes long, over the limit of {MAX_NAME}",
+                    name.len()
+                ),
+                format!(
+                    "su nombre mide {} bytes, más que el límite de {MAX_NAME}",
+                    name.len()
+                ),
             );
         }
         if let Some(why) = unsafe_name(name) {
-            no(format!("unsafe entry: {}", why.en), format!("entrada peligrosa: {}", why.es));
+            no(
+                format!("unsafe entry: {}", why.en),
+                format!("entrada peligrosa: {}", why.es),
+            );
         }
         if !name.is_ascii() && e.flags & 0x0800 == 0 {
             no(
                 "its name is not marked as UTF-8, so unzip would read it as another name".into(),
-                "su nombre no está marcado como UTF-8, así que unzip lo leería como otro nombre".into(),
+                "su nombre no está marcado como UTF-8, así que unzip lo leería como otro nombre"
+                    .into(),
             );
         }
         if e.flags & 0x0041 != 0 {
-            no("an encrypted ZIP entry".into(), "es una entrada ZIP cifrada".into());
+            no(
+                "an encrypted ZIP entry".into(),
+                "es una entrada ZIP cifrada".into(),
+            );
         } else if e.flags & !KNOWN_FLAGS != 0 {
             no(
                 format!("unusual ZIP flags {:#06x}", e.flags),
@@ -215,7 +248,10 @@ pub fn open<R: Read + Seek>(mut reader: R) -> Result<SafeArchive<R>, Vec<Refusal
                 "es un enlace simbólico; un reporte solo contiene archivos".into(),
             );
         } else if !matches!(mode, None | Some(0) | Some(0o100000) | Some(0o040000)) {
-            no("not a regular file or folder".into(), "no es un archivo ni una carpeta normal".into());
+            no(
+                "not a regular file or folder".into(),
+                "no es un archivo ni una carpeta normal".into(),
+            );
         } else if dir_attr != name.ends_with('/') && (dir_attr || mode == Some(0o100000)) {
             no(
                 "its attributes and its name disagree on whether it is a folder".into(),
@@ -226,19 +262,31 @@ pub fn open<R: Read + Seek>(mut reader: R) -> Result<SafeArchive<R>, Vec<Refusal
         if method != 0 && method != 8 {
             no(
                 format!("compressed with method {method}; only stored and deflate are read"),
-                format!("comprimida con el método {method}; solo se leen entradas sin comprimir o con deflate"),
+                format!(
+                    "comprimida con el método {method}; solo se leen entradas sin comprimir o con deflate"
+                ),
             );
         } else if method == 0 && e.compressed != e.size {
             no(
-                format!("stored without compression, yet it claims {} bytes from {}", e.size, e.compressed),
-                format!("guardada sin comprimir, pero dice tener {} bytes a partir de {}", e.size, e.compressed),
+                format!(
+                    "stored without compression, yet it claims {} bytes from {}",
+                    e.size, e.compressed
+                ),
+                format!(
+                    "guardada sin comprimir, pero dice tener {} bytes a partir de {}",
+                    e.size, e.compressed
+                ),
             );
         }
         let (size, packed) = (e.size, e.compressed);
         if size > RATIO_FLOOR && size / packed.max(1) > MAX_RATIO {
             no(
-                format!("claims {size} bytes from {packed} compressed, a ratio over {MAX_RATIO}:1 (a zip bomb?)"),
-                format!("dice tener {size} bytes a partir de {packed} comprimidos, una proporción mayor de {MAX_RATIO}:1 (¿una bomba zip?)"),
+                format!(
+                    "claims {size} bytes from {packed} compressed, a ratio over {MAX_RATIO}:1 (a zip bomb?)"
+                ),
+                format!(
+                    "dice tener {size} bytes a partir de {packed} comprimidos, una proporción mayor de {MAX_RATIO}:1 (¿una bomba zip?)"
+                ),
             );
         }
         total = total.saturating_add(size);
@@ -246,7 +294,10 @@ pub fn open<R: Read + Seek>(mut reader: R) -> Result<SafeArchive<R>, Vec<Refusal
             no(why.en, why.es);
         }
         if e.bad_extra {
-            no("its extra field cannot be read".into(), "su campo extra no se puede leer".into());
+            no(
+                "its extra field cannot be read".into(),
+                "su campo extra no se puede leer".into(),
+            );
         } else if let Some(id) = e.extra_ids.iter().find(|id| !KNOWN_EXTRA.contains(id)) {
             no(
                 format!("it carries an extra field of type {id:#06x}, which bundles do not use"),
@@ -274,7 +325,10 @@ pub fn open<R: Read + Seek>(mut reader: R) -> Result<SafeArchive<R>, Vec<Refusal
     let mut by_offset: Vec<&layout::RawEntry> = raw.iter().collect();
     by_offset.sort_by_key(|e| e.header_start);
     for (entry, why) in layout::check_spans(&mut reader, &by_offset, dir.start) {
-        problems.push(Refusal { entry, message: why });
+        problems.push(Refusal {
+            entry,
+            message: why,
+        });
     }
     if !problems.is_empty() {
         return Err(problems);

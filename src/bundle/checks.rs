@@ -264,7 +264,9 @@ fn check<R: Read + Seek>(
     });
     let mut in_manifest: HashSet<String> = HashSet::new();
     f.step("payload", |f| {
-        let Some((entries, bad)) = &manifest else { return };
+        let Some((entries, bad)) = &manifest else {
+            return;
+        };
         for line in bad {
             f.problem(
                 ProblemKind::Altered,

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::archive::{SafeArchive, unsafe_name};
-use super::json_budget::{self, Parsed};
 use super::checks::bag_info_value;
+use super::json_budget::{self, Parsed};
 use super::verify::{Findings, ProblemKind};
 use super::{EVIDENCE_DIR, FORMAT, MANIFEST, REPORT, SIGNATURE, TAG_MANIFEST, parse_manifest};
 

@@ -163,12 +163,21 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let zeros = format!("[{}0]", "0,".repeat(100_000));
-        assert!(matches!(parse(zeros.as_bytes(), 1 << 20), Parsed::OverBudget(_)));
+        assert!(matches!(
+            parse(zeros.as_bytes(), 1 << 20),
+            Parsed::OverBudget(_)
+        ));
         let maps = format!("[{}{{}}]", r#"{"":0},"#.repeat(10_000));
-        assert!(matches!(parse(maps.as_bytes(), 1 << 20), Parsed::OverBudget(_)));
+        assert!(matches!(
+            parse(maps.as_bytes(), 1 << 20),
+            Parsed::OverBudget(_)
+        ));
         assert!(matches!(parse(&b"[1, 2"[..], 1 << 20), Parsed::Invalid(_)));
         assert!(matches!(parse(&b"{} x"[..], 1 << 20), Parsed::Invalid(_)));
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        assert!(matches!(parse(deep.as_bytes(), 1 << 30), Parsed::Invalid(_)));
+        assert!(matches!(
+            parse(deep.as_bytes(), 1 << 30),
+            Parsed::Invalid(_)
+        ));
     }
 }

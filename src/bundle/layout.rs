@@ -58,7 +58,9 @@ fn not_a_zip(detail: impl std::fmt::Display) -> Message {
         format!(
             "the file is not a readable ZIP archive ({detail}); it is truncated, damaged or not a bundle"
         ),
-        format!("el archivo no es un ZIP legible ({detail}); está cortado, dañado o no es un reporte"),
+        format!(
+            "el archivo no es un ZIP legible ({detail}); está cortado, dañado o no es un reporte"
+        ),
     )
 }
 
@@ -238,7 +240,10 @@ fn parse_extra(extra: &[u8], e: &mut RawEntry, central: bool, offset32: u64) -> 
 
 /// Reads the central directory (`dir`, already bounded by the caller),
 /// one header at a time. `Err` when a header cannot be read.
-pub fn read_directory<R: Read + Seek>(r: &mut R, dir: &Directory) -> Result<Vec<RawEntry>, Message> {
+pub fn read_directory<R: Read + Seek>(
+    r: &mut R,
+    dir: &Directory,
+) -> Result<Vec<RawEntry>, Message> {
     r.seek(SeekFrom::Start(dir.start)).map_err(not_a_zip)?;
     let mut cd = io::BufReader::new(&mut *r).take(dir.size);
     let mut out = Vec::with_capacity(dir.entries.min(1 << 16) as usize);
@@ -263,7 +268,11 @@ pub fn read_directory<R: Read + Seek>(r: &mut R, dir: &Directory) -> Result<Vec<
         if le16(&h, 34) != 0 {
             return Err(not_a_zip(format!("central header {i} is on another disk")));
         }
-        let (n, m, k) = (le16(&h, 28) as usize, le16(&h, 30) as usize, le16(&h, 32) as usize);
+        let (n, m, k) = (
+            le16(&h, 28) as usize,
+            le16(&h, 30) as usize,
+            le16(&h, 32) as usize,
+        );
         let mut var = vec![0u8; n + m + k];
         cd.read_exact(&mut var)
             .map_err(|_| not_a_zip(format!("central header {i} is cut short")))?;
@@ -274,8 +283,14 @@ pub fn read_directory<R: Read + Seek>(r: &mut R, dir: &Directory) -> Result<Vec<
     }
     if cd.limit() != 0 {
         return Err(Message::new(
-            format!("{} bytes of the central directory belong to no entry", cd.limit()),
-            format!("{} bytes del directorio central no pertenecen a ninguna entrada", cd.limit()),
+            format!(
+                "{} bytes of the central directory belong to no entry",
+                cd.limit()
+            ),
+            format!(
+                "{} bytes del directorio central no pertenecen a ninguna entrada",
+                cd.limit()
+            ),
         ));
     }
     Ok(out)
@@ -292,7 +307,10 @@ pub fn read_local<R: Read + Seek>(r: &mut R, e: &mut RawEntry) -> Option<Message
     };
     let mut h = [0u8; 30];
     if read_at(r, e.header_start, &mut h).is_err() || le32(&h, 0) != 0x0403_4b50 {
-        return disagree("no local header where the directory says", "no hay encabezado local donde indica el directorio");
+        return disagree(
+            "no local header where the directory says",
+            "no hay encabezado local donde indica el directorio",
+        );
     }
     let (n, m) = (le16(&h, 26) as usize, le16(&h, 28) as usize);
     let mut var = vec![0u8; n + m];
@@ -308,7 +326,10 @@ pub fn read_local<R: Read + Seek>(r: &mut R, e: &mut RawEntry) -> Option<Message
         return disagree("another name", "otro nombre");
     }
     if le16(&h, 6) as u16 != e.flags || le16(&h, 8) as u16 != e.method {
-        return disagree("flags or compression method", "indicadores o método de compresión");
+        return disagree(
+            "flags or compression method",
+            "indicadores o método de compresión",
+        );
     }
     let (crc, csize, size) = (le32(&h, 14), le32(&h, 18), le32(&h, 22));
     let same = |local: u64, central: u64| local == central || local == 0xFFFF_FFFF;
@@ -383,7 +404,10 @@ pub fn check_spans<R: Read + Seek>(
             }
         }
         let Some(end) = s.data_start.checked_add(s.compressed) else {
-            out.push((Some(String::from_utf8_lossy(&s.name).into_owned()), Message::new("its sizes overflow", "sus tamaños se desbordan")));
+            out.push((
+                Some(String::from_utf8_lossy(&s.name).into_owned()),
+                Message::new("its sizes overflow", "sus tamaños se desbordan"),
+            ));
             return out;
         };
         expected = end;
@@ -413,12 +437,18 @@ fn gap(from: u64, to: u64) -> Message {
     if to < from {
         Message::new(
             format!("entries overlap at byte {to} (one entry's bytes are read as another's)"),
-            format!("las entradas se superponen en el byte {to} (los bytes de una se leen como otra)"),
+            format!(
+                "las entradas se superponen en el byte {to} (los bytes de una se leen como otra)"
+            ),
         )
     } else if from == 0 {
         Message::new(
-            format!("{to} bytes come before the first entry (data prepended to the archive); a bundle has none"),
-            format!("hay {to} bytes antes de la primera entrada (datos añadidos al principio del ZIP); un reporte no tiene ninguno"),
+            format!(
+                "{to} bytes come before the first entry (data prepended to the archive); a bundle has none"
+            ),
+            format!(
+                "hay {to} bytes antes de la primera entrada (datos añadidos al principio del ZIP); un reporte no tiene ninguno"
+            ),
         )
     } else {
         Message::new(
@@ -466,7 +496,11 @@ mod tests {
         let spans: Vec<&RawEntry> = entries.iter().collect();
         assert!(check_spans(&mut r, &spans, dir.start).is_empty());
 
-        assert!(end(&small_zip(Some("VALID"))).unwrap_err().contains("comment"));
+        assert!(
+            end(&small_zip(Some("VALID")))
+                .unwrap_err()
+                .contains("comment")
+        );
         let mut appended = good.clone();
         appended.extend_from_slice(b"more");
         assert!(end(&appended).unwrap_err().contains("4 bytes follow"));
@@ -474,6 +508,10 @@ mod tests {
         prepended.extend_from_slice(&good);
         assert!(end(&prepended).unwrap_err().contains("does not end where"));
         assert!(end(b"").unwrap_err().contains("not a readable ZIP"));
-        assert!(end(&good[..good.len() / 2]).unwrap_err().contains("not a readable ZIP"));
+        assert!(
+            end(&good[..good.len() / 2])
+                .unwrap_err()
+                .contains("not a readable ZIP")
+        );
     }
 }

@@ -60,7 +60,10 @@ pub fn collisions<'a>(names: impl Iterator<Item = (&'a str, bool)>) -> Vec<(Stri
             Some((first, _)) if *first == name => {}
             Some((first, first_dir)) => {
                 let (en, es) = if *first_dir != is_dir {
-                    ("is both a file and a folder", "es a la vez un archivo y una carpeta")
+                    (
+                        "is both a file and a folder",
+                        "es a la vez un archivo y una carpeta",
+                    )
                 } else {
                     (
                         "names the same file on macOS or Windows (letter case, accents or trailing dots differ); one would overwrite the other",
@@ -92,7 +95,9 @@ pub fn collisions<'a>(names: impl Iterator<Item = (&'a str, bool)>) -> Vec<(Stri
                 name.to_string(),
                 Message::new(
                     format!("is a file, but `{inside}` is inside a folder of that name"),
-                    format!("es un archivo, pero `{inside}` está dentro de una carpeta con ese nombre"),
+                    format!(
+                        "es un archivo, pero `{inside}` está dentro de una carpeta con ese nombre"
+                    ),
                 ),
             ));
         }
@@ -113,8 +118,14 @@ mod tests {
 
     #[test]
     fn names_that_one_file_system_merges_clash() {
-        assert_eq!(clashing(&["b/data/A.png", "b/data/a.png"]), ["b/data/a.png"]);
-        assert_eq!(clashing(&["b/se\u{f1}al", "b/sen\u{303}al"]), ["b/sen\u{303}al"]);
+        assert_eq!(
+            clashing(&["b/data/A.png", "b/data/a.png"]),
+            ["b/data/a.png"]
+        );
+        assert_eq!(
+            clashing(&["b/se\u{f1}al", "b/sen\u{303}al"]),
+            ["b/sen\u{303}al"]
+        );
         assert_eq!(clashing(&["b/x.png", "b/x.png. "]), ["b/x.png. "]);
         assert_eq!(clashing(&["b/x.png", "b/x.png/"]), ["b/x.png/"]);
         assert_eq!(clashing(&["b/x.png/", "b/x.png"]), ["b/x.png"]);
