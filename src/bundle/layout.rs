@@ -82,7 +82,9 @@ pub fn end_of_directory<R: Read + Seek>(r: &mut R) -> Result<Directory, Message>
         read_at(r, len - back, &mut tail).map_err(io_err)?;
         let sig = EOCD_SIG.to_le_bytes();
         return Err(match tail.windows(4).rposition(|w| w == sig) {
-            Some(i) if tail.len() >= i + 22 && le16(&tail, i + 20) == back - i as u64 - EOCD_LEN => {
+            Some(i)
+                if tail.len() >= i + 22 && le16(&tail, i + 20) == back - i as u64 - EOCD_LEN =>
+            {
                 Message::new(
                     "the archive has a comment; a bundle has none (it could show misleading text)",
                     "el ZIP tiene un comentario; un reporte no tiene ninguno (podría mostrar un texto engañoso)",
