@@ -30,4 +30,6 @@ mod spanish;
 mod terminal;
 mod tidy;
 mod urls;
+mod verify_differential;
+mod verify_memory;
 mod webserver;

@@ -4,19 +4,28 @@
 //! Main types: [`SafeArchive`] (an archive whose central directory passed
 //! [`open`]), [`EntryInfo`] and [`Refusal`]. Reasons are said in English and
 //! Spanish ([`Message`]). Refused: unreadable archives (truncated,
-//! garbage), more than [`MAX_ENTRIES`] entries, duplicate names, names that
-//! are absolute, contain `..`, `\`, a drive letter or NUL, symbolic links and
-//! other non-regular entries, encrypted entries, compression methods other
-//! than stored and deflate, a declared total over [`MAX_TOTAL`], and entries
-//! whose declared size is over [`MAX_RATIO`] times their compressed size.
+//! garbage), anything outside the entries (prepended or appended data, a
+//! comment, gaps, a second directory: `layout.rs`), more than
+//! [`MAX_ENTRIES`] entries or a directory over [`MAX_DIRECTORY`] bytes
+//! (checked before the directory is parsed), duplicate names and names that
+//! clash once extracted (`names.rs`), names that are absolute, contain
+//! `..`, `\`, a drive letter or NUL, non-ASCII names not marked UTF-8,
+//! symbolic links and other non-regular entries, encrypted entries, unknown
+//! flags and extra fields, entry comments, compression methods other than
+//! stored and deflate, local headers or data descriptors that disagree with
+//! the directory, a declared total over [`MAX_TOTAL`], and entries whose
+//! declared size is over [`MAX_RATIO`] times their compressed size. Folder
+//! entries are not refused here: `verify` names each as not accounted for.
 //! Header sizes are not trusted: [`SafeArchive::stream`] counts the bytes as
 //! they come out and stops at the declared size, so a lying header is caught
 //! after reading at most that many bytes.
 
+use std::collections::HashSet;
 use std::io::{self, Read, Seek, Write};
 
 use zip::ZipArchive;
 
+use super::{layout, names};
 use crate::error::Message;
 
 /// Most entries an archive may hold.
@@ -29,6 +38,11 @@ pub const MAX_TOTAL: u64 = 1 << 40;
 pub const MAX_RATIO: u64 = 100;
 /// Entries up to this size are not ratio-checked (1 MiB).
 pub const RATIO_FLOOR: u64 = 1 << 20;
+/// Largest central directory read (16 MiB: 100,000 entries with names of
+/// over 100 bytes).
+pub const MAX_DIRECTORY: u64 = 16 << 20;
+/// Longest entry name, in bytes.
+pub const MAX_NAME: usize = 1024;
 
 /// One entry of the central directory.
 #[derive(Debug, Clone)]
@@ -112,124 +126,184 @@ pub fn unsafe_name(name: &str) -> Option<Message> {
     None
 }
 
-/// Opens an archive and checks its central directory. Every refusal found
-/// is returned, not only the first.
-pub fn open<R: Read + Seek>(reader: R) -> Result<SafeArchive<R>, Vec<Refusal>> {
-    let mut zip = ZipArchive::new(reader).map_err(|e| {
-        vec![refuse(
-            None,
-            format!(
-                "the file is not a readable ZIP archive ({e}); it is truncated, damaged or not a bundle"
-            ),
-            format!(
-                "el archivo no es un ZIP legible ({e}); está cortado, dañado o no es un reporte"
-            ),
-        )]
-    })?;
-    if zip.len() > MAX_ENTRIES {
+/// Extra fields an entry may carry: ZIP64 sizes, and the times and owner
+/// ids that `zip` tools add. Others could hide data, or (Info-ZIP's Unicode
+/// path, `0x7075`) make `unzip` use another name than the directory's.
+const KNOWN_EXTRA: [u16; 4] = [0x0001, 0x000a, 0x5455, 0x7875];
+
+/// Flags an entry may have: deflate options (bits 1, 2), a data descriptor
+/// (bit 3) and UTF-8 names (bit 11).
+const KNOWN_FLAGS: u16 = 0x0002 | 0x0004 | 0x0008 | 0x0800;
+
+/// Opens an archive and checks it: the end records and the central
+/// directory are read and bounded before the ZIP library parses them, then
+/// every entry and the archive's layout. Every refusal found is returned,
+/// not only the first.
+pub fn open<R: Read + Seek>(mut reader: R) -> Result<SafeArchive<R>, Vec<Refusal>> {
+    let whole = |m: Message| {
+        vec![Refusal {
+            entry: None,
+            message: m,
+        }]
+    };
+    let dir = layout::end_of_directory(&mut reader).map_err(whole)?;
+    if dir.entries > MAX_ENTRIES as u64 {
         return Err(vec![refuse(
             None,
             format!(
                 "the archive holds {} entries, over the limit of {MAX_ENTRIES}",
-                zip.len()
+                dir.entries
             ),
             format!(
                 "el ZIP tiene {} entradas, más que el límite de {MAX_ENTRIES}",
-                zip.len()
+                dir.entries
             ),
         )]);
     }
-    let mut problems = Vec::new();
-    if zip.has_duplicate_names() {
-        problems.push(refuse(
+    if dir.size > MAX_DIRECTORY {
+        return Err(vec![refuse(
             None,
-            "the archive holds several entries with the same name (one could hide another)",
-            "el ZIP tiene varias entradas con el mismo nombre (una podría ocultar a otra)",
-        ));
+            format!(
+                "its central directory is {} bytes, over the limit of {MAX_DIRECTORY}",
+                dir.size
+            ),
+            format!(
+                "su directorio central mide {} bytes, más que el límite de {MAX_DIRECTORY}",
+                dir.size
+            ),
+        )]);
     }
-    let mut entries = Vec::with_capacity(zip.len());
+    let mut raw = layout::read_directory(&mut reader, &dir).map_err(whole)?;
+    let mut problems = Vec::new();
+    let mut seen = HashSet::new();
     let mut total: u64 = 0;
-    for index in 0..zip.len() {
-        let e = match zip.by_index_data(index) {
-            Ok(e) => e,
-            Err(err) => {
-                problems.push(refuse(
-                    None,
-                    format!("entry {index} cannot be read: {err}"),
-                    format!("la entrada {index} no se puede leer: {err}"),
-                ));
+    for e in &mut raw {
+        let local = layout::read_local(&mut reader, e);
+        let lossy = String::from_utf8_lossy(&e.name).into_owned();
+        let mut no = |en: String, es: String| problems.push(refuse(Some(&lossy), en, es));
+        let name = match std::str::from_utf8(&e.name) {
+            Ok(n) => n,
+            Err(_) => {
+                no(
+                    "its name is not UTF-8".into(),
+                    "su nombre no es UTF-8".into(),
+                );
                 continue;
             }
         };
-        let Ok(name) = std::str::from_utf8(e.name_raw()).map(str::to_string) else {
-            problems.push(refuse(
-                Some(&String::from_utf8_lossy(e.name_raw())),
-                "its name is not UTF-8",
-                "su nombre no es UTF-8",
-            ));
-            continue;
-        };
-        let shown = Some(name.as_str());
-        if let Some(why) = unsafe_name(&name) {
-            problems.push(refuse(
-                shown,
+        if !seen.insert(name.to_string()) {
+            no(
+                "another entry has the same name (one could hide another)".into(),
+                "otra entrada tiene el mismo nombre (una podría ocultar a otra)".into(),
+            );
+        }
+        if name.len() > MAX_NAME {
+            no(
+                format!(
+                    "its name is {} bytes long, over the limit of {MAX_NAME}",
+                    name.len()
+                ),
+                format!(
+                    "su nombre mide {} bytes, más que el límite de {MAX_NAME}",
+                    name.len()
+                ),
+            );
+        }
+        if let Some(why) = unsafe_name(name) {
+            no(
                 format!("unsafe entry: {}", why.en),
                 format!("entrada peligrosa: {}", why.es),
-            ));
+            );
         }
-        let file_type = e.unix_mode().map(|m| m & 0o170000);
-        if e.is_symlink() || file_type == Some(0o120000) {
-            problems.push(refuse(
-                shown,
-                "a symbolic link; bundles hold only files",
-                "es un enlace simbólico; un reporte solo contiene archivos",
-            ));
-        } else if !matches!(file_type, None | Some(0) | Some(0o100000) | Some(0o040000)) {
-            problems.push(refuse(
-                shown,
-                "not a regular file or folder",
-                "no es un archivo ni una carpeta normal",
-            ));
+        if !name.is_ascii() && e.flags & 0x0800 == 0 {
+            no(
+                "its name is not marked as UTF-8, so unzip would read it as another name".into(),
+                "su nombre no está marcado como UTF-8, así que unzip lo leería como otro nombre"
+                    .into(),
+            );
         }
-        if e.encrypted() {
-            problems.push(refuse(
-                shown,
-                "an encrypted ZIP entry",
-                "es una entrada ZIP cifrada",
-            ));
+        if e.flags & 0x0041 != 0 {
+            no(
+                "an encrypted ZIP entry".into(),
+                "es una entrada ZIP cifrada".into(),
+            );
+        } else if e.flags & !KNOWN_FLAGS != 0 {
+            no(
+                format!("unusual ZIP flags {:#06x}", e.flags),
+                format!("indicadores ZIP inusuales {:#06x}", e.flags),
+            );
         }
-        let method = e.compression();
-        if !matches!(
-            method,
-            zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated
-        ) {
-            problems.push(refuse(
-                shown,
-                format!("compressed with {method:?}; only stored and deflate are read"),
+        if e.comment_len != 0 {
+            no(
+                "it carries a comment; bundle entries have none".into(),
+                "lleva un comentario; las entradas de un reporte no tienen ninguno".into(),
+            );
+        }
+        // The file type: Unix mode bits when made on Unix, the DOS folder bit always.
+        let mode = (e.system == 3).then_some((e.external >> 16) & 0o170000);
+        let dir_attr = e.external & 0x10 != 0 || mode == Some(0o040000);
+        if mode == Some(0o120000) {
+            no(
+                "a symbolic link; bundles hold only files".into(),
+                "es un enlace simbólico; un reporte solo contiene archivos".into(),
+            );
+        } else if !matches!(mode, None | Some(0) | Some(0o100000) | Some(0o040000)) {
+            no(
+                "not a regular file or folder".into(),
+                "no es un archivo ni una carpeta normal".into(),
+            );
+        } else if dir_attr != name.ends_with('/') && (dir_attr || mode == Some(0o100000)) {
+            no(
+                "its attributes and its name disagree on whether it is a folder".into(),
+                "sus atributos y su nombre no coinciden en si es una carpeta".into(),
+            );
+        }
+        let method = e.method;
+        if method != 0 && method != 8 {
+            no(
+                format!("compressed with method {method}; only stored and deflate are read"),
                 format!(
-                    "comprimida con {method:?}; solo se leen entradas sin comprimir o con deflate"
+                    "comprimida con el método {method}; solo se leen entradas sin comprimir o con deflate"
                 ),
-            ));
+            );
+        } else if method == 0 && e.compressed != e.size {
+            no(
+                format!(
+                    "stored without compression, yet it claims {} bytes from {}",
+                    e.size, e.compressed
+                ),
+                format!(
+                    "guardada sin comprimir, pero dice tener {} bytes a partir de {}",
+                    e.size, e.compressed
+                ),
+            );
         }
-        let (size, packed) = (e.size(), e.compressed_size());
+        let (size, packed) = (e.size, e.compressed);
         if size > RATIO_FLOOR && size / packed.max(1) > MAX_RATIO {
-            problems.push(refuse(
-                shown,
+            no(
                 format!(
                     "claims {size} bytes from {packed} compressed, a ratio over {MAX_RATIO}:1 (a zip bomb?)"
                 ),
                 format!(
                     "dice tener {size} bytes a partir de {packed} comprimidos, una proporción mayor de {MAX_RATIO}:1 (¿una bomba zip?)"
                 ),
-            ));
+            );
         }
         total = total.saturating_add(size);
-        entries.push(EntryInfo {
-            index,
-            is_dir: e.is_dir(),
-            name,
-            size,
-        });
+        if let Some(why) = local {
+            no(why.en, why.es);
+        }
+        if e.bad_extra {
+            no(
+                "its extra field cannot be read".into(),
+                "su campo extra no se puede leer".into(),
+            );
+        } else if let Some(id) = e.extra_ids.iter().find(|id| !KNOWN_EXTRA.contains(id)) {
+            no(
+                format!("it carries an extra field of type {id:#06x}, which bundles do not use"),
+                format!("lleva un campo extra de tipo {id:#06x}, que los reportes no usan"),
+            );
+        }
     }
     if total > MAX_TOTAL {
         problems.push(refuse(
@@ -238,20 +312,60 @@ pub fn open<R: Read + Seek>(reader: R) -> Result<SafeArchive<R>, Vec<Refusal>> {
             format!("las entradas dicen sumar {total} bytes, más que el límite de {MAX_TOTAL}"),
         ));
     }
-    if problems.is_empty()
-        && let Err(e) = zip.validate_header_consistency()
-    {
-        problems.push(refuse(
-            None,
-            format!("the archive's local headers disagree with its directory ({e})"),
-            format!("los encabezados locales del ZIP no concuerdan con su directorio ({e})"),
-        ));
+    let utf8 = raw
+        .iter()
+        .filter_map(|e| std::str::from_utf8(&e.name).ok())
+        .map(|n| (n, n.ends_with('/')));
+    for (name, why) in names::collisions(utf8) {
+        problems.push(refuse(Some(&name), why.en, why.es));
     }
-    if problems.is_empty() {
-        Ok(SafeArchive { zip, entries })
-    } else {
-        Err(problems)
+    if !problems.is_empty() {
+        return Err(problems);
     }
+    let mut by_offset: Vec<&layout::RawEntry> = raw.iter().collect();
+    by_offset.sort_by_key(|e| e.header_start);
+    for (entry, why) in layout::check_spans(&mut reader, &by_offset, dir.start) {
+        problems.push(Refusal {
+            entry,
+            message: why,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let entries: Vec<EntryInfo> = raw
+        .iter()
+        .enumerate()
+        .map(|(index, e)| EntryInfo {
+            index,
+            name: String::from_utf8_lossy(&e.name).into_owned(),
+            size: e.size,
+            is_dir: e.name.ends_with(b"/"),
+        })
+        .collect();
+    drop(raw);
+    let config = zip::read::Config {
+        archive_offset: zip::read::ArchiveOffset::Known(0),
+    };
+    let zip = ZipArchive::with_config(config, reader).map_err(|e| {
+        whole(Message::new(
+            format!("the file is not a readable ZIP archive ({e}); it is truncated, damaged or not a bundle"),
+            format!("el archivo no es un ZIP legible ({e}); está cortado, dañado o no es un reporte"),
+        ))
+    })?;
+    // The library must see the entries the bytes hold, in the same order.
+    let agree = zip.len() == entries.len()
+        && entries.iter().all(|e| {
+            zip.by_index_data(e.index)
+                .is_ok_and(|z| z.name_raw() == e.name.as_bytes() && z.size() == e.size)
+        });
+    if !agree {
+        return Err(whole(Message::new(
+            "the archive's directory can be read in two ways; a bundle's cannot",
+            "el directorio del ZIP se puede leer de dos maneras; el de un reporte no",
+        )));
+    }
+    Ok(SafeArchive { zip, entries })
 }
 
 impl<R: Read + Seek> SafeArchive<R> {
@@ -307,6 +421,26 @@ impl<R: Read + Seek> SafeArchive<R> {
         Ok(done)
     }
 
+    /// An entry's bytes as a reader, refused up front when its declared
+    /// size is over `limit`, and failing past its declared size.
+    pub fn reader(&mut self, index: usize, limit: u64) -> Result<impl Read + '_, Message> {
+        let f = self.zip.by_index(index).map_err(|e| {
+            Message::new(
+                format!("cannot be read from the archive ({e})"),
+                format!("no se puede leer del ZIP ({e})"),
+            )
+        })?;
+        let declared = f.size();
+        if declared > limit {
+            return Err(over_limit(limit));
+        }
+        Ok(Counted {
+            inner: f,
+            declared,
+            done: 0,
+        })
+    }
+
     /// Reads a whole entry into memory, up to `limit` bytes.
     pub fn read_small(&mut self, index: usize, limit: u64) -> Result<Vec<u8>, Message> {
         let size = self
@@ -315,14 +449,36 @@ impl<R: Read + Seek> SafeArchive<R> {
             .find(|e| e.index == index)
             .map(|e| e.size);
         if size.is_some_and(|s| s > limit) {
-            return Err(Message::new(
-                format!("is larger than {limit} bytes; not read"),
-                format!("pesa más de {limit} bytes; no se leyó"),
-            ));
+            return Err(over_limit(limit));
         }
         let mut out = Vec::new();
         self.stream(index, &mut out)?;
         Ok(out)
+    }
+}
+
+fn over_limit(limit: u64) -> Message {
+    Message::new(
+        format!("is larger than {limit} bytes, the limit for this file; not read"),
+        format!("pesa más de {limit} bytes, el límite para este archivo; no se leyó"),
+    )
+}
+
+/// A reader that fails once it has given more than the declared size.
+struct Counted<R> {
+    inner: R,
+    declared: u64,
+    done: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.done += n as u64;
+        if self.done > self.declared {
+            return Err(io::Error::other("more bytes than its header declares"));
+        }
+        Ok(n)
     }
 }
 

@@ -3,19 +3,29 @@
 //! completeness and `report.json`. Each records its problems in
 //! [`Findings`]; none stops at the first.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{Read, Seek};
 
 use sha2::{Digest, Sha256};
 
-use super::archive::{self, SafeArchive, unsafe_name};
-use super::contents::{check_report, check_tag_manifest, hash_and_compare, listed_in};
+use super::archive::{self, MAX_ENTRIES, SafeArchive, unsafe_name};
+use super::contents::{check_report, check_tag_manifest, hash_and_compare};
 use super::verify::{Check, Findings, ProblemKind, SignerInfo, VerifyOptions, VerifyReport};
 use super::{MANIFEST, SIGNATURE, SIGNER_PUB, TAG_MANIFEST, parse_manifest};
 use crate::signing::{self, BadSignature, PublicKeyInfo};
 
-/// Largest tag file read (16 MiB).
-const MAX_TAG_FILE: u64 = 16 << 20;
+/// Size caps of the files `verify` reads into memory, each generous for
+/// what the sealer writes: the tag manifest lists half a dozen files, the
+/// signature and the public key are a few lines, `bag-info.txt` a dozen
+/// labels, `bagit.txt` two lines. The payload manifest has a line per
+/// payload file (and at most [`MAX_ENTRIES`] lines). Everything else is
+/// hashed as a stream, never held.
+const MAX_TAG_MANIFEST: u64 = 64 << 10;
+const MAX_SIGNATURE: u64 = 16 << 10;
+const MAX_SIGNER_PUB: u64 = 16 << 10;
+const MAX_BAG_INFO: u64 = 1 << 20;
+const MAX_BAGIT: u64 = 4 << 10;
+const MAX_MANIFEST: u64 = 16 << 20;
 
 const STEPS_AFTER_ARCHIVE: &[&str] = &[
     "signature",
@@ -32,7 +42,17 @@ pub(super) fn check_archive<R: Read + Seek>(
     report: &mut VerifyReport,
     progress: &mut dyn FnMut(u64, u64),
 ) {
-    let mut f = Findings { report };
+    let mut f = Findings::new(report);
+    check(reader, opts, &mut f, progress);
+    f.finish();
+}
+
+fn check<R: Read + Seek>(
+    reader: R,
+    opts: &VerifyOptions,
+    f: &mut Findings,
+    progress: &mut dyn FnMut(u64, u64),
+) {
     let mut zip = match archive::open(reader) {
         Ok(z) => z,
         Err(refusals) => {
@@ -106,10 +126,31 @@ pub(super) fn check_archive<R: Read + Seek>(
     let mut files: BTreeMap<String, (usize, u64)> = BTreeMap::new();
     f.step("archive", |f| {
         for e in &zip.entries {
+            let inside = e.name.strip_prefix(&base);
             if e.is_dir {
+                // The sealer writes files only (unzip makes their folders),
+                // so no folder entry is accounted for by the manifests.
+                let shown = inside.filter(|r| !r.is_empty()).unwrap_or(e.name.as_str());
+                let (en, es) = if e.size > 0 {
+                    (
+                        format!("a folder entry that carries {} bytes of data; a bundle holds only files", e.size),
+                        format!("una entrada de carpeta que lleva {} bytes de datos; un reporte solo contiene archivos", e.size),
+                    )
+                } else if inside.is_none() {
+                    (
+                        "a folder entry outside the bag's folder; a bundle holds only files".to_string(),
+                        "una entrada de carpeta fuera de la carpeta de la bolsa; un reporte solo contiene archivos".to_string(),
+                    )
+                } else {
+                    (
+                        "a folder entry, which no manifest lists; a bundle holds only files".to_string(),
+                        "una entrada de carpeta, que ningún manifiesto menciona; un reporte solo contiene archivos".to_string(),
+                    )
+                };
+                f.problem(ProblemKind::Unexpected, &[shown], en, es);
                 continue;
             }
-            match e.name.strip_prefix(&base) {
+            match inside {
                 Some(rel) => {
                     files.insert(rel.to_string(), (e.index, e.size));
                 }
@@ -132,10 +173,10 @@ pub(super) fn check_archive<R: Read + Seek>(
             }
         }
     };
-    let tag_manifest = text(&mut zip, &mut f, TAG_MANIFEST, MAX_TAG_FILE);
-    let signature = text(&mut zip, &mut f, SIGNATURE, MAX_TAG_FILE);
-    let signer_pub = text(&mut zip, &mut f, SIGNER_PUB, MAX_TAG_FILE);
-    let bag_info = text(&mut zip, &mut f, "bag-info.txt", MAX_TAG_FILE);
+    // The signature first: only small files are read before it is checked.
+    let tag_manifest = text(&mut zip, f, TAG_MANIFEST, MAX_TAG_MANIFEST);
+    let signature = text(&mut zip, f, SIGNATURE, MAX_SIGNATURE);
+    let signer_pub = text(&mut zip, f, SIGNER_PUB, MAX_SIGNER_PUB);
     let mut signed_comment: BTreeMap<String, String> = BTreeMap::new();
 
     f.step("signature", |f| {
@@ -176,7 +217,7 @@ pub(super) fn check_archive<R: Read + Seek>(
             check_tag_manifest(&mut zip, f, &files, tm, &mut listed_tags);
         }
         if let Some(&(index, _)) = files.get("bagit.txt") {
-            match zip.read_small(index, MAX_TAG_FILE) {
+            match zip.read_small(index, MAX_BAGIT) {
                 Ok(b) => {
                     let t = String::from_utf8_lossy(&b);
                     if !t.contains("BagIt-Version:")
@@ -190,21 +231,42 @@ pub(super) fn check_archive<R: Read + Seek>(
                         );
                     }
                 }
-                // Already reported when the tag manifest lists it.
-                Err(why) if tag_manifest.is_none() || !listed_tags.contains("bagit.txt") => {
+                // Once per file: hashing it may have found the damage already.
+                Err(why)
+                    if !f
+                        .report
+                        .problems
+                        .iter()
+                        .any(|p| p.files.iter().any(|x| x == "bagit.txt")) =>
+                {
                     f.problem_about(ProblemKind::Altered, "bagit.txt", &why)
                 }
                 Err(_) => {}
             }
         }
     });
+    let bag_info = text(&mut zip, f, "bag-info.txt", MAX_BAG_INFO);
 
     // Payload files.
     let mut payload: BTreeMap<String, (String, u64)> = BTreeMap::new();
-    let manifest = text(&mut zip, &mut f, MANIFEST, MAX_TAG_FILE);
+    let manifest = text(&mut zip, f, MANIFEST, MAX_MANIFEST).and_then(|m| {
+        let lines = m.iter().filter(|&&b| b == b'\n').count();
+        if lines > MAX_ENTRIES {
+            f.problem(
+                ProblemKind::Inconsistent,
+                &[MANIFEST],
+                format!("it has {lines} lines, more than the {MAX_ENTRIES} files a bundle may hold; not read"),
+                format!("tiene {lines} líneas, más que los {MAX_ENTRIES} archivos que puede tener un reporte; no se leyó"),
+            );
+            return None;
+        }
+        Some(parse_manifest(&String::from_utf8_lossy(&m)))
+    });
+    let mut in_manifest: HashSet<String> = HashSet::new();
     f.step("payload", |f| {
-        let Some(m) = &manifest else { return };
-        let (entries, bad) = parse_manifest(&String::from_utf8_lossy(m));
+        let Some((entries, bad)) = &manifest else {
+            return;
+        };
         for line in bad {
             f.problem(
                 ProblemKind::Altered,
@@ -221,7 +283,8 @@ pub(super) fn check_archive<R: Read + Seek>(
             .sum();
         let mut done = 0u64;
         for (path, sha) in entries {
-            if !path.starts_with("data/") || unsafe_name(&path).is_some() {
+            in_manifest.insert(path.clone());
+            if !path.starts_with("data/") || unsafe_name(path).is_some() {
                 f.problem(
                     ProblemKind::Inconsistent,
                     &[MANIFEST],
@@ -230,10 +293,10 @@ pub(super) fn check_archive<R: Read + Seek>(
                 );
                 continue;
             }
-            let Some(&(index, size)) = files.get(&path) else {
+            let Some(&(index, size)) = files.get(path) else {
                 f.problem(
                     ProblemKind::Missing,
-                    &[&path],
+                    &[path],
                     "listed in manifest-sha256.txt but not in the bundle",
                     "figura en manifest-sha256.txt pero falta en el reporte",
                 );
@@ -241,7 +304,7 @@ pub(super) fn check_archive<R: Read + Seek>(
             };
             let base_done = done;
             if let Some(actual) =
-                hash_and_compare(&mut zip, f, &path, index, &sha, MANIFEST, &mut |n| {
+                hash_and_compare(&mut zip, f, path, index, sha, MANIFEST, &mut |n| {
                     progress(base_done + n, total)
                 })
             {
@@ -251,13 +314,15 @@ pub(super) fn check_archive<R: Read + Seek>(
             progress(done, total);
         }
     });
+    let manifest_read = manifest.is_some();
+    drop(manifest);
     f.report.payload_files = payload.len();
     f.report.payload_bytes = payload.values().map(|v| v.1).sum();
 
     f.step("completeness", |f| {
         for path in files.keys() {
             let listed = if path.starts_with("data/") {
-                manifest.is_none() || payload.contains_key(path) || listed_in(&manifest, path)
+                !manifest_read || payload.contains_key(path) || in_manifest.contains(path)
             } else {
                 path == TAG_MANIFEST || path == SIGNATURE || listed_tags.contains(path)
             };
@@ -290,6 +355,7 @@ pub(super) fn check_archive<R: Read + Seek>(
             }
         }
     });
+    drop(in_manifest);
 
     f.step("report", |f| {
         check_report(&mut zip, f, &files, &payload, &signed_comment, &bag_info)

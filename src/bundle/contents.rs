@@ -5,15 +5,20 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek};
 
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::archive::{SafeArchive, unsafe_name};
 use super::checks::bag_info_value;
+use super::json_budget::{self, Parsed};
 use super::verify::{Findings, ProblemKind};
 use super::{EVIDENCE_DIR, FORMAT, MANIFEST, REPORT, SIGNATURE, TAG_MANIFEST, parse_manifest};
 
-/// Largest `report.json` read (256 MiB).
-const MAX_REPORT: u64 = 256 << 20;
+/// Largest `report.json` read (32 MiB, some ten thousand items). It is
+/// streamed into the parser, never held whole.
+const MAX_REPORT: u64 = 32 << 20;
+/// Most memory its parsed tree may take (see `json_budget.rs`).
+const REPORT_BUDGET: usize = 96 << 20;
 
 /// Checks every tag file the tag manifest lists; records which it lists.
 pub(super) fn check_tag_manifest<R: Read + Seek>(
@@ -68,15 +73,6 @@ pub(super) fn check_tag_manifest<R: Read + Seek>(
             );
         }
     }
-}
-
-pub(super) fn listed_in(manifest: &Option<Vec<u8>>, path: &str) -> bool {
-    manifest.as_ref().is_some_and(|m| {
-        parse_manifest(&String::from_utf8_lossy(m))
-            .0
-            .iter()
-            .any(|(p, _)| p == path)
-    })
 }
 
 /// Hashes an entry and compares it with its manifest's hash. Returns the
@@ -157,16 +153,25 @@ pub(super) fn check_report<R: Read + Seek>(
         );
         return;
     };
-    let bytes = match zip.read_small(index, MAX_REPORT) {
-        Ok(b) => b,
+    let reader = match zip.reader(index, MAX_REPORT) {
+        Ok(r) => r,
         Err(why) => {
             f.problem_about(ProblemKind::Altered, REPORT, &why);
             return;
         }
     };
-    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(e) => {
+    let value = match json_budget::parse(reader, REPORT_BUDGET) {
+        Parsed::Value(v) => v,
+        Parsed::OverBudget(n) => {
+            f.problem(
+                ProblemKind::Inconsistent,
+                &[REPORT],
+                format!("it needs more than {n} bytes of memory to read; not read"),
+                format!("leerlo necesita más de {n} bytes de memoria; no se leyó"),
+            );
+            return;
+        }
+        Parsed::Invalid(e) => {
             f.problem(
                 ProblemKind::Inconsistent,
                 &[REPORT],
@@ -221,8 +226,7 @@ pub(super) fn check_report<R: Read + Seek>(
         s.contact = field("contact");
         s.organization = field("organization");
     }
-    let artifacts: Vec<super::BundleFile> = match serde_json::from_value(value["artifacts"].clone())
-    {
+    let artifacts = match Vec::<super::BundleFile>::deserialize(&value["artifacts"]) {
         Ok(a) => a,
         Err(e) => {
             f.problem(

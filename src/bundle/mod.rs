@@ -31,6 +31,9 @@ pub mod archive;
 mod checks;
 mod contents;
 mod draft;
+mod json_budget;
+mod layout;
+mod names;
 pub mod seal;
 mod tag_files;
 pub mod verify;
@@ -157,19 +160,35 @@ pub struct BundleFile {
 /// key as canonical JSON (keys sorted, no spaces, UTF-8 unescaped: Python's
 /// `json.dumps(r, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`).
 pub fn report_id(report: &serde_json::Value) -> Result<String> {
-    let mut r = report.clone();
-    let Some(obj) = r.as_object_mut() else {
+    let Some(obj) = report.as_object() else {
         return Err(Error::invalid(
             "the report is not a JSON object",
             "el reporte no es un objeto JSON",
         ));
     };
-    obj.remove("report_id");
-    let mut h = Sha256::new();
-    h.update(FORMAT.as_bytes());
-    h.update(b"\n");
-    h.update(serde_json::to_string(&r)?.as_bytes());
-    Ok(hex::encode(h.finalize())[..32].to_string())
+    // The object without `report_id`, serialized straight into the hash
+    // (no copy of a report that may be large).
+    struct WithoutId<'a>(&'a serde_json::Map<String, serde_json::Value>);
+    impl Serialize for WithoutId<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().filter(|(k, _)| k.as_str() != "report_id"))
+        }
+    }
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut h = Hashing(Sha256::new());
+    h.0.update(FORMAT.as_bytes());
+    h.0.update(b"\n");
+    serde_json::to_writer(&mut h, &WithoutId(obj))?;
+    Ok(hex::encode(h.0.finalize())[..32].to_string())
 }
 
 /// The bag's base folder for a report id.
@@ -247,14 +266,20 @@ pub fn evidence_path(item_id: &str, file_name: Option<&str>, media_type: Option<
         })
         .collect();
     name = name.trim_start_matches(['.', '_', '-']).to_string();
-    if name.chars().count() > 80 {
+    // At most 80 characters and 200 bytes, so that with the item id the
+    // name stays under the 255 bytes file systems allow.
+    if name.chars().count() > 80 || name.len() > 200 {
         // Keep the extension when cutting.
         let ext: String = match name.rfind('.') {
             Some(i) if name.len() - i <= 10 => name[i..].to_string(),
             _ => String::new(),
         };
         let keep = 80 - ext.chars().count();
-        name = name.chars().take(keep).collect::<String>() + &ext;
+        let mut cut: String = name.chars().take(keep).collect();
+        while cut.len() + ext.len() > 200 {
+            cut.pop();
+        }
+        name = cut + &ext;
     }
     if name.is_empty() {
         let ext = media_type
@@ -292,6 +317,10 @@ mod tests {
         let long = format!("{}.jpeg", "a".repeat(300));
         let p = evidence_path("01AB", Some(&long), None);
         assert!(p.ends_with(".jpeg") && p.len() < 120, "{p}");
+        let wide = format!("{}.png", "漢".repeat(100));
+        let p = evidence_path("01ARZ3NDEKTSV4RRFFQ69G5FAV", Some(&wide), None);
+        let part = p.rsplit('/').next().unwrap();
+        assert!(part.ends_with(".png") && part.len() <= 255, "{p}");
     }
 
     #[test]
@@ -314,5 +343,9 @@ mod tests {
         let b = serde_json::json!({"a": [1, 2], "b": 1, "format": FORMAT});
         assert_eq!(report_id(&a).unwrap(), report_id(&b).unwrap());
         assert_eq!(report_id(&a).unwrap().len(), 32);
+        // The same bytes as hashing the canonical text of a copy without it.
+        let text = r#"{"a":[1,2],"b":1,"format":"testigo-report/1"}"#;
+        let expected = hex::encode(Sha256::digest(format!("{FORMAT}\n{text}").as_bytes()));
+        assert_eq!(report_id(&a).unwrap(), expected[..32]);
     }
 }

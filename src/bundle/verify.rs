@@ -9,7 +9,7 @@
 //! written to disk.
 
 use std::fs::File;
-use std::io::{BufReader, Seek};
+use std::io::{BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -20,6 +20,11 @@ use crate::signing::PublicKeyInfo;
 
 const AGE_MAGIC: &[u8] = b"age-encryption.org/v1\n";
 const AGE_ARMOR: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
+/// Longest age header read (a few hundred recipients).
+const MAX_AGE_HEADER: usize = 256 << 10;
+/// Most problems listed; past it they are counted (a hostile bundle can
+/// hold 100,000 bad entries, each worth several).
+pub const MAX_PROBLEMS: usize = 1_000;
 
 /// What to verify with.
 #[derive(Default)]
@@ -154,11 +159,24 @@ pub fn verify(
     opts: &VerifyOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<VerifyReport> {
+    let file = File::open(path).map_err(Error::io(IoContext::Reading(path.into())))?;
+    verify_reader(file, path, opts, progress)
+}
+
+/// Verifies a bundle read from `input` (a file, or bytes in a
+/// `std::io::Cursor`), named `path` in the report and in messages. This is
+/// [`verify`] without the opening, for callers (and fuzzers) that hold the
+/// bytes already. Memory stays within a fixed budget whatever `input` holds.
+pub fn verify_reader<R: Read + Seek>(
+    mut input: R,
+    path: &Path,
+    opts: &VerifyOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<VerifyReport> {
     let ctx = || IoContext::Reading(path.into());
-    let mut file = File::open(path).map_err(Error::io(ctx()))?;
     let mut head = [0u8; 34];
-    let n = read_up_to(&mut file, &mut head).map_err(Error::io(ctx()))?;
-    file.rewind().map_err(Error::io(ctx()))?;
+    let n = read_up_to(&mut input, &mut head).map_err(Error::io(ctx()))?;
+    input.rewind().map_err(Error::io(ctx()))?;
     let mut report = VerifyReport {
         status: Status::Invalid,
         valid: false,
@@ -209,7 +227,8 @@ pub fn verify(
                     ),
                 )
             })?;
-        let decryptor = age::Decryptor::new(BufReader::new(file)).map_err(|e| {
+        check_age_header(&mut input, path)?;
+        let decryptor = age::Decryptor::new(BufReader::new(input)).map_err(|e| {
             Error::corrupt(
                 format!(
                     "{} is not a readable age file ({e}); it is damaged",
@@ -221,6 +240,8 @@ pub fn verify(
                 ),
             )
         })?;
+        // The plaintext is never held: the ZIP is read in place through
+        // the decryptor, which decrypts one 64 KiB chunk at a time and seeks.
         let reader = decryptor
             .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
             .map_err(|e| {
@@ -239,7 +260,7 @@ pub fn verify(
             })?;
         super::checks::check_archive(reader, opts, &mut report, progress);
     } else {
-        super::checks::check_archive(BufReader::new(file), opts, &mut report, progress);
+        super::checks::check_archive(BufReader::new(input), opts, &mut report, progress);
     }
     report.status = if !report.problems.is_empty() {
         Status::Invalid
@@ -252,12 +273,58 @@ pub fn verify(
     Ok(report)
 }
 
-/// Collects problems and check results as verification goes.
-pub(super) struct Findings<'a> {
-    pub(super) report: &'a mut VerifyReport,
+/// Refuses an age header longer than [`MAX_AGE_HEADER`] before the age
+/// library reads it (it keeps the whole header in memory).
+fn check_age_header<R: Read + Seek>(input: &mut R, path: &Path) -> Result<()> {
+    let ctx = || IoContext::Reading(path.into());
+    let mut head = vec![0u8; MAX_AGE_HEADER];
+    let n = read_up_to(&mut *input, &mut head).map_err(Error::io(ctx()))?;
+    input.rewind().map_err(Error::io(ctx()))?;
+    if n == MAX_AGE_HEADER && !head.windows(4).any(|w| w == b"\n---") {
+        return Err(Error::corrupt(
+            format!(
+                "{}: its age header is over {MAX_AGE_HEADER} bytes; it is damaged or not a bundle",
+                path.display()
+            ),
+            format!(
+                "{}: su encabezado age pasa de {MAX_AGE_HEADER} bytes; está dañado o no es un reporte",
+                path.display()
+            ),
+        ));
+    }
+    Ok(())
 }
 
-impl Findings<'_> {
+/// Collects problems and check results as verification goes, keeping the
+/// first [`MAX_PROBLEMS`] and counting the rest.
+pub(super) struct Findings<'a> {
+    pub(super) report: &'a mut VerifyReport,
+    found: usize,
+    dropped: usize,
+}
+
+impl<'a> Findings<'a> {
+    pub(super) fn new(report: &'a mut VerifyReport) -> Self {
+        Findings {
+            report,
+            found: 0,
+            dropped: 0,
+        }
+    }
+
+    /// Adds the count of the problems not listed, if any.
+    pub(super) fn finish(self) {
+        if self.dropped > 0 {
+            let n = self.dropped;
+            self.report.problems.push(Problem {
+                kind: ProblemKind::Inconsistent,
+                files: Vec::new(),
+                message: format!("and {n} more problems, not listed"),
+                message_es: format!("y {n} problemas más, que no se listan"),
+            });
+        }
+    }
+
     /// Records a problem, said in English and in Spanish.
     pub(super) fn problem(
         &mut self,
@@ -266,6 +333,11 @@ impl Findings<'_> {
         en: impl Into<String>,
         es: impl Into<String>,
     ) {
+        self.found += 1;
+        if self.report.problems.len() >= MAX_PROBLEMS {
+            self.dropped += 1;
+            return;
+        }
         self.report.problems.push(Problem {
             kind,
             files: files.iter().map(|f| f.to_string()).collect(),
@@ -287,9 +359,9 @@ impl Findings<'_> {
 
     /// Runs a step and records whether it added problems.
     pub(super) fn step(&mut self, check: &'static str, f: impl FnOnce(&mut Self)) {
-        let before = self.report.problems.len();
+        let before = self.found;
         f(self);
-        let result = if self.report.problems.len() == before {
+        let result = if self.found == before {
             "passed"
         } else {
             "failed"
