@@ -13,6 +13,8 @@ apt_need minisign age unzip python3 python3-pip
 # The packet tests read the PDFs with poppler (pdftotext, pdffonts, pdfinfo);
 # they fail rather than skip without it.
 apt_need poppler-utils
+# The decoding-budget tests measure testigo's peak memory with GNU time.
+apt_need time
 if ! command -v bagit.py >/dev/null; then
   python3 -m pip install --quiet bagit 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages bagit

@@ -240,6 +240,7 @@ pub async fn import_paths(
     case_id: String,
     paths: Vec<String>,
     fields: MetaInput,
+    follow_links: bool,
 ) -> AppResult<Vec<AddOutcome>> {
     let meta = fields.parse()?;
     let vault = state.with_vault(|v| Ok(v.reopen()?))?;
@@ -251,6 +252,7 @@ pub async fn import_paths(
             &case_id,
             &paths,
             &meta,
+            testigo::ImportOptions { follow_links },
             &mut |p| {
                 let _ = ImportProgress {
                     done: p.done as u32,
