@@ -193,7 +193,10 @@ fn headers_claiming_more_than_their_bytes_can_hold_are_refused_up_front() {
     // A genuine image beside them still imports.
     write_image(&env, "lies/ok.png", 300, 200, 5, ImageFormat::Png);
     let dir = env.path("lies/ok.png").parent().unwrap().to_path_buf();
-    let (out, kib) = run_measured(&env, &["add", dir.to_str().unwrap(), "--case", "c", "--json"]);
+    let (out, kib) = run_measured(
+        &env,
+        &["add", dir.to_str().unwrap(), "--case", "c", "--json"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for o in v.as_array().unwrap() {
@@ -215,7 +218,13 @@ fn headers_claiming_more_than_their_bytes_can_hold_are_refused_up_front() {
     std::fs::write(&p, lying_png(2_000, 2_000, 64)).unwrap();
     let v = env.json(&["add", p.to_str().unwrap(), "--case", "c"]);
     assert_eq!(v[0]["status"], "error", "{v}");
-    assert!(v[0]["error"].as_str().unwrap().contains("damaged or truncated"), "{v}");
+    assert!(
+        v[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("damaged or truncated"),
+        "{v}"
+    );
 }
 
 #[test]

@@ -27,7 +27,8 @@ struct Hostile {
 /// FIFO and a link to /dev/zero.
 fn hostile_folder(env: &Env) -> Hostile {
     let secret = format!("-----BEGIN OPENSSH PRIVATE KEY----- {:?}", env.root.path()).into_bytes();
-    let passwd = b"root:x:0:0:root:/root:/bin/bash\nmaria:x:1000:1000::/home/maria:/bin/sh\n".to_vec();
+    let passwd =
+        b"root:x:0:0:root:/root:/bin/bash\nmaria:x:1000:1000::/home/maria:/bin/sh\n".to_vec();
     std::fs::write(env.path("outside/.ssh/id_rsa"), &secret).unwrap();
     std::fs::write(env.path("outside/passwd"), &passwd).unwrap();
     let outside_png = write_image(env, "outside/album/foto.png", 120, 90, 7, ImageFormat::Png);
@@ -96,7 +97,10 @@ fn links_and_special_files_in_a_folder_are_skipped_and_reported() {
         ("nested/deeper/x.png", "a symbolic link to"),
         ("nested/deeper/up", "a symbolic link to the folder ../.."),
         ("zero.png", "a symbolic link to /dev/zero, a device"),
-        ("pipe.png", "a named pipe (FIFO); only regular files are imported"),
+        (
+            "pipe.png",
+            "a named pipe (FIFO); only regular files are imported",
+        ),
     ];
     assert_eq!(v.as_array().unwrap().len(), reasons.len() + 1, "{v}");
     for (name, reason) in reasons {
@@ -119,7 +123,10 @@ fn links_and_special_files_in_a_folder_are_skipped_and_reported() {
     );
     // Each is on stderr too, even with --json.
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("1 added, 0 duplicates, 10 skipped, 0 errors"), "{stderr}");
+    assert!(
+        stderr.contains("1 added, 0 duplicates, 10 skipped, 0 errors"),
+        "{stderr}"
+    );
     // Nothing from outside reached the vault.
     let hashes = item_hashes(&env);
     assert_eq!(hashes.len(), 1);
@@ -138,22 +145,36 @@ fn the_text_output_names_each_skipped_entry_in_english_and_spanish() {
     let out = env.run(&["add", dir, "--case", "c"]);
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let skipped = stderr.lines().filter(|l| l.starts_with("skipped  ")).count();
+    let skipped = stderr
+        .lines()
+        .filter(|l| l.starts_with("skipped  "))
+        .count();
     assert_eq!(skipped, 10, "{stderr}");
-    assert!(stderr.contains("screenshot_0042.png: a symbolic link to"), "{stderr}");
+    assert!(
+        stderr.contains("screenshot_0042.png: a symbolic link to"),
+        "{stderr}"
+    );
     let es = env
         .command(&["add", dir, "--case", "c"])
         .env("TESTIGO_LANG", "es")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&es.stderr);
-    let omitted: Vec<_> = stderr.lines().filter(|l| l.starts_with("omitido  ")).collect();
+    let omitted: Vec<_> = stderr
+        .lines()
+        .filter(|l| l.starts_with("omitido  "))
+        .collect();
     assert_eq!(omitted.len(), 10, "{stderr}");
     assert!(
-        stderr.contains("pipe.png: una tubería con nombre (FIFO); solo se importan archivos normales"),
+        stderr.contains(
+            "pipe.png: una tubería con nombre (FIFO); solo se importan archivos normales"
+        ),
         "{stderr}"
     );
-    assert!(stderr.contains("roto.png: un enlace simbólico roto"), "{stderr}");
+    assert!(
+        stderr.contains("roto.png: un enlace simbólico roto"),
+        "{stderr}"
+    );
     assert!(stderr.contains("10 omitidos"), "{stderr}");
 }
 
@@ -164,7 +185,13 @@ fn links_and_devices_named_on_the_command_line_are_skipped_too() {
     let h = hostile_folder(&env);
     // What `testigo add shots/*` hands over: the shell expands the links.
     let mut args = vec!["add".to_string()];
-    for name in ["screenshot_0042.png", "chain.png", "zero.png", "pipe.png", "real.png"] {
+    for name in [
+        "screenshot_0042.png",
+        "chain.png",
+        "zero.png",
+        "pipe.png",
+        "real.png",
+    ] {
         args.push(h.shots.join(name).display().to_string());
     }
     // A trailing slash does not make a link to a folder followed.
@@ -172,10 +199,17 @@ fn links_and_devices_named_on_the_command_line_are_skipped_too() {
     args.extend(["/dev/zero".into(), "--case".into(), "c".into()]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let v = env.json(&args);
-    let statuses: Vec<_> = v.as_array().unwrap().iter().map(|o| o["status"].clone()).collect();
+    let statuses: Vec<_> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["status"].clone())
+        .collect();
     assert_eq!(
         statuses,
-        ["skipped", "skipped", "skipped", "skipped", "added", "skipped", "skipped"],
+        [
+            "skipped", "skipped", "skipped", "skipped", "added", "skipped", "skipped"
+        ],
         "{v}"
     );
     assert!(v[6]["error"].as_str().unwrap().contains("a device"), "{v}");
@@ -229,8 +263,19 @@ fn following_links_is_a_choice_recorded_in_custody_and_special_files_stay_unread
     let secret = std::fs::canonicalize(h.shots.join("../outside/.ssh/id_rsa")).unwrap();
     assert_eq!(through("chain.png")["target"], secret.display().to_string());
     let album = through("/album");
-    assert!(album["target"].as_str().unwrap().ends_with("outside/album/foto.png"), "{album}");
-    assert!(through("passwd.png")["target"].as_str().unwrap().ends_with("outside/passwd"));
+    assert!(
+        album["target"]
+            .as_str()
+            .unwrap()
+            .ends_with("outside/album/foto.png"),
+        "{album}"
+    );
+    assert!(
+        through("passwd.png")["target"]
+            .as_str()
+            .unwrap()
+            .ends_with("outside/passwd")
+    );
     let real = added
         .iter()
         .find(|e| e["detail"]["file_name"] == "real.png")

@@ -76,7 +76,10 @@ fn special(ft: FileType) -> Problem {
     #[cfg(not(unix))]
     {
         let _ = ft;
-        ("not a regular file".into(), "no es un archivo normal".into())
+        (
+            "not a regular file".into(),
+            "no es un archivo normal".into(),
+        )
     }
 }
 
@@ -225,12 +228,17 @@ fn walk(root: &Path, follow: bool, root_link: Option<&Path>, out: &mut Vec<(Path
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     // The followed links to folders above the current entry, by depth.
-    let mut links: Vec<(usize, PathBuf)> = root_link.map(|l| (0, l.to_path_buf())).into_iter().collect();
+    let mut links: Vec<(usize, PathBuf)> = root_link
+        .map(|l| (0, l.to_path_buf()))
+        .into_iter()
+        .collect();
     for entry in walker {
         let e = match entry {
             Ok(e) => e,
             Err(err) => {
-                let path = err.path().map_or_else(|| root.to_path_buf(), Path::to_path_buf);
+                let path = err
+                    .path()
+                    .map_or_else(|| root.to_path_buf(), Path::to_path_buf);
                 let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink());
                 let problem = if err.loop_ancestor().is_some() {
                     Entry::Skipped((
@@ -351,7 +359,10 @@ fn kinds(found: &[(PathBuf, Entry)]) -> Vec<(String, &'static str)> {
     found
         .iter()
         .map(|(p, e)| {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let kind = match e {
                 Entry::File { via: None, .. } => "file",
                 Entry::File { via: Some(_), .. } => "via link",
@@ -423,6 +434,9 @@ mod tests {
         std::fs::remove_file(&file).expect("rm");
         symlink(&other, &file).expect("link");
         assert!(open_listed(&file, identity, false).is_err_and(|e| e.refused()));
-        assert!(open_listed(&file, identity, true).is_err_and(|e| e.refused()), "another file");
+        assert!(
+            open_listed(&file, identity, true).is_err_and(|e| e.refused()),
+            "another file"
+        );
     }
 }
