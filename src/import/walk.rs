@@ -396,22 +396,22 @@ mod tests {
         assert_eq!(
             kinds(&found),
             [
-                ("a.txt".into(), "file"),
-                ("b.png".into(), "skipped"),
-                ("d".into(), "skipped"),
-                ("e".into(), "skipped"),
-                ("c".into(), "skipped"),
+                ("a.txt".to_string(), "file"),
+                ("b.png".to_string(), "skipped"),
+                ("d".to_string(), "skipped"),
+                ("e".to_string(), "skipped"),
+                ("c".to_string(), "skipped"),
             ]
         );
         let followed = expand(&[root.join("in")], true);
         assert_eq!(
             kinds(&followed),
             [
-                ("a.txt".into(), "file"),
-                ("b.png".into(), "via link"),
-                ("d".into(), "skipped"),
-                ("e".into(), "skipped"),
-                ("secret".into(), "via link"),
+                ("a.txt".to_string(), "file"),
+                ("b.png".to_string(), "via link"),
+                ("d".to_string(), "skipped"),
+                ("e".to_string(), "skipped"),
+                ("secret".to_string(), "via link"),
             ]
         );
         let Entry::File { via: Some(v), .. } = &followed[4].1 else {
