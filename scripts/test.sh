@@ -13,7 +13,7 @@ apt_need minisign age unzip python3 python3-pip
 # The packet tests read the PDFs with poppler (pdftotext, pdffonts, pdfinfo);
 # they fail rather than skip without it.
 apt_need poppler-utils
-# The capture limit tests read a child's peak memory with GNU time.
+# The capture-limit and decoding-budget tests read a child's peak memory with GNU time.
 apt_need time
 if ! command -v bagit.py >/dev/null; then
   python3 -m pip install --quiet bagit 2>/dev/null \

@@ -1,37 +1,45 @@
 //! Importing files and folders: screenshots are decoded with limits,
 //! thumbnailed and perceptually hashed; other files are stored as they are.
 //!
-//! Main types: [`Progress`] and the limits ([`MAX_IMAGE_FILE`], [`MAX_SIDE`],
-//! [`MAX_PIXELS`]). Files are prepared on worker threads (read, hash,
-//! decode, encrypt into the object store) and committed one by one, in input
-//! order, on the calling thread: an item is reported only once its
-//! transaction has committed, and a failure touches only its own file.
+//! Main types: [`Progress`] and [`ImportOptions`]. Files are prepared on
+//! worker threads (read, hash, decode through [`crate::imaging`], encrypt
+//! into the object store) and committed one by one, in input order, on the
+//! calling thread: an item is reported only once its transaction has
+//! committed, and a failure touches only its own file. What is read is
+//! decided by `walk.rs`: no symbolic link is followed unless asked, and no
+//! special file (FIFO, device) is ever read.
 
 use std::collections::{BTreeMap, HashSet};
-use std::fs::File;
 use std::io::{BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
-use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+use image::ImageFormat;
 use image_hasher::{HashAlg, HasherConfig};
 use rusqlite::{OptionalExtension, params};
+use serde_json::json;
 
 use crate::error::{Error, ErrorKind, IoContext, Result, io_reason_es};
-use crate::items::{AddOutcome, AddStatus, NewItem, insert_item};
+pub use crate::imaging::{MAX_ALLOC, MAX_IMAGE_FILE, MAX_PIXELS, MAX_SIDE};
+use crate::imaging::{decode, flatten_on_white, sniff_image};
+use crate::items::{AddOutcome, AddStatus, NewItem, insert_item_with};
 use crate::model::{Kind, Meta, format_time};
 use crate::store::{ObjectStore, Stored};
 use crate::vault::Vault;
 
-/// Largest image file that is decoded, in bytes.
-pub const MAX_IMAGE_FILE: u64 = 256 * 1024 * 1024;
-/// Largest width or height of an image, in pixels.
-pub const MAX_SIDE: u32 = 40_000;
-/// Largest number of pixels in an image (a 1920-wide page 100,000 tall fits).
-pub const MAX_PIXELS: u64 = 200_000_000;
-/// Largest allocation a decoder may make.
-pub const MAX_ALLOC: u64 = 1024 * 1024 * 1024;
+mod walk;
+use walk::{Entry, OpenError, Via};
+
+/// Choices a person makes for an import.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Follow symbolic links (to files and to folders, anywhere) instead of
+    /// skipping them; each item read through one says so in its
+    /// `item_added` custody entry.
+    pub follow_links: bool,
+}
+
 /// Longest side of a thumbnail.
 pub const THUMB_SIDE: u32 = 320;
 /// Perceptual hashes this many bits apart or fewer (of 256) mark near-duplicates.
@@ -56,6 +64,8 @@ struct Prepared {
     dims: Option<(u32, u32)>,
     phash: Option<Vec<u8>>,
     thumbnail: Option<Stored>,
+    /// The followed link it was read through.
+    via: Option<Via>,
 }
 
 const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "jpe", "webp", "gif", "bmp"];
@@ -70,53 +80,6 @@ fn media_type(format: ImageFormat) -> &'static str {
     }
 }
 
-/// A reason, in English and Spanish, that a path found in a folder cannot be imported.
-type Problem = (String, String);
-
-/// Expands folders (recursively, in name order, skipping hidden entries) into files.
-fn expand(paths: &[PathBuf]) -> Vec<(PathBuf, Option<Problem>)> {
-    let mut out = Vec::new();
-    for p in paths {
-        if !p.is_dir() {
-            out.push((p.clone(), None));
-            continue;
-        }
-        let walker = walkdir::WalkDir::new(p)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-        for entry in walker {
-            match entry {
-                Ok(e) if e.file_type().is_dir() => {}
-                Ok(e) if e.file_type().is_symlink() && e.path().is_dir() => {
-                    out.push((
-                        e.path().to_path_buf(),
-                        Some((
-                            "a link to a folder; not followed".into(),
-                            "un enlace a una carpeta; no se sigue".into(),
-                        )),
-                    ));
-                }
-                Ok(e) => out.push((e.path().to_path_buf(), None)),
-                Err(err) => {
-                    let path = err
-                        .path()
-                        .map(Path::to_path_buf)
-                        .unwrap_or_else(|| p.clone());
-                    out.push((
-                        path,
-                        Some((
-                            format!("cannot read this folder entry: {err}"),
-                            format!("no se puede leer esta entrada de la carpeta: {err}"),
-                        )),
-                    ));
-                }
-            }
-        }
-    }
-    out
-}
-
 /// An import failure, in English and Spanish.
 pub(crate) fn import_error(en: impl Into<String>, es: impl Into<String>) -> Error {
     Error::bilingual(ErrorKind::Import, en, es)
@@ -129,27 +92,29 @@ fn unreadable(e: std::io::Error) -> Error {
     )
 }
 
-/// Reads a file and stores its original (and thumbnail) in the object store.
-fn prepare(store: &ObjectStore, path: &Path) -> Result<Prepared> {
-    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => import_error("no such file", "no existe el archivo"),
-        std::io::ErrorKind::PermissionDenied => import_error(
-            "permission denied; check the file's permissions",
-            "permiso denegado; revisa los permisos del archivo",
-        ),
-        _ => unreadable(e),
+/// Reads a listed file and stores its original (and thumbnail) in the
+/// object store.
+fn prepare(
+    store: &ObjectStore,
+    path: &Path,
+    identity: Option<(u64, u64)>,
+    follow: bool,
+) -> Result<Prepared> {
+    let (file, meta) = walk::open_listed(path, identity, follow).map_err(|e| match e {
+        OpenError::Problem((en, es)) => import_error(en, es),
+        OpenError::Io(e) => match e.kind() {
+            std::io::ErrorKind::NotFound => import_error("no such file", "no existe el archivo"),
+            std::io::ErrorKind::PermissionDenied => import_error(
+                "permission denied; check the file's permissions",
+                "permiso denegado; revisa los permisos del archivo",
+            ),
+            _ => unreadable(e),
+        },
     })?;
-    if !meta.is_file() {
-        return Err(import_error(
-            "not a regular file",
-            "no es un archivo normal",
-        ));
-    }
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let file = File::open(path).map_err(unreadable)?;
     prepare_from(store, &file_name, meta.len(), BufReader::new(file))
 }
 
@@ -193,27 +158,9 @@ fn prepare_from(
                 dims: None,
                 phash: None,
                 thumbnail: None,
+                via: None,
             })
         }
-    }
-}
-
-/// The image format a file's first bytes announce, among those imported as
-/// screenshots. BMP's two-byte `BM` is confirmed by a known header size, so a
-/// text file that happens to start with "BM" stays a plain file.
-pub(crate) fn sniff_image(head: &[u8]) -> Option<ImageFormat> {
-    match image::guess_format(head).ok()? {
-        ImageFormat::Bmp => {
-            let dib = head.get(14..18)?;
-            let size = u32::from_le_bytes([dib[0], dib[1], dib[2], dib[3]]);
-            [12, 40, 52, 56, 64, 108, 124]
-                .contains(&size)
-                .then_some(ImageFormat::Bmp)
-        }
-        f @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP | ImageFormat::Gif) => {
-            Some(f)
-        }
-        _ => None,
     }
 }
 
@@ -248,7 +195,7 @@ fn prepare_image(
     }
     let mut bytes = Vec::with_capacity(len as usize);
     reader.read_to_end(&mut bytes).map_err(unreadable)?;
-    let img = decode_limited(&bytes, format)?;
+    let img = decode(&bytes, format)?;
     let (width, height) = (img.width(), img.height());
     let thumb = img.thumbnail(THUMB_SIDE, THUMB_SIDE);
     drop(img);
@@ -279,71 +226,23 @@ fn prepare_image(
         dims: Some((width, height)),
         phash: Some(phash),
         thumbnail: Some(thumbnail),
+        via: None,
     })
 }
 
-/// Decodes an image after checking its dimensions, under allocation limits,
-/// so a decompression bomb fails on its header instead of exhausting memory.
-pub fn decode_limited(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage> {
-    let name = format!("{format:?}").to_uppercase();
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
-    let reader = |limits: Limits| {
-        let mut r = ImageReader::with_format(Cursor::new(bytes), format);
-        r.limits(limits);
-        r
-    };
-    let damaged = |e: image::ImageError| match e {
-        image::ImageError::Limits(l) => import_error(
-            format!(
-                "the {name} image is too large to decode safely ({l}); limits are {MAX_SIDE} pixels a side and {MAX_PIXELS} pixels in all"
-            ),
-            format!(
-                "la imagen {name} es demasiado grande para decodificarla sin riesgo ({l}); los límites son {MAX_SIDE} píxeles por lado y {MAX_PIXELS} píxeles en total"
-            ),
-        ),
-        other => import_error(
-            format!("cannot decode this {name} image ({other}); the file is damaged or truncated"),
-            format!(
-                "no se puede decodificar esta imagen {name} ({other}); el archivo está dañado o incompleto"
-            ),
-        ),
-    };
-    let (w, h) = reader(limits.clone()).into_dimensions().map_err(damaged)?;
-    if w == 0 || h == 0 {
-        return Err(import_error(
-            format!("the {name} image has no pixels ({w}x{h})"),
-            format!("la imagen {name} no tiene píxeles ({w}x{h})"),
-        ));
+/// An entry not read on purpose, with the reason.
+fn skipped(path: String, en: &str, es: &str) -> AddOutcome {
+    AddOutcome {
+        path: Some(path),
+        status: AddStatus::Skipped,
+        id: None,
+        sha256: None,
+        error: Some(en.to_string()),
+        error_es: Some(es.to_string()),
+        kind: None,
+        duplicate_of: None,
+        near_duplicates: Vec::new(),
     }
-    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(import_error(
-            format!(
-                "the {name} image claims {w}x{h} pixels, over the limit of {MAX_SIDE} a side and {MAX_PIXELS} in all (a decompression bomb?); it was not decoded"
-            ),
-            format!(
-                "la imagen {name} dice tener {w}x{h} píxeles, más del límite de {MAX_SIDE} por lado y {MAX_PIXELS} en total (¿una bomba de descompresión?); no se decodificó"
-            ),
-        ));
-    }
-    reader(limits).decode().map_err(damaged)
-}
-
-/// Puts transparent parts on white, as a viewer would show them.
-pub(crate) fn flatten_on_white(img: &DynamicImage) -> DynamicImage {
-    if !img.color().has_alpha() {
-        return DynamicImage::ImageRgb8(img.to_rgb8());
-    }
-    let rgba = img.to_rgba8();
-    let rgb = image::RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
-        let p = rgba.get_pixel(x, y).0;
-        let a = u16::from(p[3]);
-        let mix = |c: u8| ((u16::from(c) * a + 255 * (255 - a)) / 255) as u8;
-        image::Rgb([mix(p[0]), mix(p[1]), mix(p[2])])
-    });
-    DynamicImage::ImageRgb8(rgb)
 }
 
 fn hamming(a: &[u8], b: &[u8]) -> u32 {
@@ -361,9 +260,11 @@ impl Vault {
         case: &str,
         paths: &[PathBuf],
         meta: &Meta,
+        options: ImportOptions,
         on_progress: &mut dyn FnMut(Progress<'_>),
     ) -> Result<Vec<AddOutcome>> {
-        self.import_paths_cancellable(case, paths, meta, on_progress, &AtomicBool::new(false))
+        let never = AtomicBool::new(false);
+        self.import_paths_cancellable(case, paths, meta, options, on_progress, &never)
     }
 
     /// Like [`Vault::import_paths`], but stops starting new files once
@@ -374,19 +275,22 @@ impl Vault {
         case: &str,
         paths: &[PathBuf],
         meta: &Meta,
+        options: ImportOptions,
         on_progress: &mut dyn FnMut(Progress<'_>),
         cancel: &AtomicBool,
     ) -> Result<Vec<AddOutcome>> {
         let case = self.resolve_case(case)?;
         let _lock = self.write_lock()?;
         self.sweep_leftovers()?;
-        let inputs = expand(paths);
+        let follow = options.follow_links;
+        let inputs = walk::expand(paths, follow);
         let total = inputs.len();
         let mut known = self.phashes()?;
         let workers = std::thread::available_parallelism()
             .map_or(2, |n| n.get())
             .clamp(1, 4);
-        let (job_tx, job_rx) = mpsc::channel::<(usize, PathBuf)>();
+        type Job = (usize, PathBuf, Option<(u64, u64)>, Option<Via>);
+        let (job_tx, job_rx) = mpsc::channel::<Job>();
         let job_rx = std::sync::Mutex::new(job_rx);
         let (res_tx, res_rx) = mpsc::sync_channel::<(usize, Result<Prepared>)>(workers * 2);
         let mut outcomes = Vec::with_capacity(total);
@@ -398,14 +302,17 @@ impl Vault {
                 s.spawn(move || {
                     loop {
                         let job = job_rx.lock().map(|rx| rx.recv());
-                        let Ok(Ok((i, path))) = job else { break };
+                        let Ok(Ok((i, path, identity, via))) = job else {
+                            break;
+                        };
                         let prepared = if cancel.load(Ordering::Relaxed) {
                             Err(import_error(
                                 "the import was cancelled before this file",
                                 "la importación se detuvo antes de este archivo",
                             ))
                         } else {
-                            prepare(store, &path)
+                            prepare(store, &path, identity, via.is_some())
+                                .map(|p| Prepared { via, ..p })
                         };
                         if res_tx.send((i, prepared)).is_err() {
                             break;
@@ -414,46 +321,46 @@ impl Vault {
                 });
             }
             drop(res_tx);
-            let mut pending: BTreeMap<usize, Result<Prepared>> = BTreeMap::new();
-            for (i, (path, problem)) in inputs.iter().enumerate() {
-                match problem {
-                    Some(p) => {
-                        pending.insert(i, Err(import_error(p.0.clone(), p.1.clone())));
-                    }
-                    None => {
-                        let _ = job_tx.send((i, path.clone()));
-                    }
+            for (i, (path, entry)) in inputs.iter().enumerate() {
+                if let Entry::File { identity, via } = entry {
+                    let _ = job_tx.send((i, path.clone(), *identity, via.clone()));
                 }
             }
             drop(job_tx);
-            let mut next = 0;
-            while next < total {
-                while !pending.contains_key(&next) {
-                    match res_rx.recv() {
-                        Ok((i, r)) => {
-                            pending.insert(i, r);
-                        }
-                        Err(_) => break,
+            let mut pending: BTreeMap<usize, Result<Prepared>> = BTreeMap::new();
+            for (next, (path, entry)) in inputs.iter().enumerate() {
+                let path = path.display().to_string();
+                let outcome = match entry {
+                    Entry::Skipped((en, es)) => skipped(path, en, es),
+                    Entry::Failed((en, es)) => {
+                        AddOutcome::failed(Some(path), &import_error(en.clone(), es.clone()))
                     }
-                }
-                let prepared = pending.remove(&next).unwrap_or_else(|| {
-                    Err(import_error(
-                        "the import worker stopped",
-                        "el proceso de importación se detuvo",
-                    ))
-                });
-                let path = inputs[next].0.display().to_string();
-                let outcome =
-                    match prepared.and_then(|p| self.commit(&case.id, p, meta, &mut known)) {
-                        Ok(mut o) => {
-                            o.path = Some(path);
-                            o
+                    Entry::File { .. } => {
+                        while !pending.contains_key(&next) {
+                            match res_rx.recv() {
+                                Ok((i, r)) => {
+                                    pending.insert(i, r);
+                                }
+                                Err(_) => break,
+                            }
                         }
-                        Err(e) => AddOutcome::failed(Some(path), &e),
-                    };
-                next += 1;
+                        let prepared = pending.remove(&next).unwrap_or_else(|| {
+                            Err(import_error(
+                                "the import worker stopped",
+                                "el proceso de importación se detuvo",
+                            ))
+                        });
+                        match prepared.and_then(|p| self.commit(&case.id, p, meta, &mut known)) {
+                            Ok(mut o) => {
+                                o.path = Some(path);
+                                o
+                            }
+                            Err(e) => AddOutcome::failed(Some(path), &e),
+                        }
+                    }
+                };
                 on_progress(Progress {
-                    done: next,
+                    done: next + 1,
                     total,
                     outcome: &outcome,
                 });
@@ -545,7 +452,15 @@ impl Vault {
             text: None,
             duplicate_of: duplicate_of.clone(),
         };
-        let item = insert_item(&tx, new, meta)?;
+        // Following links is the person's choice: the entry names the link
+        // and the file it led to.
+        let extra = p.via.as_ref().map(|v| {
+            json!({ "followed_link": {
+                "link": v.link.display().to_string(),
+                "target": v.target.display().to_string(),
+            }})
+        });
+        let item = insert_item_with(&tx, new, meta, extra)?;
         if let Some(t) = &p.thumbnail {
             tx.execute(
                 "INSERT OR IGNORE INTO artifacts (item_id, role, sha256, size, media_type, created_at)

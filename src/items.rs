@@ -69,6 +69,9 @@ pub enum AddStatus {
     Duplicate,
     /// It failed; see the error.
     Error,
+    /// It was not read on purpose (a symbolic link not followed, a FIFO or
+    /// device); `error` says why.
+    Skipped,
 }
 
 /// The result of adding one thing.

@@ -14,10 +14,12 @@ mod capture_tls;
 mod cli;
 mod crash;
 mod custody;
+mod decode_budget;
 #[cfg(target_os = "linux")]
 mod fulldisk;
 mod hostile;
 mod import;
+mod import_links;
 mod packet;
 mod packet_fields;
 mod passphrase;

@@ -245,6 +245,7 @@ pub async fn import_paths(
     case_id: String,
     paths: Vec<String>,
     fields: MetaInput,
+    follow_links: bool,
 ) -> AppResult<Vec<AddOutcome>> {
     let meta = fields.parse()?;
     let paths = paths
@@ -259,6 +260,7 @@ pub async fn import_paths(
             &case_id,
             &paths,
             &meta,
+            testigo::ImportOptions { follow_links },
             &mut |p| {
                 let _ = ImportProgress {
                     done: p.done as u32,

@@ -40,6 +40,9 @@ pub enum Command {
         /// Case id or name
         #[arg(long, value_name = "CASE")]
         case: String,
+        /// Follow symbolic links (skipped by default) and import what they point to
+        #[arg(long)]
+        follow_links: bool,
         #[command(flatten)]
         meta: MetaArgs,
     },

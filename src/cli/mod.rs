@@ -244,10 +244,16 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
                 }
             }
         }
-        Command::Add { paths, case, meta } => {
+        Command::Add {
+            paths,
+            case,
+            follow_links,
+            meta,
+        } => {
             let meta = meta.to_meta(&[])?;
             let vault = open(&dir)?;
-            return add(&vault, &case, &paths, &meta, json);
+            let options = testigo::ImportOptions { follow_links };
+            return add(&vault, &case, &paths, &meta, options, json);
         }
         Command::Link {
             mut urls,
@@ -488,6 +494,7 @@ fn add(
     case: &str,
     paths: &[PathBuf],
     meta: &testigo::Meta,
+    options: testigo::ImportOptions,
     json: bool,
 ) -> Result<ExitCode, Error> {
     let bar = indicatif::ProgressBar::new(0);
@@ -495,13 +502,13 @@ fn add(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let outcomes = vault.import_paths(case, paths, meta, &mut |p| {
+    let outcomes = vault.import_paths(case, paths, meta, options, &mut |p| {
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
         if let Some(path) = &p.outcome.path {
             term::set_message(&bar, path);
         }
-        if !json || p.outcome.status == AddStatus::Error {
+        if !json || matches!(p.outcome.status, AddStatus::Error | AddStatus::Skipped) {
             bar.suspend(|| errln!("{}", render::outcome_line(p.outcome)));
         }
     })?;

@@ -395,12 +395,16 @@ pub fn outcome_line(o: &AddOutcome) -> String {
             tr("already in this case as", "ya está en este caso como"),
             o.id.as_deref().unwrap_or("")
         ),
-        AddStatus::Error => {
+        AddStatus::Error | AddStatus::Skipped => {
             let reason = match (lang(), &o.error_es) {
                 (Lang::Es, Some(es)) => es.as_str(),
                 _ => o.error.as_deref().unwrap_or(""),
             };
-            format!("error  {what}: {}", Shown(reason))
+            let status = match o.status {
+                AddStatus::Skipped => tr("skipped", "omitido"),
+                _ => "error",
+            };
+            format!("{status}  {what}: {}", Shown(reason))
         }
     }
 }
@@ -408,8 +412,12 @@ pub fn outcome_line(o: &AddOutcome) -> String {
 /// The closing count of an import.
 pub fn outcome_summary(outcomes: &[AddOutcome]) -> String {
     let count = |s: AddStatus| outcomes.iter().filter(|o| o.status == s).count();
+    let skipped = match count(AddStatus::Skipped) {
+        0 => String::new(),
+        n => format!(", {n} {}", tr("skipped", "omitidos")),
+    };
     format!(
-        "{} {}, {} {}, {} {}",
+        "{} {}, {} {}{skipped}, {} {}",
         count(AddStatus::Added),
         tr("added", "agregados"),
         count(AddStatus::Duplicate),

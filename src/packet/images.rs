@@ -1,4 +1,5 @@
-//! Pictures for the packet: screenshots decoded (with the import's limits),
+//! Pictures for the packet: screenshots decoded (with the import's limits,
+//! under the process-wide decoding budget of [`crate::imaging`]),
 //! put on white and downscaled to print resolution as JPEG, and QR codes as
 //! SVG. Everything stays in memory; the originals in the vault are never
 //! touched.
@@ -14,7 +15,7 @@ use std::sync::mpsc;
 use image::codecs::jpeg::JpegEncoder;
 
 use crate::error::Result;
-use crate::import::{decode_limited, flatten_on_white, sniff_image};
+use crate::imaging::{decode, flatten_on_white, sniff_image};
 use crate::model::{Item, Kind};
 
 /// Longest side of a printed image, in pixels: the template's widest image
@@ -57,8 +58,10 @@ pub fn printable(item: &Item) -> bool {
 /// error is a sentence for the packet (the image is then described, not shown).
 pub fn prepare(bytes: &[u8], max_pixels: u64) -> std::result::Result<PrintImage, String> {
     let format = sniff_image(bytes).ok_or("the file is not an image this version can show")?;
-    let img = decode_limited(bytes, format).map_err(|e| e.to_string())?;
-    let (w, h) = (f64::from(img.width()), f64::from(img.height()));
+    // The full-size pixels hold their share of the decoding budget until
+    // this returns.
+    let decoded = decode(bytes, format).map_err(|e| e.to_string())?;
+    let (w, h) = (f64::from(decoded.width()), f64::from(decoded.height()));
     let scale = (f64::from(MAX_SIDE) / w.max(h))
         .min((max_pixels as f64 / (w * h)).sqrt())
         .min(1.0);
@@ -67,9 +70,9 @@ pub fn prepare(bytes: &[u8], max_pixels: u64) -> std::result::Result<PrintImage,
         let nh = ((h * scale).round() as u32).max(1);
         // Area averaging: as sharp as a filtered resize for shrinking, and
         // several times faster.
-        img.thumbnail(nw, nh)
+        decoded.thumbnail(nw, nh)
     } else {
-        img
+        decoded.image.clone()
     };
     let rgb = flatten_on_white(&img).to_rgb8();
     let mut jpeg = Vec::new();

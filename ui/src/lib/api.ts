@@ -38,7 +38,8 @@ export const api = {
   addLink: (caseId: string, url: string, fields: MetaInput) => unwrap(commands.addLink(caseId, url, fields)),
   importBytes: (caseId: string, name: string, bytes: number[], fields: MetaInput) =>
     unwrap(commands.importBytes(caseId, name, bytes, fields)),
-  importPaths: (caseId: string, paths: string[], fields: MetaInput) => unwrap(commands.importPaths(caseId, paths, fields)),
+  importPaths: (caseId: string, paths: string[], fields: MetaInput, followLinks = false) =>
+    unwrap(commands.importPaths(caseId, paths, fields, followLinks)),
   cancelImport: () => commands.cancelImport(),
   accounts: (caseId: string | null) => unwrap(commands.accounts(caseId)),
   log: (caseId: string | null) => unwrap(commands.custodyLog(caseId)),

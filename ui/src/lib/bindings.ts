@@ -149,9 +149,9 @@ async importBytes(caseId: string, fileName: string, bytes: number[], fields: Met
  * thread with its own database connection, sending `import-progress`
  * events; `cancel_import` stops it.
  */
-async importPaths(caseId: string, paths: string[], fields: MetaInput) : Promise<Result<AddOutcome[], AppError>> {
+async importPaths(caseId: string, paths: string[], fields: MetaInput, followLinks: boolean) : Promise<Result<AddOutcome[], AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("import_paths", { caseId, paths, fields }) };
+    return { status: "ok", data: await TAURI_INVOKE("import_paths", { caseId, paths, fields, followLinks }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -519,7 +519,12 @@ export type AddStatus =
 /**
  * It failed; see the error.
  */
-"error"
+"error" | 
+/**
+ * It was not read on purpose (a symbolic link not followed, a FIFO or
+ * device); `error` says why.
+ */
+"skipped"
 /**
  * An error as the UI receives it.
  */
