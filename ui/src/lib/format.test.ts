@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { caseFileName, dayKey, formatBytes, formatDateTime, fromZonedInput, resolveTimeZone, toZonedInput } from "./format";
+import { caseFileName, dayKey, formatBytes, formatDateTime, fromZonedInput, resolveTimeZone, shown, toZonedInput } from "./format";
 
 describe("format", () => {
   it("defaults to Mexico City for Spanish", () => {
@@ -39,5 +39,23 @@ describe("case file names", () => {
     const day = new Date("2026-11-28T12:00:00Z");
     expect(caseFileName("reporte", "Campaña contra Noroña!", "01X", "zip", day)).toBe("reporte-campana-contra-norona-2026-11-28.zip");
     expect(caseFileName("expediente", "¿?", "01X", "pdf", day)).toBe("expediente-01X-2026-11-28.pdf");
+  });
+});
+
+describe("shown", () => {
+  it.each([
+    ["plain.png", "plain.png"],
+    ["x\u202egnp.exe", "x\\u{202e}gnp.exe"],
+    ["a\u001b[2Jb", "a\\u{1b}[2Jb"],
+    ["fake\nVALID", "fake\\nVALID"],
+    ["c1\u009bx", "c1\\u{9b}x"],
+    ["iso\u2066late\u2069", "iso\\u{2066}late\\u{2069}"],
+    ["zero\u200bwidth", "zero\\u{200b}width"],
+    ["ñandú 🤖 تست", "ñandú 🤖 تست"],
+  ])("%j is shown as %j", (input, out) => {
+    expect(shown(input)).toBe(out);
+  });
+  it("treats missing text as empty", () => {
+    expect(shown(null)).toBe("");
   });
 });

@@ -83,3 +83,20 @@ export function caseFileName(prefix: string, caseName: string, caseId: string, e
   const slug = caseName.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase();
   return `${prefix}-${slug || caseId}-${now.toISOString().slice(0, 10)}.${ext}`;
 }
+
+/**
+ * Text from outside Testigo (file and entry names, paths, URLs, page titles)
+ * as harmless text: control characters, bidi embeddings, overrides, isolates
+ * and marks, and line separators are shown as `\u{…}`, so a name such as
+ * `x\u{202e}gnp.exe` cannot display as `xexe.png`. The CLI does the same
+ * (`cli::shown`). Post text keeps its own marks (Arabic and Hebrew need them).
+ */
+export function shown(s: string | null | undefined): string {
+  // eslint-disable-next-line no-control-regex
+  return (s ?? "").replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g, (c) => {
+    if (c === "\n") return "\\n";
+    if (c === "\t") return "\\t";
+    if (c === "\r") return "\\r";
+    return `\\u{${c.codePointAt(0)!.toString(16)}}`;
+  });
+}
