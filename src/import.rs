@@ -201,7 +201,7 @@ fn prepare_from(
 /// The image format a file's first bytes announce, among those imported as
 /// screenshots. BMP's two-byte `BM` is confirmed by a known header size, so a
 /// text file that happens to start with "BM" stays a plain file.
-pub(crate) fn sniff_image(head: &[u8]) -> Option<ImageFormat> {
+pub fn sniff_image(head: &[u8]) -> Option<ImageFormat> {
     match image::guess_format(head).ok()? {
         ImageFormat::Bmp => {
             let dib = head.get(14..18)?;
