@@ -25,10 +25,13 @@ if [ $# -eq 0 ]; then
 fi
 target=$1
 seconds=${2:-600}
-# Memory per input: verify must stay well under its 256 MB budget.
+# Memory per input: verify must stay well under its 256 MB budget. Longest
+# input: the seed bundle's size for verify (libFuzzer's default), larger for
+# the text targets so that slow parsing of big pages can show.
 case "$target" in
-  verify_zip|verify_age) rss=512 ;;
-  *) rss=1024 ;;
+  verify_zip|verify_age) rss=512; len="" ;;
+  meta_extract|warc) rss=1024; len="-max_len=262144" ;;
+  *) rss=1024; len="-max_len=65536" ;;
 esac
 [ -e fuzz/keys/seed-signer.pub ] || fuzz/seed.sh
 mkdir -p "fuzz/artifacts/$target"
@@ -39,4 +42,4 @@ mkdir -p "$work"
 # shellcheck disable=SC2086
 cargo +nightly fuzz run "$target" "$work" "fuzz/corpus/$target" -- \
   -max_total_time="$seconds" -rss_limit_mb="$rss" -timeout=10 \
-  -print_final_stats=1 ${FUZZ_FLAGS:-}
+  -print_final_stats=1 $len ${FUZZ_FLAGS:-}

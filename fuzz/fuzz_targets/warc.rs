@@ -18,8 +18,8 @@ use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
 use testigo::Capture;
 use testigo::capture::fetch::{Exchange, Fetched, Truncated};
-use testigo::capture::warc;
-use warc::{RecordType, WarcHeader, WarcReader};
+use warc_reader::{RecordType, WarcHeader, WarcReader};
+use testigo::capture::warc as warc_file;
 
 /// Between hops in the input.
 const HOP: &[u8] = b"\n=====\n";
@@ -53,7 +53,7 @@ fn hop(text: &[u8]) -> Hop<'_> {
         .and_then(|s| s.parse::<u16>().ok())
         // What reqwest can hold: 100 to 999.
         .map(|s| 100 + s % 900);
-    let truncated = words.get(1).and_then(|w| match w {
+    let truncated = words.get(1).and_then(|w| match *w {
         b"l" => Some(Truncated::Length),
         b"t" => Some(Truncated::Time),
         b"d" => Some(Truncated::Disconnect),
@@ -102,7 +102,7 @@ fn header_of(name: &[u8], value: &[u8]) -> Option<(String, Vec<u8>)> {
 }
 
 fn sha256_b32(data: &[u8]) -> String {
-    format!("sha256:{}", warc::base32(&Sha256::digest(data)))
+    format!("sha256:{}", warc_file::base32(&Sha256::digest(data)))
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -150,10 +150,10 @@ fuzz_target!(|data: &[u8]| {
     };
     // As the vault records it: the capture's facts, then the file.
     let facts = serde_json::to_value(Capture::from_fetched(&f)).expect("facts are JSON");
-    if !warc::has_records(&f) {
+    if !warc_file::has_records(&f) {
         return;
     }
-    let bytes = warc::write(&f, &facts);
+    let bytes = warc_file::write(&f, &facts);
 
     let answered: Vec<&Exchange> = f.exchanges.iter().filter(|e| e.status.is_some()).collect();
     let records: Vec<_> = WarcReader::new(BufReader::new(&bytes[..]))
