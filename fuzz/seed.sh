@@ -6,6 +6,7 @@
 #
 #   fuzz/seed.sh            builds `testigo` (debug) with cargo, then seeds
 #   TESTIGO=path fuzz/seed.sh   uses that binary
+#   SEED_WITH=core fuzz/seed.sh seals with the core's API in the fuzz build
 #
 # Needs python3, unzip, age-keygen. Seeds are small (a bundle is the largest,
 # because it carries its PDF packet). Files the fuzzer adds to the corpus
@@ -16,7 +17,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 corpus="$here/corpus"
 
-if [[ -z "${TESTIGO:-}" ]]; then
+# SEED_WITH=core seals with the core's API from the fuzz build instead of
+# the CLI (fuzz_targets/seed_bundle.rs), when building the CLI is too slow.
+if [[ "${SEED_WITH:-cli}" == cli && -z "${TESTIGO:-}" ]]; then
     (cd "$root" && cargo build --bin testigo)
     TESTIGO="${CARGO_TARGET_DIR:-$root/target}/debug/testigo"
 fi
@@ -130,17 +133,24 @@ put("warc", "refused.txt", b"https://example.com/x\nhttps://example.com/x\n-\n\n
 PY
 
 # A vault, a case with one tiny PNG, sealed; then the same sealed to age.
-export TESTIGO_VAULT="$work/vault" TESTIGO_PASSPHRASE="fuzz seed passphrase" TESTIGO_LANG=en
-export SOURCE_DATE_EPOCH=1714521600
-"$TESTIGO" init >/dev/null
-"$TESTIGO" case new "Fuzz seed" >/dev/null
-"$TESTIGO" add --case "Fuzz seed" "$work/tiny.png" >/dev/null
-"$TESTIGO" seal --case "Fuzz seed" --out "$work/bundle.zip" >/dev/null
-unzip -p "$work/bundle.zip" '*/signer.pub' > "$here/keys/seed-signer.pub"
 rm -f "$here/keys/age-identity.txt"
 age-keygen -o "$here/keys/age-identity.txt" 2>/dev/null
 recipient=$(age-keygen -y "$here/keys/age-identity.txt")
-"$TESTIGO" seal --case "Fuzz seed" --out "$work/bundle-age.zip" --encrypt-to "$recipient" >/dev/null
+if [[ "${SEED_WITH:-cli}" == cli ]]; then
+    export TESTIGO_VAULT="$work/vault" TESTIGO_PASSPHRASE="fuzz seed passphrase" TESTIGO_LANG=en
+    export SOURCE_DATE_EPOCH=1714521600
+    "$TESTIGO" init >/dev/null
+    "$TESTIGO" case new "Fuzz seed" >/dev/null
+    "$TESTIGO" add --case "Fuzz seed" "$work/tiny.png" >/dev/null
+    "$TESTIGO" seal --case "Fuzz seed" --out "$work/bundle.zip" >/dev/null
+    "$TESTIGO" seal --case "Fuzz seed" --out "$work/bundle-age.zip" --encrypt-to "$recipient" >/dev/null
+else
+    (cd "$root" && CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/fuzz-target}" \
+        SEED_OUT="$work" SEED_PNG="$work/tiny.png" SEED_RECIPIENT="$recipient" \
+        cargo +nightly fuzz run seed_bundle -- -runs=0 >/dev/null 2>"$work/seed_bundle.log") \
+        || { cat "$work/seed_bundle.log" >&2; exit 1; }
+fi
+unzip -p "$work/bundle.zip" '*/signer.pub' > "$here/keys/seed-signer.pub"
 
 cp "$work/bundle.zip" "$corpus/verify_zip/seed-bundle.zip"
 # verify_age's first byte: even, the rest is an .age file; odd, a ZIP the harness encrypts.
