@@ -131,6 +131,7 @@ fuzz_target!(|data: &[u8]| {
                 .headers
                 .iter()
                 .filter_map(|(k, v)| header_of(k, v))
+                .take(60)
                 .collect(),
             remote_ip: h.remote_ip.clone(),
             tls: None,

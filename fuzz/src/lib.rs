@@ -186,7 +186,9 @@ pub fn manual_procedure_agrees(zip: &[u8], trusted: Option<&PublicKeyInfo>) {
             }
             // coreutils: 64 hex digits, a space, ' ' or '*', the name to the end of the line.
             assert!(
-                line.len() > 66 && line.is_char_boundary(66) && !line.starts_with('\\'),
+                line.len() > 66
+                    && line.as_bytes()[..64].iter().all(u8::is_ascii_hexdigit)
+                    && line.is_char_boundary(66),
                 "sha256sum: improperly formatted line {line:?} in {manifest}"
             );
             let (hash, rest) = line.split_at(64);
