@@ -15,7 +15,10 @@ const MAX_FIELD: usize = 4096;
 const MAX_FIELDS: usize = 200;
 
 fn field_ok(s: &str) {
-    assert!(!s.is_empty() && s.chars().count() <= MAX_FIELD, "field over the cap");
+    assert!(
+        !s.is_empty() && s.chars().count() <= MAX_FIELD,
+        "field over the cap"
+    );
     assert_eq!(
         s,
         s.split_whitespace().collect::<Vec<_>>().join(" "),
@@ -27,8 +30,13 @@ fuzz_target!(|data: &[u8]| {
     let Some((&sel, body)) = data.split_first() else {
         return;
     };
-    let encoding = [None, Some("identity"), Some("gzip"), Some("deflate"), Some("br")]
-        [usize::from(sel & 7) % 5];
+    let encoding = [
+        None,
+        Some("identity"),
+        Some("gzip"),
+        Some("deflate"),
+        Some("br"),
+    ][usize::from(sel & 7) % 5];
     let content_type = (sel & 8 != 0).then_some("text/html; charset=utf-8");
     let Ok(decoded) = decode_body(body, encoding) else {
         return;
@@ -67,6 +75,10 @@ fuzz_target!(|data: &[u8]| {
         field_ok(s);
     }
     for o in &meta.oembed {
-        assert!(o.format == "json" || o.format == "xml", "oEmbed format {:?}", o.format);
+        assert!(
+            o.format == "json" || o.format == "xml",
+            "oEmbed format {:?}",
+            o.format
+        );
     }
 });

@@ -39,7 +39,8 @@ fuzz_target!(|data: &[u8]| {
         let enc_path = scratch("bundle.zip.age", &age_encrypt(rest));
         let enc = verify(&enc_path, &with_identity, &mut |_, _| {});
         // A ZIP that is itself an age file decrypts on its own; its encryption does not.
-        let is_age = rest.starts_with(b"age-encryption.org/") || rest.starts_with(b"-----BEGIN AGE");
+        let is_age =
+            rest.starts_with(b"age-encryption.org/") || rest.starts_with(b"-----BEGIN AGE");
         match (plain, enc) {
             (_, Ok(e)) if is_age => check_report_shape(&e, trusted.as_ref()),
             (Ok(p), Ok(e)) => {

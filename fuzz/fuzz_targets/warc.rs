@@ -18,8 +18,8 @@ use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
 use testigo::Capture;
 use testigo::capture::fetch::{Exchange, Fetched, Truncated};
-use warc_reader::{RecordType, WarcHeader, WarcReader};
 use testigo::capture::warc as warc_file;
+use warc_reader::{RecordType, WarcHeader, WarcReader};
 
 /// Between hops in the input.
 const HOP: &[u8] = b"\n=====\n";
@@ -170,7 +170,9 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(back, facts, "the capture's facts");
     for r in &records {
         assert_eq!(r.content_length(), r.body().len() as u64);
-        let digest = r.header(WarcHeader::BlockDigest).expect("every record has a block digest");
+        let digest = r
+            .header(WarcHeader::BlockDigest)
+            .expect("every record has a block digest");
         assert_eq!(digest, sha256_b32(r.body()), "block digest");
     }
     for (i, ex) in answered.iter().enumerate() {

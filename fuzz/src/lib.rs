@@ -104,7 +104,10 @@ pub fn check_report_shape(report: &VerifyReport, trusted: Option<&PublicKeyInfo>
         }
     }
     if report.status == Status::Valid {
-        let signer = report.signer.as_ref().expect("a valid bundle names its signer");
+        let signer = report
+            .signer
+            .as_ref()
+            .expect("a valid bundle names its signer");
         assert!(signer.confirmed, "valid but the signer is not confirmed");
     }
 }
@@ -124,12 +127,16 @@ pub fn manual_procedure_agrees(zip: &[u8], trusted: Option<&PublicKeyInfo>) {
         if name.ends_with('/') {
             assert_eq!(e.size(), 0, "unzip: folder entry {name:?} with data");
             let d = name.trim_end_matches('/').to_string();
-            assert!(!files.contains_key(&d), "unzip: folder {name:?} over a file");
+            assert!(
+                !files.contains_key(&d),
+                "unzip: folder {name:?} over a file"
+            );
             dirs.push(d);
             continue;
         }
         let mut body = Vec::new();
-        e.read_to_end(&mut body).expect("unzip: entry does not inflate");
+        e.read_to_end(&mut body)
+            .expect("unzip: entry does not inflate");
         assert!(
             !dirs.iter().any(|d| d == &name),
             "unzip: file {name:?} where a folder is"
@@ -197,8 +204,8 @@ pub fn manual_procedure_agrees(zip: &[u8], trusted: Option<&PublicKeyInfo>) {
                 "sha256sum: improperly formatted line {line:?} in {manifest}"
             );
             let name = &rest[2..];
-            let body = get(name)
-                .unwrap_or_else(|| panic!("sha256sum: {name}: No such file ({manifest})"));
+            let body =
+                get(name).unwrap_or_else(|| panic!("sha256sum: {name}: No such file ({manifest})"));
             assert_eq!(
                 hex(&Sha256::digest(body)),
                 hash.to_ascii_lowercase(),
@@ -212,7 +219,10 @@ pub fn manual_procedure_agrees(zip: &[u8], trusted: Option<&PublicKeyInfo>) {
         let rel = name
             .strip_prefix(&base)
             .unwrap_or_else(|| panic!("{name:?} is outside the bag folder"));
-        assert!(listed.iter().any(|l| l == rel), "{name:?} is not in a manifest");
+        assert!(
+            listed.iter().any(|l| l == rel),
+            "{name:?} is not in a manifest"
+        );
     }
     for d in &dirs {
         let under = format!("{d}/");
