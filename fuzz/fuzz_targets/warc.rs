@@ -52,7 +52,13 @@ fn hop(text: &[u8]) -> Hop<'_> {
         .ok()
         .and_then(|s| s.parse::<u16>().ok())
         // What reqwest can hold: 100 to 999.
-        .map(|s| 100 + s % 900);
+        .map(|s| {
+            if (100..=999).contains(&s) {
+                s
+            } else {
+                100 + s % 900
+            }
+        });
     let truncated = words.get(1).and_then(|w| match *w {
         b"l" => Some(Truncated::Length),
         b"t" => Some(Truncated::Time),
