@@ -364,7 +364,8 @@ fn a_local_first_url_is_the_persons_choice_and_its_redirects_are_followed() {
     // addresses and names are followed, through the CLI as through the core.
     for target in [
         other.url("/page"),
-        format!("http://localhost:{}/page", other.port()),
+        // `localhost` is 127.0.0.1 here, where `srv` listens.
+        format!("http://localhost:{}/page", srv.port()),
     ] {
         let v = env.json(&["link", &to(&srv, &target), "--case", "c"]);
         let c = &v[0]["capture"];

@@ -68,9 +68,9 @@ fn packet_in_bundle(zip: &Path) -> Vec<u8> {
     let mut archive = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
     let name = archive
         .file_names()
+        .map(|n| n.unwrap().to_string())
         .find(|n| n.ends_with("/data/report.pdf"))
-        .unwrap()
-        .to_string();
+        .unwrap();
     let mut pdf = Vec::new();
     archive
         .by_name(&name)

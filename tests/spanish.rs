@@ -57,7 +57,14 @@ fn check_names_tampering_in_spanish() {
     bad[40] ^= 0x40;
     std::fs::write(&objects[0], &bad).unwrap();
     std::fs::remove_file(&objects[1]).unwrap();
-    std::fs::write(env.vault().join("objects/tmp/x.part"), b"half").unwrap();
+    let part = env.vault().join("objects/tmp/x.part");
+    std::fs::write(&part, b"half").unwrap();
+    // Private like every vault file, so the only note is the leftover.
+    std::os::unix::fs::PermissionsExt::set_mode(
+        &mut std::fs::metadata(&part).unwrap().permissions(),
+        0o600,
+    );
+    std::fs::set_permissions(&part, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let (problems, notes) = check_es(&env);
     let all = problems.join("\n");
     assert_eq!(problems.len(), 2, "{all}");

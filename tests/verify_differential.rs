@@ -46,7 +46,7 @@ fn need(tool: &str) {
 /// Writes entries with the options each gets.
 fn zip_with(
     entries: &[(String, Vec<u8>)],
-    opts: impl Fn(&str) -> FullFileOptions<'static>,
+    opts: impl Fn(&str) -> FullFileOptions<'static, 'static>,
 ) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for (name, bytes) in entries {
@@ -60,7 +60,7 @@ fn zip_with(
     z.finish().unwrap().into_inner()
 }
 
-fn stored(_: &str) -> FullFileOptions<'static> {
+fn stored(_: &str) -> FullFileOptions<'static, 'static> {
     FullFileOptions::default().compression_method(zip::CompressionMethod::Stored)
 }
 
@@ -428,7 +428,10 @@ fn verify_and_the_manual_procedure_agree_on_every_mutated_bundle() {
             b[c + 9] &= !0x08;
         }),
         false,
-        Agrees,
+        // Info-ZIP on Linux writes the name's bytes as they are, so the
+        // manual procedure passes; other unzippers read such names as
+        // CP437 and would write different names.
+        CannotSee,
     );
 
     // Bytes outside the entries.

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::printable::{Cuts, Printable, clean};
 use super::summary::{self, category_label, threat_label};
 use super::{InBundle, PacketOptions, Paper};
-use crate::bundle::{FORMAT, Report};
+use crate::bundle::FORMAT;
 use crate::model::{Item, ThreatLevel};
 
 /// Longest text value shown in a custody entry's detail; the full entry is
