@@ -1,17 +1,18 @@
 //! Fuzzes what import does with a file whose first bytes announce an image:
-//! `sniff_image`, then `decode_limited` (the dimension check and allocation
-//! limits), then the thumbnail. It must not panic or pass the memory limit;
+//! `sniff_image`, then `imaging::decode` (the dimension and ratio checks,
+//! the shared decoding budget and allocation limits), then the thumbnail. It must not panic or pass the memory limit;
 //! a decoded image is within the limits it claims.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use testigo::import::{MAX_PIXELS, MAX_SIDE, THUMB_SIDE, decode_limited, sniff_image};
+use testigo::imaging::{MAX_PIXELS, MAX_SIDE, decode, sniff_image};
+use testigo::import::THUMB_SIDE;
 
 fuzz_target!(|data: &[u8]| {
     let Some(format) = sniff_image(&data[..data.len().min(64)]) else {
         return;
     };
-    let Ok(img) = decode_limited(data, format) else {
+    let Ok(img) = decode(data, format) else {
         return;
     };
     let (w, h) = (img.width(), img.height());
