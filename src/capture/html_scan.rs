@@ -426,7 +426,9 @@ pub fn scan(html: &[u8], found: &mut dyn FnMut(Found<'_>)) -> u64 {
 mod tests {
     use super::*;
 
-    fn titles_and_metas(html: &[u8]) -> (Vec<String>, Vec<(Option<String>, Option<String>)>) {
+    type Metas = Vec<(Option<String>, Option<String>)>;
+
+    fn titles_and_metas(html: &[u8]) -> (Vec<String>, Metas) {
         let (mut titles, mut metas) = (Vec::new(), Vec::new());
         scan(html, &mut |f| match f {
             Found::Title(t, _) => titles.push(String::from_utf8_lossy(t).into_owned()),
