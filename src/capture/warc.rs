@@ -16,7 +16,7 @@
 //!
 //! [`reader`] gives the file as a [`WarcReader`], which streams the bodies
 //! from the capture without copying them (the vault stores it this way);
-//! [`write`] collects the same bytes into memory.
+//! [`write()`] collects the same bytes into memory.
 
 use std::borrow::Cow;
 use std::io::Read;
@@ -184,7 +184,7 @@ pub fn write(f: &Fetched, facts: &serde_json::Value) -> Vec<u8> {
     out
 }
 
-/// The WARC file of a capture, to read: the same bytes as [`write`], with
+/// The WARC file of a capture, to read: the same bytes as [`write()`], with
 /// the bodies read from `f` rather than copied.
 pub fn reader<'a>(f: &'a Fetched, facts: &serde_json::Value) -> WarcReader<'a> {
     let mut out: Vec<Cow<'a, [u8]>> = Vec::new();
