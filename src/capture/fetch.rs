@@ -81,6 +81,22 @@ pub struct Exchange {
 }
 
 impl Exchange {
+    /// A request to `url` made now, with no answer yet.
+    fn unanswered(url: &str, request_headers: Vec<(String, String)>) -> Exchange {
+        Exchange {
+            url: url.to_string(),
+            requested_at: now_ms(),
+            request_headers,
+            status: None,
+            response_headers: Vec::new(),
+            remote_ip: None,
+            tls: None,
+            body: Vec::new(),
+            truncated: None,
+            error: None,
+        }
+    }
+
     /// The first response header with this (lowercase) name, as text.
     pub fn header(&self, name: &str) -> Option<String> {
         self.response_headers
@@ -266,18 +282,7 @@ async fn exchange(
     budget: &mut Budget,
 ) -> Exchange {
     let headers = request_headers(url, opts);
-    let mut ex = Exchange {
-        url: url.to_string(),
-        requested_at: now_ms(),
-        request_headers: headers.clone(),
-        status: None,
-        response_headers: Vec::new(),
-        remote_ip: None,
-        tls: None,
-        body: Vec::new(),
-        truncated: None,
-        error: None,
-    };
+    let mut ex = Exchange::unanswered(url.as_str(), headers.clone());
     let mut map = HeaderMap::new();
     for (k, v) in &headers {
         if let (Ok(k), Ok(v)) = (HeaderName::try_from(k.as_str()), HeaderValue::try_from(v)) {
@@ -432,16 +437,8 @@ async fn capture(client: Client, requested: String, opts: FetchOptions) -> Fetch
                 if let Err(r) = client.guard.check_url(&next, via_proxy) {
                     // Not requested: recorded as a hop that got no answer.
                     f.exchanges.push(Exchange {
-                        url: next.to_string(),
-                        requested_at: now_ms(),
-                        request_headers: Vec::new(),
-                        status: None,
-                        response_headers: Vec::new(),
-                        remote_ip: None,
-                        tls: None,
-                        body: Vec::new(),
-                        truncated: None,
                         error: Some(r.en.clone()),
+                        ..Exchange::unanswered(next.as_str(), Vec::new())
                     });
                     f.error = Some(r.en);
                     f.error_es = Some(r.es);
