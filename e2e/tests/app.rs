@@ -703,7 +703,7 @@ async fn the_web_view_reaches_only_files_the_person_chose() {
         let r = app
             .invoke(
                 "import_paths",
-                serde_json::json!({ "caseId": case_id, "paths": [path], "fields": no_fields }),
+                serde_json::json!({ "caseId": case_id, "paths": [path], "fields": no_fields, "followLinks": false }),
             )
             .await;
         assert_refused(&format!("import {path}"), &r);
@@ -728,7 +728,7 @@ async fn the_web_view_reaches_only_files_the_person_chose() {
         let r = app
             .invoke(
                 "import_paths",
-                serde_json::json!({ "caseId": case_id, "paths": [path], "fields": no_fields }),
+                serde_json::json!({ "caseId": case_id, "paths": [path], "fields": no_fields, "followLinks": false }),
             )
             .await;
         assert_refused(&format!("import {path}"), &r);
@@ -736,10 +736,21 @@ async fn the_web_view_reaches_only_files_the_person_chose() {
     let inside = app
         .invoke(
             "import_paths",
-            serde_json::json!({ "caseId": case_id, "paths": [folder.join("dentro.png")], "fields": no_fields }),
+            serde_json::json!({ "caseId": case_id, "paths": [folder.join("dentro.png")], "fields": no_fields, "followLinks": false }),
         )
         .await;
     assert!(inside.get("ok").is_some(), "{inside}");
+
+    // Issue 11, point 3: the same folder chosen again, now with a link in it:
+    // the link is skipped and listed with its reason, not followed.
+    app.answer_dialog(serde_json::json!([folder.to_str().unwrap()]))
+        .await;
+    app.click("#add-folder").await;
+    let summary = app.wait_text("#import-summary", "1 omitido").await;
+    assert!(summary.contains("enlace.png"), "{summary}");
+    assert!(summary.contains("enlace simbólico"), "{summary}");
+    app.shot("es-1280-21-import-skipped-link").await;
+    app.wait_text("#item-count", "1 elemento").await;
 
     // A file chosen for one use (an age identity) is not allowed for another.
     app.answer_dialog(secret.to_str().unwrap().into()).await;
@@ -750,7 +761,7 @@ async fn the_web_view_reaches_only_files_the_person_chose() {
     let r = app
         .invoke(
             "import_paths",
-            serde_json::json!({ "caseId": case_id, "paths": [secret], "fields": no_fields }),
+            serde_json::json!({ "caseId": case_id, "paths": [secret], "fields": no_fields, "followLinks": false }),
         )
         .await;
     assert_refused("import the chosen identity", &r);

@@ -719,7 +719,7 @@ error: string | null;
  * The same in Spanish, when the reason has been translated (a refused
  * redirect, a page over the budget); `null` otherwise.
  */
-error_es: string | null; 
+error_es?: string | null; 
 /**
  * The proxy used, without credentials.
  */
@@ -998,12 +998,12 @@ error: string | null;
 /**
  * Bytes of the body kept (as sent, content coding included).
  */
-body_size: number; 
+body_size?: number; 
 /**
  * Why the body is incomplete: `length` (a redirect's body past its
  * 64 KiB, or the budget spent), `time`, `disconnect`.
  */
-truncated: string | null }
+truncated?: string | null }
 /**
  * One file of a running import, sent as the `import-progress` event.
  */
@@ -1672,7 +1672,7 @@ invalid_utf8: boolean;
 /**
  * What was left out, and why (empty when nothing was).
  */
-limits: MetaLimit[] }
+limits?: MetaLimit[] }
 /**
  * The paper size of a packet.
  */
