@@ -152,6 +152,7 @@ fuzz_target!(|data: &[u8]| {
         finished_at: started_at + TimeDelta::seconds(3),
         exchanges,
         error: None,
+        error_es: None,
         via_proxy: None,
         user_agent,
     };

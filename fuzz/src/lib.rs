@@ -123,7 +123,7 @@ pub fn manual_procedure_agrees(zip: &[u8], trusted: Option<&PublicKeyInfo>) {
     let mut dirs: Vec<String> = Vec::new();
     for i in 0..archive.len() {
         let mut e = archive.by_index(i).expect("unzip: unreadable entry");
-        let name = e.name().to_string();
+        let name = e.name().expect("unzip: unreadable entry name").to_string();
         if name.ends_with('/') {
             assert_eq!(e.size(), 0, "unzip: folder entry {name:?} with data");
             let d = name.trim_end_matches('/').to_string();
