@@ -9,8 +9,9 @@ need_cargo
 apt_need "${CORE_PACKAGES[@]}" "${TAURI_PACKAGES[@]}" xvfb xauth webkit2gtk-driver
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.1.0
 scripts/build-ui.sh
-cargo build -p testigo-desktop
-cargo test -p testigo-e2e --no-run --quiet
+# --workspace, never -p: the same features as `cargo test --workspace`, so
+# this reuses the test build instead of compiling the tree a second time.
+cargo build --workspace --all-targets
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -33,7 +34,9 @@ xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   driver=$!
   for _ in $(seq 1 100); do (echo >/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
   set +e
-  cargo test -p testigo-e2e --test app -- --ignored --test-threads=1 --nocapture
+  # Only e2e/tests/app.rs has ignored tests; the same selection as the test
+  # build, so nothing is compiled again.
+  cargo test --workspace --all-targets -- --ignored --test-threads=1 --nocapture
   rc=$?
   kill $driver 2>/dev/null
   [ $rc -eq 0 ] || cat "'"$work"'/driver.log" >&2

@@ -34,15 +34,19 @@ fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
-echo "== the core library does not depend on Tauri"
-if cargo tree -p testigo -e normal --prefix none | grep -q '^tauri '; then
-  echo "the core crate depends on tauri; it must not" >&2
+echo "== the core library depends on neither Tauri nor terminal crates"
+banned="$(cargo tree -p testigo-core -e normal --prefix none \
+  | grep -E '^(tauri|tauri-[a-z-]+|wry|tao|clap|indicatif|console|rpassword) ' | sort -u || true)"
+if [ -n "$banned" ]; then
+  echo "testigo-core depends on: $banned; the core must not (see ARCHITECTURE.md)" >&2
   exit 1
 fi
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+echo "== cargo build: every target once; the tests and the e2e run share this build"
+cargo build --workspace --all-targets
 echo "== cargo test (core, CLI, desktop shell, bindings up to date)"
 cargo test --workspace --all-targets
 echo "== end-to-end tests of the desktop app"

@@ -1,8 +1,6 @@
-//! The `testigo` command-line program: glue between the terminal and the
-//! core library (see `src/lib.rs`); the work happens there.
-
-mod cli;
+//! The `testigo` command-line program: the CLI is the `testigo` library
+//! (`src/lib.rs`), glue over the core (`testigo-core`), where the work happens.
 
 fn main() -> std::process::ExitCode {
-    cli::run()
+    testigo::run()
 }

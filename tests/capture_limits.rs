@@ -15,7 +15,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use serde_json::Value;
-use testigo::{FetchOptions, Vault};
+use testigo_core::{FetchOptions, Vault};
 
 use crate::capture::warcio_accepts;
 use crate::support::{Env, PASSPHRASE};
@@ -223,7 +223,7 @@ fn hostile_pages_are_kept_with_bounded_metadata_and_memory() {
 
 #[test]
 fn metadata_extraction_does_linear_work_on_hostile_pages() {
-    use testigo::capture::meta::extract_counted;
+    use testigo_core::capture::meta::extract_counted;
     let n = 256 * 1024;
     for kind in ["attrs", "nul", "nested", "title", "metas"] {
         let (small, work_n) = extract_counted(&hostile_page(kind, n), None);

@@ -8,7 +8,7 @@
 //! (`FetchOptions::extra_roots`) and read the result back with the CLI.
 
 use serde_json::Value;
-use testigo::{FetchOptions, Vault};
+use testigo_core::{FetchOptions, Vault};
 
 use crate::capture::warcio_accepts;
 use crate::pki::Pki;

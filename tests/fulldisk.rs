@@ -63,7 +63,7 @@ impl Tmpfs {
 
     /// Bytes free on the tmpfs.
     pub fn free(&self) -> u64 {
-        testigo::private::free_space(self.path()).unwrap()
+        testigo_core::private::free_space(self.path()).unwrap()
     }
 
     /// Fills the disk, then gives back about `leave` bytes (tmpfs counts
@@ -194,7 +194,7 @@ fn a_passphrase_change_on_a_full_disk_changes_nothing_and_says_so() {
             let key_file = fs::read(vault.join("vault.json")).unwrap();
             assert_eq!(
                 changed[0]["detail"]["key_file_sha256"],
-                testigo::crypto::sha256_hex(&key_file),
+                testigo_core::crypto::sha256_hex(&key_file),
                 "the entry names the key file in force"
             );
             assert_eq!(

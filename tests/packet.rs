@@ -585,10 +585,10 @@ fn a_bundle_without_its_packet_or_with_a_changed_one_is_invalid() {
 #[test]
 fn the_library_reports_progress_and_can_be_cancelled() {
     use std::sync::atomic::{AtomicBool, Ordering};
-    use testigo::packet::{PacketOptions, PacketRequest, PacketStage};
+    use testigo_core::packet::{PacketOptions, PacketRequest, PacketStage};
 
     let env = packet_env();
-    let vault = testigo::Vault::open(&env.vault(), crate::support::PASSPHRASE).unwrap();
+    let vault = testigo_core::Vault::open(&env.vault(), crate::support::PASSPHRASE).unwrap();
     let out = env.path("lib.pdf");
     let req = PacketRequest {
         case: "Campaña contra Begoña".into(),

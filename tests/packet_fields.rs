@@ -21,18 +21,19 @@ const GOOD: &str = "https://x.com/troll_01/status/1765432109876543210";
 
 /// Adds a note through the library (a megabyte does not fit in a command
 /// line); returns its id.
-fn note(env: &Env, text: &str, meta: testigo::Meta) -> String {
-    let vault = testigo::Vault::open(&env.vault(), PASSPHRASE).unwrap();
+fn note(env: &Env, text: &str, meta: testigo_core::Meta) -> String {
+    let vault = testigo_core::Vault::open(&env.vault(), PASSPHRASE).unwrap();
     vault.add_note(CASE, text, &meta).unwrap().id
 }
 
 /// Sets an item's URL behind the core's back, as a version that did not
 /// check URLs could have stored it.
 fn store_unchecked_url(env: &Env, item: &str, url: &str) {
-    let key: testigo::crypto::KeyFile =
+    let key: testigo_core::crypto::KeyFile =
         serde_json::from_slice(&std::fs::read(env.vault().join("vault.json")).unwrap()).unwrap();
     let key = key.unwrap_key(PASSPHRASE).unwrap();
-    let db = testigo::db::open(&env.vault().join("testigo.db"), &key.subkey("database")).unwrap();
+    let db =
+        testigo_core::db::open(&env.vault().join("testigo.db"), &key.subkey("database")).unwrap();
     let changed = db
         .execute("UPDATE items SET url = ?1 WHERE id = ?2", [url, item])
         .unwrap();
@@ -218,7 +219,7 @@ fn urls_from_an_older_vault_print_as_text_never_as_links() {
         url_of_len(100_000),
     ];
     for (i, url) in bad.iter().enumerate() {
-        let id = note(&env, &format!("mala {i}"), testigo::Meta::default());
+        let id = note(&env, &format!("mala {i}"), testigo_core::Meta::default());
         store_unchecked_url(&env, &id, url);
     }
     for lang in ["en", "es"] {
@@ -265,12 +266,12 @@ fn urls_from_an_older_vault_print_as_text_never_as_links() {
 struct Variant {
     name: &'static str,
     text: String,
-    meta: testigo::Meta,
+    meta: testigo_core::Meta,
     shows: Vec<String>,
 }
 
 fn variants() -> Vec<Variant> {
-    let meta = testigo::Meta::default;
+    let meta = testigo_core::Meta::default;
     let mb = 1 << 20;
     vec![
         Variant {
@@ -282,7 +283,7 @@ fn variants() -> Vec<Variant> {
         Variant {
             name: "a megabyte post of short lines",
             text: "nota".into(),
-            meta: testigo::Meta {
+            meta: testigo_core::Meta {
                 text: Some("línea de texto\n".repeat(mb / 15)),
                 ..meta()
             },
@@ -291,7 +292,7 @@ fn variants() -> Vec<Variant> {
         Variant {
             name: "50,000 combining marks on one letter",
             text: "zalgo".into(),
-            meta: testigo::Meta {
+            meta: testigo_core::Meta {
                 author_name: Some(format!("Z{}", "\u{0301}".repeat(50_000))),
                 author: Some(format!("t{}", "\u{0336}".repeat(50_000))),
                 ..meta()
@@ -301,7 +302,7 @@ fn variants() -> Vec<Variant> {
         Variant {
             name: "control characters and bidi overrides",
             text: "control".into(),
-            meta: testigo::Meta {
+            meta: testigo_core::Meta {
                 text: Some("a\0b\u{1b}]52;c;SGVsbG8=\u{7}c\u{9b}2Jd\u{202e}gpj.exe\u{202d}".into()),
                 platform: Some("X\u{0}\u{8}".into()),
                 ..meta()
@@ -313,7 +314,7 @@ fn variants() -> Vec<Variant> {
         Variant {
             name: "text that looks like Typst markup",
             text: "#panic(\"boom\") #read(\"/etc/passwd\") $x^2$ *negrita* _cursiva_ <etiqueta> @ref `crudo` = Título".into(),
-            meta: testigo::Meta {
+            meta: testigo_core::Meta {
                 author: Some("#import \"/x.typ\": *".into()),
                 tags: Some(vec!["]#[".into(), "#{1/0}".into()]),
                 ..meta()
@@ -327,7 +328,7 @@ fn variants() -> Vec<Variant> {
         Variant {
             name: "huge short fields and lists",
             text: "campos".into(),
-            meta: testigo::Meta {
+            meta: testigo_core::Meta {
                 target: Some("objetivo ".repeat(20_000)),
                 state: Some("e".repeat(200_000)),
                 tags: Some((0..5_000).map(|i| format!("etiqueta{i}")).collect()),
@@ -339,7 +340,7 @@ fn variants() -> Vec<Variant> {
         Variant {
             name: "a URL at the limit, over the PDF engine's",
             text: "url".into(),
-            meta: testigo::Meta {
+            meta: testigo_core::Meta {
                 url: Some(url_of_len(8 * 1024)),
                 ..meta()
             },
@@ -371,15 +372,15 @@ fn an_item_that_would_break_the_layout_does_not_block_its_case() {
 fn a_huge_case_name_description_and_signer_still_print() {
     let env = Env::new();
     let name = format!("Caso {}", "n".repeat(5_000));
-    let vault = testigo::Vault::open(&env.vault(), PASSPHRASE).unwrap();
+    let vault = testigo_core::Vault::open(&env.vault(), PASSPHRASE).unwrap();
     vault
         .create_case(&name, &"descripción ".repeat(200_000))
         .unwrap();
     drop(vault);
     env.ok(&["key", "set-signer", "--name", &"Ana ".repeat(10_000)]);
-    let vault = testigo::Vault::open(&env.vault(), PASSPHRASE).unwrap();
+    let vault = testigo_core::Vault::open(&env.vault(), PASSPHRASE).unwrap();
     vault
-        .add_note(&name, "texto", &testigo::Meta::default())
+        .add_note(&name, "texto", &testigo_core::Meta::default())
         .unwrap();
     drop(vault);
     let pdf = env.path("p.pdf");

@@ -54,7 +54,7 @@ fn changes(env: &Env, vault: &Path, passphrase: &str) -> Vec<Value> {
 }
 
 fn sha256_of(path: &Path) -> String {
-    testigo::crypto::sha256_hex(&fs::read(path).unwrap())
+    testigo_core::crypto::sha256_hex(&fs::read(path).unwrap())
 }
 
 /// A vault with one item, and a copy of it whose passphrase was changed to

@@ -91,7 +91,7 @@ fn the_vault_and_everything_written_out_are_private() {
         assert_eq!(mode(out), 0o600, "{}", out.display());
     }
     // While the vault is open, SQLite's own files follow the database's rights.
-    let vault = testigo::Vault::open(&env.vault(), PASSPHRASE).unwrap();
+    let vault = testigo_core::Vault::open(&env.vault(), PASSPHRASE).unwrap();
     vault.cases().unwrap();
     for name in ["testigo.db-wal", "testigo.db-shm"] {
         let p = env.vault().join(name);
@@ -159,7 +159,7 @@ fn opening_takes_back_rights_given_since_and_check_tells() {
 fn check_reports_rights_given_while_the_vault_is_open_with_the_fix() {
     let env = Env::new();
     env.case("Caso");
-    let vault = testigo::Vault::open(&env.vault(), PASSPHRASE).unwrap();
+    let vault = testigo_core::Vault::open(&env.vault(), PASSPHRASE).unwrap();
     for (path, m) in [
         (env.vault(), 0o750),
         (env.vault().join("vault.json"), 0o640),

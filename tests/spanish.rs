@@ -97,10 +97,11 @@ fn check_names_a_broken_custody_chain_in_spanish() {
     env.case("c");
     // Change a written entry behind the log's back, as someone holding the
     // key could.
-    let key: testigo::crypto::KeyFile =
+    let key: testigo_core::crypto::KeyFile =
         serde_json::from_slice(&std::fs::read(env.vault().join("vault.json")).unwrap()).unwrap();
     let key = key.unwrap_key(PASSPHRASE).unwrap();
-    let db = testigo::db::open(&env.vault().join("testigo.db"), &key.subkey("database")).unwrap();
+    let db =
+        testigo_core::db::open(&env.vault().join("testigo.db"), &key.subkey("database")).unwrap();
     db.execute_batch(
         "DROP TRIGGER custody_append_only_update;
          UPDATE custody SET detail = '{\"name\":\"otro\"}' WHERE seq = 2;",

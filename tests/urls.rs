@@ -117,24 +117,24 @@ fn the_library_refuses_bad_urls_however_the_fields_were_built() {
         .as_str()
         .unwrap()
         .to_string();
-    let vault = testigo::Vault::open(&env.vault(), PASSPHRASE).unwrap();
+    let vault = testigo_core::Vault::open(&env.vault(), PASSPHRASE).unwrap();
     for (url, en, _) in refused() {
-        let meta = testigo::Meta {
+        let meta = testigo_core::Meta {
             url: Some(url.clone()),
             ..Default::default()
         };
-        let input = testigo::model::MetaInput {
+        let input = testigo_core::model::MetaInput {
             url: Some(url.clone()),
             ..Default::default()
         };
         assert!(input.parse().unwrap_err().to_string().contains(&en));
         let e = vault.add_note("c", "texto", &meta).unwrap_err();
         assert!(e.to_string().contains(&en), "{e}");
-        assert_eq!(e.kind(), testigo::ErrorKind::Invalid);
+        assert_eq!(e.kind(), testigo_core::ErrorKind::Invalid);
         let e = vault.edit(&note_id, &meta).unwrap_err();
         assert!(e.to_string().contains(&en), "{e}");
         let o = vault.import_bytes("c", "a.txt", b"hola", &meta).unwrap();
-        assert_eq!(o.status, testigo::AddStatus::Error);
+        assert_eq!(o.status, testigo_core::AddStatus::Error);
         assert!(o.error.as_deref().unwrap_or("").contains(&en), "{o:?}");
     }
     drop(vault);

@@ -5,8 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use testigo::imaging::{MAX_PIXELS, MAX_SIDE, decode, sniff_image};
-use testigo::import::THUMB_SIDE;
+use testigo_core::imaging::{MAX_PIXELS, MAX_SIDE, decode, sniff_image};
+use testigo_core::import::THUMB_SIDE;
 
 fuzz_target!(|data: &[u8]| {
     let Some(format) = sniff_image(&data[..data.len().min(64)]) else {

@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use testigo::capture::meta::{MAX_DECODED, decode_body, extract, is_html};
+use testigo_core::capture::meta::{MAX_DECODED, decode_body, extract, is_html};
 
 /// The caps `meta.rs` keeps (private there): characters per field, fields
 /// per map.

@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 
 use libfuzzer_sys::fuzz_target;
-use testigo::{Meta, SealRequest, Vault};
+use testigo_core::{Meta, SealRequest, Vault};
 
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set; see seed.sh"))

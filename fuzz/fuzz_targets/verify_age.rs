@@ -7,8 +7,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use testigo::VerifyOptions;
-use testigo::bundle::verify::{Status, verify};
+use testigo_core::VerifyOptions;
+use testigo_core::bundle::verify::{Status, verify};
 use testigo_fuzz::{
     age_decrypt, age_encrypt, age_identity_path, check_report_shape, manual_procedure_agrees,
     scratch, seed_signer,
@@ -47,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
                 check_report_shape(&e, trusted.as_ref());
                 assert!(e.encrypted && !p.encrypted);
                 assert_eq!(p.status, e.status, "the verdict differs once encrypted");
-                let kinds = |r: &testigo::VerifyReport| {
+                let kinds = |r: &testigo_core::VerifyReport| {
                     r.problems
                         .iter()
                         .map(|x| (x.kind, x.files.clone()))

@@ -5,8 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use testigo::VerifyOptions;
-use testigo::bundle::verify::{Status, verify};
+use testigo_core::VerifyOptions;
+use testigo_core::bundle::verify::{Status, verify};
 use testigo_fuzz::{check_report_shape, manual_procedure_agrees, scratch, seed_signer};
 
 fuzz_target!(|data: &[u8]| {

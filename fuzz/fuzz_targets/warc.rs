@@ -16,9 +16,9 @@ use std::io::BufReader;
 use chrono::{DateTime, TimeDelta, Utc};
 use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
-use testigo::Capture;
-use testigo::capture::fetch::{Exchange, Fetched, Truncated};
-use testigo::capture::warc as warc_file;
+use testigo_core::Capture;
+use testigo_core::capture::fetch::{Exchange, Fetched, Truncated};
+use testigo_core::capture::warc as warc_file;
 use warc_reader::{RecordType, WarcHeader, WarcReader};
 
 /// Between hops in the input.

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
-use testigo::bundle::verify::Status;
-use testigo::{PublicKeyInfo, VerifyReport};
+use testigo_core::bundle::verify::Status;
+use testigo_core::{PublicKeyInfo, VerifyReport};
 
 /// The folder of this crate (for `keys/`).
 fn here() -> &'static Path {

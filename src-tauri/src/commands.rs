@@ -9,9 +9,9 @@ use serde::Serialize;
 use specta::Type;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
-use testigo::error::IoContext;
-use testigo::model::MetaInput;
-use testigo::{
+use testigo_core::error::IoContext;
+use testigo_core::model::MetaInput;
+use testigo_core::{
     Account, AddOutcome, Case, Category, CheckReport, Entry, Item, ItemDetail, ItemFilter,
     ThreatLevel, Vault,
 };
@@ -53,7 +53,7 @@ pub struct ImportProgress {
 pub fn app_status(state: State<'_, AppState>) -> AppResult<AppStatus> {
     let dir = state.vault_dir()?;
     Ok(AppStatus {
-        vault_exists: testigo::vault::exists(&dir),
+        vault_exists: testigo_core::vault::exists(&dir),
         vault_dir: dir.display().to_string(),
         unlocked: matches!(*state.session()?, Session::Unlocked(_)),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -81,7 +81,7 @@ pub struct Vocabulary {
 #[tauri::command]
 #[specta::specta]
 pub fn set_ui_language(lang: String) {
-    crate::error::set_language(testigo::error::Lang::from_locale(&lang));
+    crate::error::set_language(testigo_core::error::Lang::from_locale(&lang));
 }
 
 #[tauri::command]
@@ -90,7 +90,7 @@ pub fn vocabulary() -> Vocabulary {
     Vocabulary {
         categories: Category::ALL.to_vec(),
         threat_levels: ThreatLevel::ALL.to_vec(),
-        states: testigo::model::MEXICAN_STATES
+        states: testigo_core::model::MEXICAN_STATES
             .iter()
             .map(|s| s.to_string())
             .collect(),
@@ -260,7 +260,7 @@ pub async fn import_paths(
             &case_id,
             &paths,
             &meta,
-            testigo::ImportOptions { follow_links },
+            testigo_core::ImportOptions { follow_links },
             &mut |p| {
                 let _ = ImportProgress {
                     done: p.done as u32,
@@ -309,8 +309,9 @@ pub async fn check_vault(state: State<'_, AppState>) -> AppResult<CheckReport> {
 pub fn save_original(state: State<'_, AppState>, item_id: String, path: String) -> AppResult<()> {
     let path = state.chosen_to_save(Use::SaveOriginal, &path)?;
     state.with_vault(|v| {
-        let mut file = testigo::private::create_file(&path)
-            .map_err(|e| AppError::from(testigo::Error::io(IoContext::Writing(path.clone()))(e)))?;
+        let mut file = testigo_core::private::create_file(&path).map_err(|e| {
+            AppError::from(testigo_core::Error::io(IoContext::Writing(path.clone()))(e))
+        })?;
         v.export(&item_id, &mut file, &path.to_string_lossy())?;
         Ok(())
     })?;

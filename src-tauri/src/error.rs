@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use specta::Type;
-use testigo::ErrorKind;
-use testigo::error::Lang;
+use testigo_core::ErrorKind;
+use testigo_core::error::Lang;
 
 static SPANISH: AtomicBool = AtomicBool::new(false);
 
@@ -95,15 +95,15 @@ pub(crate) fn in_ui_language(en: impl Into<String>, es: impl Into<String>) -> St
     }
 }
 
-impl From<testigo::Error> for AppError {
-    fn from(e: testigo::Error) -> AppError {
+impl From<testigo_core::Error> for AppError {
+    fn from(e: testigo_core::Error) -> AppError {
         AppError::in_language(e, language())
     }
 }
 
 impl AppError {
     /// A core error, its message in `lang` where translated.
-    pub fn in_language(e: testigo::Error, lang: Lang) -> AppError {
+    pub fn in_language(e: testigo_core::Error, lang: Lang) -> AppError {
         let kind = match e.kind() {
             ErrorKind::Invalid => AppErrorKind::Invalid,
             ErrorKind::WrongPassphrase => AppErrorKind::WrongPassphrase,
@@ -132,16 +132,16 @@ mod tests {
 
     #[test]
     fn messages_follow_the_ui_language() {
-        let e = || testigo::Error::invalid("bad", "mal");
+        let e = || testigo_core::Error::invalid("bad", "mal");
         assert_eq!(AppError::in_language(e(), Lang::Es).message, "mal");
         assert_eq!(AppError::in_language(e(), Lang::En).message, "bad");
-        let wrong = AppError::in_language(testigo::Error::WrongPassphrase, Lang::Es);
+        let wrong = AppError::in_language(testigo_core::Error::WrongPassphrase, Lang::Es);
         assert!(wrong.message.starts_with("contraseña incorrecta"));
     }
 
     #[test]
     fn the_json_is_pinned() {
-        let e: AppError = testigo::Error::WrongPassphrase.into();
+        let e: AppError = testigo_core::Error::WrongPassphrase.into();
         assert_eq!(
             serde_json::to_string(&e).unwrap(),
             r#"{"kind":"wrong_passphrase","message":"wrong passphrase, or the vault's key file is damaged; check the passphrase and try again"}"#

@@ -146,7 +146,7 @@ mod tests {
                 .join(format!("../ui/src/lib/locales/{lang}.json"));
             let text = std::fs::read_to_string(&path).unwrap();
             let locale: serde_json::Value = serde_json::from_str(&text).unwrap();
-            for action in testigo::custody::Action::ALL {
+            for action in testigo_core::custody::Action::ALL {
                 let label = &locale["log"]["actions"][action.as_str()];
                 assert!(
                     label.as_str().is_some_and(|l| !l.is_empty()),

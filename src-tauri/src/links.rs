@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
-use testigo::Capture;
-use testigo::error::IoContext;
+use testigo_core::Capture;
+use testigo_core::error::IoContext;
 
 use crate::error::{AppError, AppResult};
 use crate::grants::Use;
@@ -62,7 +62,7 @@ pub async fn capture_links(
         for id in &item_ids {
             let item = vault.item(id)?;
             let url = item.url.clone().ok_or_else(|| {
-                testigo::Error::invalid(
+                testigo_core::Error::invalid(
                     format!("item {} has no URL to capture", item.id),
                     format!(
                         "el elemento {} no tiene una dirección que capturar",
@@ -86,7 +86,7 @@ pub async fn capture_links(
     .await
 }
 
-fn result_of(o: &testigo::CaptureOutcome) -> CaptureResult {
+fn result_of(o: &testigo_core::CaptureOutcome) -> CaptureResult {
     match &o.result {
         Ok(c) => CaptureResult {
             item_id: o.item_id.clone(),
@@ -131,8 +131,9 @@ pub fn save_warc(
 ) -> AppResult<()> {
     let path = state.chosen_to_save(Use::SaveWarc, &path)?;
     state.with_vault(|v| {
-        let mut file = testigo::private::create_file(&path)
-            .map_err(|e| AppError::from(testigo::Error::io(IoContext::Writing(path.clone()))(e)))?;
+        let mut file = testigo_core::private::create_file(&path).map_err(|e| {
+            AppError::from(testigo_core::Error::io(IoContext::Writing(path.clone()))(e))
+        })?;
         let written = v.export_capture(&item_id, seq, &mut file, &path.to_string_lossy());
         if written.is_err() {
             drop(file);
@@ -150,7 +151,7 @@ pub fn save_warc(
 #[specta::specta]
 pub fn capture_settings(state: State<'_, AppState>) -> AppResult<Vec<CaptureSetting>> {
     state.with_vault(|v| {
-        testigo::capture::SETTINGS
+        testigo_core::capture::SETTINGS
             .iter()
             .map(|s| {
                 Ok(CaptureSetting {
@@ -181,14 +182,14 @@ pub fn set_capture_setting(
 pub fn open_in_browser(app: AppHandle, url: String) -> AppResult<()> {
     use tauri_plugin_opener::OpenerExt;
     let parsed = url::Url::parse(url.trim()).map_err(|e| {
-        AppError::from(testigo::Error::invalid(
+        AppError::from(testigo_core::Error::invalid(
             format!("not a web address: {e}"),
             format!("no es una dirección web: {e}"),
         ))
     })?;
     if !matches!(parsed.scheme(), "http" | "https") {
         let scheme = parsed.scheme();
-        return Err(AppError::from(testigo::Error::invalid(
+        return Err(AppError::from(testigo_core::Error::invalid(
             format!("only http and https addresses are opened, not {scheme}:"),
             format!("solo se abren direcciones http y https, no {scheme}:"),
         )));

@@ -10,10 +10,10 @@ use serde::Serialize;
 use specta::Type;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
-use testigo::error::IoContext;
-use testigo::packet::PacketStage;
-use testigo::signing::{PublicKeyInfo, Signer};
-use testigo::{
+use testigo_core::error::IoContext;
+use testigo_core::packet::PacketStage;
+use testigo_core::signing::{PublicKeyInfo, Signer};
+use testigo_core::{
     Packet, PacketOptions, PacketRequest, SealRequest, Sealed, VerifyOptions, VerifyReport,
 };
 
@@ -45,8 +45,8 @@ pub struct PacketProgress {
     pub total: u32,
 }
 
-impl From<testigo::PacketProgress> for PacketProgress {
-    fn from(p: testigo::PacketProgress) -> Self {
+impl From<testigo_core::PacketProgress> for PacketProgress {
+    fn from(p: testigo_core::PacketProgress) -> Self {
         PacketProgress {
             stage: p.stage,
             done: p.done as u32,
@@ -77,8 +77,9 @@ pub fn public_key(state: State<'_, AppState>) -> AppResult<PublicKeyInfo> {
 pub fn export_public_key(state: State<'_, AppState>, path: String) -> AppResult<()> {
     let path = state.chosen_to_save(Use::SavePublicKey, &path)?;
     let key = state.with_vault(|v| Ok(v.public_key()?))?;
-    std::fs::write(&path, key.pub_file)
-        .map_err(|e| AppError::from(testigo::Error::io(IoContext::Writing(path.clone()))(e)))?;
+    std::fs::write(&path, key.pub_file).map_err(|e| {
+        AppError::from(testigo_core::Error::io(IoContext::Writing(path.clone()))(e))
+    })?;
     state.remember_output(&path);
     Ok(())
 }
@@ -245,7 +246,7 @@ pub async fn verify_bundle(
     };
     let path = state.chosen(Use::Bundle, &path)?;
     crate::work::blocking(("verifying", "la verificación"), move || {
-        testigo::bundle::verify::verify(&path, &opts, &mut |done, total| {
+        testigo_core::bundle::verify::verify(&path, &opts, &mut |done, total| {
             let _ = VerifyProgress { done, total }.emit(&app);
         })
     })
@@ -257,9 +258,9 @@ pub async fn verify_bundle(
 fn read_key_file(file: &Path) -> AppResult<String> {
     use std::io::Read;
     let failed = |e: std::io::Error| {
-        AppError::from(testigo::Error::io(IoContext::Reading(file.to_path_buf()))(
-            e,
-        ))
+        AppError::from(testigo_core::Error::io(IoContext::Reading(
+            file.to_path_buf(),
+        ))(e))
     };
     let mut text = String::new();
     std::fs::File::open(file)
@@ -295,8 +296,8 @@ pub fn open_written(app: AppHandle, state: State<'_, AppState>, path: String) ->
     app.opener()
         .open_path(path.to_string_lossy(), None::<&str>)
         .map_err(|e| {
-            AppError::from(testigo::Error::bilingual(
-                testigo::ErrorKind::Io,
+            AppError::from(testigo_core::Error::bilingual(
+                testigo_core::ErrorKind::Io,
                 format!(
                     "no program on this computer opens {} ({e}); the file is saved: use \"Show in folder\" and open it from there",
                     path.display()

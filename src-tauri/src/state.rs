@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
-use testigo::Vault;
-use testigo::error::IoContext;
+use testigo_core::Vault;
+use testigo_core::error::IoContext;
 
 use crate::dialogs::E2eSeam;
 use crate::error::{AppError, AppResult};
@@ -134,7 +134,7 @@ impl AppState {
         if !p.vault_dir.is_empty() {
             return Ok(PathBuf::from(p.vault_dir));
         }
-        testigo::vault::default_dir().ok_or_else(|| {
+        testigo_core::vault::default_dir().ok_or_else(|| {
             AppError::internal(
                 "no data folder for the vault; choose one in settings",
                 "no hay una carpeta de datos para la bóveda; elige una en la configuración",
@@ -153,9 +153,9 @@ impl AppState {
     /// `path`, if the app wrote it during this session; an error otherwise.
     pub fn written_by_app(&self, path: &Path) -> AppResult<PathBuf> {
         let path = path.canonicalize().map_err(|e| {
-            AppError::from(testigo::Error::io(IoContext::Reading(path.to_path_buf()))(
-                e,
-            ))
+            AppError::from(testigo_core::Error::io(IoContext::Reading(
+                path.to_path_buf(),
+            ))(e))
         })?;
         let known = self
             .outputs
@@ -165,7 +165,7 @@ impl AppState {
         if known {
             Ok(path)
         } else {
-            Err(AppError::from(testigo::Error::invalid(
+            Err(AppError::from(testigo_core::Error::invalid(
                 format!(
                     "{} was not written by Testigo in this session",
                     path.display()
@@ -215,7 +215,7 @@ fn poisoned() -> AppError {
 /// what to do.
 fn refused(r: Refused) -> AppError {
     let e = match r {
-        Refused::NotChosen(p) => testigo::Error::invalid(
+        Refused::NotChosen(p) => testigo_core::Error::invalid(
             format!(
                 "{} was not chosen in one of Testigo's dialogs (or dropped on its window) for this in this session; choose it again",
                 p.display()
@@ -225,7 +225,7 @@ fn refused(r: Refused) -> AppError {
                 p.display()
             ),
         ),
-        Refused::NotPlain(p) => testigo::Error::invalid(
+        Refused::NotPlain(p) => testigo_core::Error::invalid(
             format!(
                 "{} is not a full path as a dialog gives it; choose the file again",
                 p.display()

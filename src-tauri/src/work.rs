@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 pub async fn blocking<T, F>(what: (&'static str, &'static str), f: F) -> AppResult<T>
 where
     T: Send + 'static,
-    F: FnOnce() -> testigo::Result<T> + Send + 'static,
+    F: FnOnce() -> testigo_core::Result<T> + Send + 'static,
 {
     tauri::async_runtime::spawn_blocking(f)
         .await

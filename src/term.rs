@@ -6,11 +6,11 @@
 use std::io::Write as _;
 use std::sync::OnceLock;
 
-use testigo::{Error, ErrorKind};
+use testigo_core::{Error, ErrorKind};
 
 use super::shown::{self, Shown};
 
-pub use testigo::error::Lang;
+pub use testigo_core::error::Lang;
 
 /// The language from `TESTIGO_LANG`, `LC_ALL`, `LC_MESSAGES` or `LANG`.
 pub fn lang() -> Lang {

@@ -4,8 +4,8 @@
 //! Everything a capture holds came from the page or its server: URLs, title,
 //! oEmbed fields and failure reasons are shown escaped (`Shown`).
 
-use testigo::Capture;
-use testigo::capture::{OEmbedFetch, Purpose, TlsFacts};
+use testigo_core::Capture;
+use testigo_core::capture::{OEmbedFetch, Purpose, TlsFacts};
 
 use super::render::short;
 use super::shown::Shown;
@@ -81,7 +81,7 @@ pub fn summary(c: &Capture) -> String {
     let mut lines = vec![format!(
         "{}  {}  {} {}",
         c.seq,
-        testigo::model::format_time(&c.started_at),
+        testigo_core::model::format_time(&c.started_at),
         c.status.map_or("-".to_string(), |s| s.to_string()),
         Shown(c.final_url.as_deref().unwrap_or(&c.requested_url))
     )];

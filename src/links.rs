@@ -6,9 +6,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
-use testigo::capture::SETTINGS;
-use testigo::error::IoContext;
-use testigo::{AddStatus, Capture, Error, FetchOptions, Meta, Vault};
+use testigo_core::capture::SETTINGS;
+use testigo_core::error::IoContext;
+use testigo_core::{AddStatus, Capture, Error, FetchOptions, Meta, Vault};
 
 use super::args::SettingsCommand;
 use super::shown::Shown;

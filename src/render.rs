@@ -3,8 +3,8 @@
 //! and every value of a field list is shown escaped (`Shown`): multi-line
 //! text (notes, post text) keeps its lines, each escaped and indented.
 
-use testigo::model::{Category, ThreatLevel};
-use testigo::{Account, AddOutcome, AddStatus, Case, CheckReport, Entry, Item, ItemDetail};
+use testigo_core::model::{Category, ThreatLevel};
+use testigo_core::{Account, AddOutcome, AddStatus, Case, CheckReport, Entry, Item, ItemDetail};
 
 use super::capture_text;
 use super::shown::Shown;
@@ -172,7 +172,7 @@ pub fn detail(d: &ItemDetail) {
         (tr("Case", "Caso"), one(&i.case_id)),
         (
             tr("Captured", "Capturado"),
-            testigo::model::format_time(&i.captured_at),
+            testigo_core::model::format_time(&i.captured_at),
         ),
     ];
     let mut opt = |label: &'static str, v: Option<String>| {
@@ -196,7 +196,7 @@ pub fn detail(d: &ItemDetail) {
     );
     opt(
         tr("Posted", "Publicado"),
-        i.posted_at.as_ref().map(testigo::model::format_time),
+        i.posted_at.as_ref().map(testigo_core::model::format_time),
     );
     opt(tr("Platform", "Plataforma"), i.platform.as_deref().map(one));
     opt("URL", i.url.as_deref().map(one));
@@ -259,7 +259,7 @@ pub fn detail(d: &ItemDetail) {
             tr("Time in post id", "Hora en el id"),
             Some(format!(
                 "{} ({})",
-                testigo::model::format_time(&t.at),
+                testigo_core::model::format_time(&t.at),
                 Shown(&t.method)
             )),
         );
@@ -298,7 +298,7 @@ pub fn log(entries: &[Entry]) {
         .map(|e| {
             vec![
                 e.seq.to_string(),
-                testigo::model::format_time(&e.at),
+                testigo_core::model::format_time(&e.at),
                 e.action.clone(),
                 e.item_id.clone().or(e.case_id.clone()).unwrap_or_default(),
                 e.sha256

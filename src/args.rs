@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use testigo::model::{Meta, MetaInput, ReportedTo};
+use testigo_core::model::{Meta, MetaInput, ReportedTo};
 
 /// Testigo: document online harassment and bot campaigns in an encrypted vault.
 /// Testigo: documenta el acoso en línea y las campañas de bots en una bóveda cifrada.
@@ -246,14 +246,17 @@ pub struct FetchArgs {
 
 impl FetchArgs {
     /// These flags over the vault's settings.
-    pub fn apply(&self, mut o: testigo::FetchOptions) -> testigo::Result<testigo::FetchOptions> {
-        use testigo::capture::options::{check_proxy, parse_bytes, parse_seconds};
+    pub fn apply(
+        &self,
+        mut o: testigo_core::FetchOptions,
+    ) -> testigo_core::Result<testigo_core::FetchOptions> {
+        use testigo_core::capture::options::{check_proxy, parse_bytes, parse_seconds};
         if let Some(p) = &self.proxy {
             o.proxy = (!p.trim().is_empty()).then(|| check_proxy(p)).transpose()?;
         }
         if let Some(ua) = &self.user_agent {
             if ua.trim().is_empty() || ua.chars().any(char::is_control) {
-                return Err(testigo::Error::invalid(
+                return Err(testigo_core::Error::invalid(
                     "--user-agent must be one line of text, not empty",
                     "--user-agent debe ser una sola línea de texto, no vacía",
                 ));
@@ -407,7 +410,7 @@ pub struct MetaArgs {
 
 impl MetaArgs {
     /// Parses the flags into the core's [`Meta`]; `clear` names fields to empty.
-    pub fn to_meta(&self, clear: &[String]) -> testigo::Result<Meta> {
+    pub fn to_meta(&self, clear: &[String]) -> testigo_core::Result<Meta> {
         let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
         let mut meta = MetaInput {
             platform: self.platform.clone(),
@@ -462,14 +465,14 @@ impl MetaArgs {
                 "reported-to" => clear!(reported_to, Some(Vec::new())),
                 "text" => clear!(text, empty()),
                 other => {
-                    return Err(testigo::Error::invalid(
+                    return Err(testigo_core::Error::invalid(
                         format!("--clear {other}: no such field; see `testigo edit --help`"),
                         format!("--clear {other}: no existe ese campo; mira `testigo edit --help`"),
                     ));
                 }
             };
             if also_set {
-                return Err(testigo::Error::invalid(
+                return Err(testigo_core::Error::invalid(
                     format!(
                         "--clear {key} and a new value for it were both given; give one of them"
                     ),
@@ -509,8 +512,8 @@ pub struct PrintArgs {
 
 impl PrintArgs {
     /// The options, or a usage error for a value that cannot be read.
-    pub fn options(&self) -> Result<testigo::PacketOptions, testigo::Error> {
-        testigo::PacketOptions::parse(
+    pub fn options(&self) -> Result<testigo_core::PacketOptions, testigo_core::Error> {
+        testigo_core::PacketOptions::parse(
             self.lang.as_deref(),
             self.time_zone.as_deref(),
             self.paper.as_deref(),

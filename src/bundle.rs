@@ -1,15 +1,17 @@
 //! The bundle commands of the CLI: `key`, `seal`, `packet` and `verify`.
-//! Glue only: the core does the work (`testigo::bundle`, `testigo::packet`,
-//! `testigo::signing`).
+//! Glue only: the core does the work (`testigo_core::bundle`, `testigo_core::packet`,
+//! `testigo_core::signing`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde_json::json;
-use testigo::bundle::verify::{ProblemKind, Status, VerifyOptions, VerifyReport};
-use testigo::error::IoContext;
-use testigo::packet::{PacketProgress, PacketStage};
-use testigo::{Error, PacketOptions, PacketRequest, PublicKeyInfo, SealRequest, Signer, Vault};
+use testigo_core::bundle::verify::{ProblemKind, Status, VerifyOptions, VerifyReport};
+use testigo_core::error::IoContext;
+use testigo_core::packet::{PacketProgress, PacketStage};
+use testigo_core::{
+    Error, PacketOptions, PacketRequest, PublicKeyInfo, SealRequest, Signer, Vault,
+};
 
 use super::args::KeyCommand;
 use super::print_json;
@@ -43,7 +45,7 @@ pub fn key(vault: &Vault, cmd: KeyCommand, json: bool) -> Result<(), Error> {
                 outln!(
                     "{}  {}",
                     tr("Fingerprint:", "Huella:       "),
-                    testigo::signing::grouped(&key.fingerprint)
+                    testigo_core::signing::grouped(&key.fingerprint)
                 );
                 for (label, v) in [
                     (tr("Signer:     ", "Firmante:     "), &signer.name),
@@ -224,7 +226,7 @@ pub fn packet(
     let packet = vault.packet(&req, &mut |p| show_packet_progress(&bar, p), &never)?;
     bar.finish_and_clear();
     let Some(packet) = packet else {
-        return Err(testigo::packet::cancelled());
+        return Err(testigo_core::packet::cancelled());
     };
     if json {
         print_json(&packet)?;
@@ -280,7 +282,7 @@ pub fn verify(
         indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let report = testigo::bundle::verify::verify(file, &opts, &mut |done, total| {
+    let report = testigo_core::bundle::verify::verify(file, &opts, &mut |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })?;

@@ -1,0 +1,59 @@
+//! Testigo's core: the encrypted evidence vault, its custody log, import,
+//! search and checks. Every client (the `testigo` CLI, the desktop shell)
+//! calls this library; it knows nothing about Tauri.
+//!
+//! Start at [`Vault`]: [`Vault::create`] and [`Vault::open`] give a handle;
+//! cases ([`Vault::create_case`]), items ([`Vault::import_paths`],
+//! [`Vault::add_link`], [`Vault::add_note`], [`Vault::edit`],
+//! [`Vault::remove`], [`Vault::export`]), link capture ([`Vault::capture_items`],
+//! [`Vault::recapture`], [`Vault::export_capture`], in [`capture`]), reading ([`Vault::list`],
+//! [`Vault::search`], [`Vault::accounts`], [`Vault::item_detail`]), the
+//! log ([`Vault::log`]) and [`Vault::check`]. The record itself is in
+//! [`model`]. Signed report bundles: [`Vault::seal`], [`bundle::verify::verify`]
+//! (no vault needed) and the signing key in [`signing`]. Printable PDF
+//! packets: [`Vault::packet`], in [`packet`].
+
+pub mod bundle;
+pub mod capture;
+pub mod check;
+pub mod crypto;
+pub mod custody;
+pub mod db;
+pub mod error;
+pub mod imaging;
+pub mod import;
+pub mod items;
+pub mod keyfile;
+pub mod model;
+pub mod packet;
+pub mod private;
+pub mod search;
+pub mod signing;
+pub mod store;
+pub mod urls;
+pub mod vault;
+
+pub use bundle::seal::{SealProgress, SealRequest, Sealed};
+pub use bundle::verify::{VerifyOptions, VerifyReport};
+pub use capture::{Capture, CaptureOutcome, FetchOptions};
+pub use check::CheckReport;
+pub use custody::{Action, Entry};
+pub use error::{Error, ErrorKind, Result};
+pub use import::ImportOptions;
+pub use items::{AddOutcome, AddStatus, Artifact, ItemDetail, ItemFilter};
+pub use model::{Case, Category, Item, Kind, Meta, ReportedTo, ThreatLevel};
+pub use packet::{Packet, PacketOptions, PacketProgress, PacketRequest};
+pub use search::Account;
+pub use signing::{PublicKeyInfo, Signer};
+pub use vault::Vault;
+
+impl Vault {
+    /// Custody entries, of the whole vault or of one case.
+    pub fn log(&self, case_id: Option<&str>) -> Result<Vec<Entry>> {
+        let scope = match case_id {
+            Some(c) => custody::Scope::Case(c),
+            None => custody::Scope::All,
+        };
+        custody::entries(&self.db, scope)
+    }
+}
