@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use testigo_core::model::{Meta, MetaInput, ReportedTo};
+use testigo_core::record::{FIELDS, Meta, MetaInput};
 
 /// Testigo: document online harassment and bot campaigns in an encrypted vault.
 /// Testigo: documenta el acoso en línea y las campañas de bots en una bóveda cifrada.
@@ -100,9 +100,8 @@ pub enum Command {
         item: String,
         #[command(flatten)]
         meta: MetaArgs,
-        /// Clear a field (platform, url, author, author-name, posted-at, category,
-        /// threat-level, target, state, hashtag, tag, note, reported-to, text)
-        #[arg(long, value_name = "FIELD")]
+        /// Clear a field (repeatable)
+        #[arg(long, value_name = "FIELD", value_parser = field_names())]
         clear: Vec<String>,
     },
     /// Full-text search, accents ignored / Búsqueda de texto, sin importar acentos
@@ -157,7 +156,7 @@ pub enum Command {
     /// The vault's signing key / La clave de firma de la bóveda
     #[command(subcommand)]
     Key(KeyCommand),
-    /// Seal items into a signed report bundle (ZIP) / Sella elementos en un paquete firmado
+    /// Seal items into a signed report (a ZIP) / Sella elementos en un reporte firmado
     Seal {
         /// Case id or name
         #[arg(long, value_name = "CASE")]
@@ -168,7 +167,7 @@ pub enum Command {
         /// The ZIP to write (with --encrypt-to, FILE.age is written instead)
         #[arg(long, value_name = "FILE.zip")]
         out: PathBuf,
-        /// Encrypt the whole bundle with age to this X25519 recipient (age1…), repeatable
+        /// Encrypt the whole report with age to this X25519 recipient (age1…), repeatable
         #[arg(long = "encrypt-to", value_name = "AGE_RECIPIENT")]
         encrypt_to: Vec<String>,
         #[command(flatten)]
@@ -188,9 +187,9 @@ pub enum Command {
         #[command(flatten)]
         print: PrintArgs,
     },
-    /// Verify a report bundle; needs no vault / Verifica un paquete; no necesita bóveda
+    /// Verify a sealed report; needs no vault / Verifica un reporte sellado; no necesita bóveda
     Verify {
-        /// The bundle (.zip, or .age with --identity)
+        /// The sealed report (.zip, or .age with --identity)
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// The signer's minisign public key (base64, RWQ…) you trust
@@ -199,7 +198,7 @@ pub enum Command {
         /// A minisign .pub file with the key you trust
         #[arg(long, value_name = "FILE")]
         trusted_key: Option<PathBuf>,
-        /// Your age identity file, for .age bundles
+        /// Your age identity file, for .age reports
         #[arg(long, value_name = "AGE_KEY_FILE")]
         identity: Option<PathBuf>,
     },
@@ -285,7 +284,7 @@ pub enum KeyCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// Set who signs (written into bundles) / Define quién firma
+    /// Set who signs (written into sealed reports) / Define quién firma
     SetSigner {
         /// Name of the person or role signing ("" clears it)
         #[arg(long)]
@@ -293,7 +292,7 @@ pub enum KeyCommand {
         /// How to reach them: e-mail or phone ("" clears it)
         #[arg(long)]
         contact: Option<String>,
-        /// Organization sealing the bundles ("" clears it)
+        /// Organization sealing the reports ("" clears it)
         #[arg(long)]
         organization: Option<String>,
     },
@@ -360,126 +359,100 @@ pub struct ListArgs {
     pub by_posted: bool,
 }
 
-/// The fields of a documentation record, as flags.
-#[derive(Debug, Args, Default)]
+/// The fields of a documentation record, as flags: one per row of the
+/// core's field table ([`FIELDS`]), so a field added there is a flag here.
+#[derive(Debug, Default)]
 pub struct MetaArgs {
-    /// Platform (x, facebook, instagram, tiktok, ...)
-    #[arg(long)]
-    pub platform: Option<String>,
-    /// URL of the post
-    #[arg(long)]
-    pub url: Option<String>,
-    /// Author's handle
-    #[arg(long)]
-    pub author: Option<String>,
-    /// Author's display name
-    #[arg(long)]
-    pub author_name: Option<String>,
-    /// Time shown on the post (2024-05-01T18:30:00-06:00; without offset, UTC)
-    #[arg(long)]
-    pub posted_at: Option<String>,
-    /// Kind of attack, repeatable: threat, harassment, doxxing, hate, incitement,
-    /// sexual_violence, impersonation, disinformation, bot, coordinated, other
-    #[arg(long)]
-    pub category: Vec<String>,
-    /// low, medium, high, critical
-    #[arg(long)]
-    pub threat_level: Option<String>,
-    /// Who was targeted
-    #[arg(long)]
-    pub target: Option<String>,
-    /// Location: a Mexican federal entity (official name or e.g. cdmx) or free text
-    #[arg(long)]
-    pub state: Option<String>,
-    /// Hashtag, repeatable
-    #[arg(long)]
-    pub hashtag: Vec<String>,
-    /// Tag, repeatable
-    #[arg(long)]
-    pub tag: Vec<String>,
-    /// Context and notes
-    #[arg(long)]
-    pub note: Option<String>,
-    /// Where it was reported, repeatable: "WHERE[; TICKET[; RESPONSE]]"
-    #[arg(long)]
-    pub reported_to: Vec<String>,
-    /// The post's text as shown
-    #[arg(long)]
-    pub text: Option<String>,
+    /// The values given, by field name, in the order given.
+    given: Vec<(&'static str, Vec<String>)>,
+}
+
+impl clap::FromArgMatches for MetaArgs {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let given = FIELDS
+            .iter()
+            .filter_map(|f| {
+                let values = m.get_many::<String>(f.name)?;
+                Some((f.name, values.cloned().collect()))
+            })
+            .collect();
+        Ok(MetaArgs { given })
+    }
+
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl Args for MetaArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        FIELDS.iter().fold(cmd, |cmd, f| {
+            let action = if f.list {
+                clap::ArgAction::Append
+            } else {
+                clap::ArgAction::Set
+            };
+            cmd.arg(
+                clap::Arg::new(f.name)
+                    .long(f.flag)
+                    .value_name(f.flag.to_uppercase().replace('-', "_"))
+                    .help(f.help)
+                    .action(action),
+            )
+        })
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+/// `--clear`'s values: each field by its flag, also accepted by its name
+/// and with `_` for `-` (`author_name`, `categories`).
+pub fn field_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(FIELDS.iter().map(|f| {
+        let mut aliases: Vec<String> = [
+            f.name.to_string(),
+            f.name.replace('_', "-"),
+            f.flag.replace('-', "_"),
+        ]
+        .into_iter()
+        .filter(|a| a != f.flag)
+        .collect();
+        aliases.sort();
+        aliases.dedup();
+        clap::builder::PossibleValue::new(f.flag).aliases(aliases)
+    }))
 }
 
 impl MetaArgs {
     /// Parses the flags into the core's [`Meta`]; `clear` names fields to empty.
     pub fn to_meta(&self, clear: &[String]) -> testigo_core::Result<Meta> {
-        let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
-        let mut meta = MetaInput {
-            platform: self.platform.clone(),
-            url: self.url.clone(),
-            author: self.author.clone(),
-            author_name: self.author_name.clone(),
-            posted_at: self.posted_at.clone(),
-            categories: list(&self.category),
-            threat_level: self.threat_level.clone(),
-            target: self.target.clone(),
-            state: self.state.clone(),
-            hashtags: list(&self.hashtag),
-            tags: list(&self.tag),
-            notes: self.note.clone(),
-            reported_to: if self.reported_to.is_empty() {
-                None
-            } else {
-                Some(
-                    self.reported_to
-                        .iter()
-                        .map(|r| ReportedTo::parse(r))
-                        .collect::<Result<_, _>>()?,
-                )
-            },
-            text: self.text.clone(),
+        let mut input = MetaInput::default();
+        for (name, values) in &self.given {
+            input.set_typed(name, values.clone())?;
         }
-        .parse()?;
-        let given = meta.clone();
+        let mut meta = input.parse()?;
         for field in clear {
-            let key = field.trim().trim_start_matches("--").replace('_', "-");
-            let empty = || Some(String::new());
-            // Clears the field and says whether a new value was also given.
-            macro_rules! clear {
-                ($f:ident, $v:expr) => {{
-                    meta.$f = $v;
-                    given.$f.is_some()
-                }};
-            }
-            let also_set = match key.as_str() {
-                "platform" => clear!(platform, empty()),
-                "url" => clear!(url, empty()),
-                "author" => clear!(author, empty()),
-                "author-name" => clear!(author_name, empty()),
-                "posted-at" => clear!(posted_at, Some(None)),
-                "category" | "categories" => clear!(categories, Some(Vec::new())),
-                "threat-level" => clear!(threat_level, Some(None)),
-                "target" => clear!(target, empty()),
-                "state" => clear!(state, empty()),
-                "hashtag" | "hashtags" => clear!(hashtags, Some(Vec::new())),
-                "tag" | "tags" => clear!(tags, Some(Vec::new())),
-                "note" | "notes" => clear!(notes, empty()),
-                "reported-to" => clear!(reported_to, Some(Vec::new())),
-                "text" => clear!(text, empty()),
-                other => {
+            match meta.clear(field) {
+                Some(false) => {}
+                Some(true) => {
                     return Err(testigo_core::Error::invalid(
-                        format!("--clear {other}: no such field; see `testigo edit --help`"),
-                        format!("--clear {other}: no existe ese campo; mira `testigo edit --help`"),
+                        format!(
+                            "--clear {field} and a new value for it were both given; give one of them"
+                        ),
+                        format!(
+                            "se dieron --clear {field} y un valor nuevo para ese campo; da solo uno de los dos"
+                        ),
                     ));
                 }
-            };
-            if also_set {
-                return Err(testigo_core::Error::invalid(
-                    format!(
-                        "--clear {key} and a new value for it were both given; give one of them"
-                    ),
-                    format!(
-                        "se dieron --clear {key} y un valor nuevo para ese campo; da solo uno de los dos"
-                    ),
-                ));
+                None => {
+                    return Err(testigo_core::Error::invalid(
+                        format!("--clear {field}: no such field; see `testigo edit --help`"),
+                        format!("--clear {field}: no existe ese campo; mira `testigo edit --help`"),
+                    ));
+                }
             }
         }
         Ok(meta)

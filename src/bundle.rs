@@ -256,21 +256,7 @@ pub fn verify(
 ) -> Result<ExitCode, Error> {
     let trusted_key = match (pubkey, trusted_key) {
         (Some(k), _) => Some(PublicKeyInfo::parse(&k)?),
-        (None, Some(path)) => {
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                Error::invalid(
-                    format!(
-                        "cannot read the trusted key file {} ({e}); give a minisign .pub file",
-                        path.display()
-                    ),
-                    format!(
-                        "no se puede leer el archivo de la clave en la que confías {} ({e}); indica un archivo .pub de minisign",
-                        path.display()
-                    ),
-                )
-            })?;
-            Some(PublicKeyInfo::parse(&text)?)
-        }
+        (None, Some(path)) => Some(PublicKeyInfo::read_file(&path)?),
         (None, None) => None,
     };
     let opts = VerifyOptions {
@@ -334,7 +320,7 @@ fn render(r: &VerifyReport) {
             tr("report", "reporte"),
             Shown(id),
             tr("case", "caso"),
-            Shown(&super::render::short(case, 80)),
+            Shown(&shown::short(case, 80)),
             r.items.unwrap_or(0),
             tr("item(s)", "elemento(s)")
         ),
@@ -366,7 +352,7 @@ fn render(r: &VerifyReport) {
                     "ÍNTEGRO, FIRMANTE SIN CONFIRMAR"
                 ),
                 tr(
-                    "every file matches and the signature is valid for the key inside the bundle",
+                    "every file matches and the signature is valid for the key inside the report",
                     "todos los archivos coinciden y la firma es válida para la clave incluida en el reporte"
                 )
             );

@@ -7,8 +7,7 @@
 use testigo_core::Capture;
 use testigo_core::capture::{OEmbedFetch, Purpose, TlsFacts};
 
-use super::render::short;
-use super::shown::Shown;
+use super::shown::{Shown, short};
 use super::term::tr;
 
 /// `oEmbed 2 of capture 1` for an oEmbed fetch; nothing for a page.

@@ -547,20 +547,8 @@ fn cat(vault: &Vault, item: &str, out: Option<&Path>, capture: Option<u32>) -> R
                 .map_err(Error::io(IoContext::WritingStdout))?;
         }
         Some(path) => {
-            let mut tmp_name = path.as_os_str().to_owned();
-            tmp_name.push(".part");
-            let tmp = PathBuf::from(tmp_name);
-            let ctx = || IoContext::Writing(path.into());
-            let mut file = testigo_core::private::create_file(&tmp).map_err(Error::io(ctx()))?;
-            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-            let result = export(&mut file, &absolute.display().to_string());
-            if let Err(e) = result {
-                drop(file);
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e);
-            }
-            file.sync_all().map_err(Error::io(ctx()))?;
-            std::fs::rename(&tmp, path).map_err(Error::io(ctx()))?;
+            // Atomic: a failure leaves no partial file.
+            vault.export_to(item, capture.map(Some), path)?;
         }
     }
     Ok(())

@@ -62,77 +62,71 @@ pub fn link(
     fetch: Option<&FetchOptions>,
     json: bool,
 ) -> Result<ExitCode, Error> {
-    let case = vault.resolve_case(case)?;
-    let mut out: Vec<Value> = Vec::new();
-    let mut failed = false;
-    let mut targets: Vec<(String, String)> = Vec::new();
-    let mut positions: Vec<usize> = Vec::new();
-    for url in urls {
-        match vault.add_link(&case.id, url, meta) {
-            Ok(mut o) => {
-                o.path = Some(url.trim().to_string());
-                if !json {
-                    errln!("{}", render::outcome_line(&o));
-                }
-                if let Some(id) = o.id.clone() {
-                    let mut item = to_json(&vault.item(&id)?)?;
-                    item["status"] = json!(o.status);
-                    item["capture"] = Value::Null;
-                    if o.status == AddStatus::Added {
-                        targets.push((id, url.trim().to_string()));
-                        positions.push(out.len());
-                    }
-                    out.push(item);
-                }
-            }
-            Err(e) => {
-                failed = true;
-                errln!("error  {}: {}", Shown(url), term::message(&e));
-                out.push(json!({ "status": AddStatus::Error, "url": url, "error": e.to_string() }));
-            }
-        }
-    }
-    if let (Some(opts), false) = (fetch, targets.is_empty()) {
-        let bar = progress_bar(targets.len());
-        let result = vault.capture_items(&targets, opts, &mut |done, _, o| {
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let result = vault.add_links(
+        case,
+        urls,
+        meta,
+        fetch,
+        &mut |url, added| match added {
+            Ok(o) if !json => errln!("{}", render::outcome_line(o)),
+            Ok(_) => {}
+            Err(e) => errln!("error  {}: {}", Shown(url), term::message(e)),
+        },
+        &mut |done, total, o| {
+            let bar = bar.get_or_insert_with(|| progress_bar(total));
             bar.set_position(done as u64);
-            term::set_message(&bar, &targets[o.index].1);
             let line = match &o.result {
-                Ok(c) => capture_text::line(&o.item_id, c),
+                Ok(c) => {
+                    term::set_message(bar, c.requested_url.as_str());
+                    capture_text::line(&o.item_id, c)
+                }
                 Err(e) => format!("error  {}: {}", Shown(&o.item_id), term::message(e)),
             };
             if !json || !matches!(&o.result, Ok(c) if c.error.is_none()) {
                 bar.suspend(|| errln!("{line}"));
             }
-        });
+        },
+    )?;
+    if let Some(bar) = bar {
         bar.finish_and_clear();
-        match result {
-            Ok(outcomes) => {
-                for o in outcomes {
-                    let pos = positions[o.index];
-                    match o.result {
-                        Ok(c) => {
-                            let mut item = to_json(&vault.item(&o.item_id)?)?;
-                            item["status"] = out[pos]["status"].clone();
-                            item["capture"] = to_json(&c)?;
-                            out[pos] = item;
-                        }
-                        Err(e) => {
-                            failed = true;
-                            out[pos]["capture_error"] = json!(e.to_string());
-                        }
-                    }
-                }
-            }
+    }
+    let mut out: Vec<Value> = Vec::new();
+    let mut failed = false;
+    let mut added_any = false;
+    for link in &result.links {
+        match &link.added {
             Err(e) => {
                 failed = true;
-                errln!(
-                    "error: the links were recorded but not fetched: {}",
-                    term::message(&e)
+                out.push(
+                    json!({ "status": AddStatus::Error, "url": link.url, "error": e.to_string() }),
                 );
             }
+            Ok(o) => {
+                let Some(id) = &o.id else { continue };
+                added_any |= o.status == AddStatus::Added;
+                let mut item = to_json(&vault.item(id)?)?;
+                item["status"] = json!(o.status);
+                item["capture"] = Value::Null;
+                match &link.capture {
+                    Some(Ok(c)) => item["capture"] = to_json(c)?,
+                    Some(Err(e)) => {
+                        failed = true;
+                        item["capture_error"] = json!(e.to_string());
+                    }
+                    None => {}
+                }
+                out.push(item);
+            }
         }
-    } else if fetch.is_none() && !targets.is_empty() && !json {
+    }
+    if let Some(e) = &result.not_fetched {
+        failed = true;
+        errln!(
+            "error: the links were recorded but not fetched: {}",
+            term::message(e)
+        );
+    } else if fetch.is_none() && added_any && !json {
         errln!(
             "{}",
             tr(

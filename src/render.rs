@@ -7,7 +7,7 @@ use testigo_core::model::{Category, ThreatLevel};
 use testigo_core::{Account, AddOutcome, AddStatus, Case, CheckReport, Entry, Item, ItemDetail};
 
 use super::capture_text;
-use super::shown::Shown;
+use super::shown::{Shown, short};
 use super::term::{Lang, lang, tr};
 
 /// Prints rows as columns padded to their widest cell; the last column is
@@ -37,16 +37,6 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
     line(header.to_vec());
     for row in &rows {
         line(row.iter().map(String::as_str).collect());
-    }
-}
-
-/// Text on one line, cut to `max` characters with an ellipsis.
-pub(super) fn short(s: &str, max: usize) -> String {
-    let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= max {
-        one_line
-    } else {
-        format!("{}…", one_line.chars().take(max - 1).collect::<String>())
     }
 }
 
@@ -171,7 +161,7 @@ pub fn detail(d: &ItemDetail) {
         (tr("Kind", "Tipo"), i.kind.as_str().into()),
         (tr("Case", "Caso"), one(&i.case_id)),
         (
-            tr("Captured", "Capturado"),
+            tr("Added", "Agregado"),
             testigo_core::model::format_time(&i.captured_at),
         ),
     ];
@@ -194,55 +184,47 @@ pub fn detail(d: &ItemDetail) {
         tr("Dimensions", "Dimensiones"),
         i.width.zip(i.height).map(|(w, h)| format!("{w}x{h}")),
     );
-    opt(
-        tr("Posted", "Publicado"),
-        i.posted_at.as_ref().map(testigo_core::model::format_time),
-    );
-    opt(tr("Platform", "Plataforma"), i.platform.as_deref().map(one));
-    opt("URL", i.url.as_deref().map(one));
-    opt(tr("Author", "Autor"), i.author.as_deref().map(one));
-    opt(
-        tr("Author name", "Nombre del autor"),
-        i.author_name.as_deref().map(one),
-    );
-    opt(tr("Text", "Texto"), i.text.as_deref().map(lines));
-    opt(
-        tr("Categories", "Categorías"),
-        Some(
-            i.categories
-                .iter()
-                .map(|c| category_label(*c))
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
-    );
-    opt(
-        tr("Threat level", "Nivel de amenaza"),
-        i.threat_level.map(|t| threat_label(t).to_string()),
-    );
-    opt(tr("Target", "Objetivo"), i.target.as_deref().map(one));
-    opt(tr("Location", "Ubicación"), i.state.as_deref().map(one));
-    opt(
-        "Hashtags",
-        Some(
-            i.hashtags
-                .iter()
-                .map(|h| format!("#{}", Shown(h)))
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
-    );
-    opt(tr("Tags", "Etiquetas"), Some(one(&i.tags.join(", "))));
-    opt(tr("Notes", "Notas"), i.notes.as_deref().map(lines));
-    for r in &i.reported_to {
-        let mut s = one(&r.to);
-        if let Some(t) = &r.ticket {
-            s.push_str(&format!(" ({} {})", tr("ticket", "folio"), Shown(t)));
+    // Every field of the record with a value, from the core's field table,
+    // under its label in the CLI's language.
+    for (f, text) in i.field_texts() {
+        let label = f.label(lang());
+        match f.kind {
+            "long_text" => opt(label, Some(lines(&text))),
+            "categories" => opt(
+                label,
+                Some(
+                    i.categories
+                        .iter()
+                        .map(|c| category_label(*c))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+            ),
+            "threat_level" => opt(label, i.threat_level.map(|t| threat_label(t).to_string())),
+            "hashtags" => opt(
+                label,
+                Some(
+                    i.hashtags
+                        .iter()
+                        .map(|h| format!("#{}", Shown(h)))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+            ),
+            "reports" => {
+                for r in &i.reported_to {
+                    let mut s = one(&r.to);
+                    if let Some(t) = &r.ticket {
+                        s.push_str(&format!(" ({} {})", tr("ticket", "folio"), Shown(t)));
+                    }
+                    if let Some(resp) = &r.response {
+                        s.push_str(&format!(": {}", lines(resp)));
+                    }
+                    opt(label, Some(s));
+                }
+            }
+            _ => opt(label, Some(one(&text))),
         }
-        if let Some(resp) = &r.response {
-            s.push_str(&format!(": {}", lines(resp)));
-        }
-        opt(tr("Reported to", "Reportado a"), Some(s));
     }
     opt(
         tr("Same bytes as", "Mismos bytes que"),

@@ -121,6 +121,11 @@ pub fn hint(e: &Error, command: &str) -> Option<String> {
             "crea una bóveda con `testigo init`, o pon en TESTIGO_VAULT la carpeta de una existente",
         )
         .into(),
+        (ErrorKind::VaultExists, _) => tr(
+            "choose another folder with --vault (or TESTIGO_VAULT)",
+            "elige otra carpeta con --vault (o TESTIGO_VAULT)",
+        )
+        .into(),
         (ErrorKind::WrongPassphrase, _) => tr(
             "the passphrase is read from TESTIGO_PASSPHRASE, or asked for on the terminal",
             "la contraseña se lee de TESTIGO_PASSPHRASE, o se pide en la terminal",

@@ -273,7 +273,7 @@ fn capture_with(env: &Env, url: &str, opts: &FetchOptions) -> Value {
     let id = v[0]["id"].as_str().unwrap().to_string();
     let vault = Vault::open(&env.vault(), PASSPHRASE).unwrap();
     let outcomes = vault
-        .capture_items(&[(id.clone(), url.to_string())], opts, &mut |_, _, _| {})
+        .capture_items(std::slice::from_ref(&id), opts, &mut |_, _, _| {})
         .unwrap();
     assert!(outcomes[0].result.is_ok(), "{outcomes:?}");
     drop(vault);

@@ -28,16 +28,13 @@ fn links(env: &Env, urls: &[String]) -> Vec<String> {
 }
 
 /// Captures the links in the vault, trusting `root` besides the system's roots.
-fn capture_trusting(env: &Env, ids: &[String], urls: &[String], root: &[u8]) {
+fn capture_trusting(env: &Env, ids: &[String], root: &[u8]) {
     let vault = Vault::open(&env.vault(), PASSPHRASE).unwrap();
     let opts = FetchOptions {
         extra_roots: vec![root.to_vec()],
         ..FetchOptions::default()
     };
-    let targets: Vec<(String, String)> = ids.iter().cloned().zip(urls.iter().cloned()).collect();
-    let outcomes = vault
-        .capture_items(&targets, &opts, &mut |_, _, _| {})
-        .unwrap();
+    let outcomes = vault.capture_items(ids, &opts, &mut |_, _, _| {}).unwrap();
     assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:?}");
 }
 
@@ -83,7 +80,7 @@ fn the_certificate_chain_the_server_presents_is_recorded() {
     // Two redirects on one kept-alive connection, then the page.
     let url = srv.url("/redirect/1");
     let ids = links(&env, std::slice::from_ref(&url));
-    capture_trusting(&env, &ids, std::slice::from_ref(&url), &pki.root);
+    capture_trusting(&env, &ids, &pki.root);
     let show = env.json(&["show", &ids[0]]);
     let c = &show["captures"][0];
     assert_eq!(c["status"], 200, "{c}");
@@ -125,7 +122,7 @@ fn concurrent_captures_of_one_host_each_record_the_chain() {
         .map(|p| srv.url(p))
         .collect();
     let ids = links(&env, &urls);
-    capture_trusting(&env, &ids, &urls, &pki.root);
+    capture_trusting(&env, &ids, &pki.root);
     for id in &ids {
         let c = &env.json(&["show", id])["captures"][0];
         assert_eq!(c["error"], Value::Null, "{c}");
@@ -140,7 +137,7 @@ fn an_untrusted_certificate_is_a_recorded_tls_failure() {
     let other = Pki::new("Someone else");
     let url = srv.url("/page");
     let ids = links(&env, std::slice::from_ref(&url));
-    capture_trusting(&env, &ids, std::slice::from_ref(&url), &other.root);
+    capture_trusting(&env, &ids, &other.root);
     let show = env.json(&["show", &ids[0]]);
     assert_eq!(show["url"], url.as_str(), "the link is kept");
     let c = &show["captures"][0];

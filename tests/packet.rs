@@ -269,7 +269,7 @@ fn a_spanish_packet_keeps_every_character_hash_and_url() {
     assert!(info.contains(&format!("Pages:           {n}")), "{info}");
     assert!(info.contains("612 x 792 pts (letter)"), "{info}");
     // Standalone packets say so, and carry no verification text.
-    assert!(text.contains("no forma parte de un paquete sellado"));
+    assert!(text.contains("no forma parte de un reporte sellado"));
     // The print is recorded in the custody log, about the case.
     let printed = env.log_of("printed");
     assert_eq!(printed.len(), 1);
@@ -498,7 +498,7 @@ fn every_bundle_carries_its_packet_and_verify_checks_it() {
     assert!(text.contains(&format!("report:{id}")));
     assert!(text.contains(&format!("payload-sha256:{payload_sha}")));
     assert!(
-        text.contains("HOW TO VERIFY THIS BUNDLE"),
+        text.contains("HOW TO VERIFY THIS SEALED REPORT"),
         "VERIFY.txt text missing"
     );
     assert!(text.contains("Evidence packet"));

@@ -6,6 +6,7 @@
 mod support;
 
 mod accounts;
+mod architecture;
 mod bundle;
 mod capture;
 mod capture_limits;
@@ -15,6 +16,7 @@ mod cli;
 mod crash;
 mod custody;
 mod decode_budget;
+mod fields;
 #[cfg(target_os = "linux")]
 mod fulldisk;
 mod hostile;

@@ -23,7 +23,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn every_rust_file_opens_with_a_module_doc() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for dir in ["src", "tests", "bench", "src-tauri"] {
+    for dir in ["core", "src", "tests", "bench", "src-tauri", "e2e"] {
         if root.join(dir).is_dir() {
             rust_files(&root.join(dir), &mut files);
         }

@@ -123,7 +123,7 @@ fn the_library_refuses_bad_urls_however_the_fields_were_built() {
             url: Some(url.clone()),
             ..Default::default()
         };
-        let input = testigo_core::model::MetaInput {
+        let input = testigo_core::record::MetaInput {
             url: Some(url.clone()),
             ..Default::default()
         };

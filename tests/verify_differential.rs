@@ -72,9 +72,9 @@ fn headers(bytes: &[u8], name: &str) -> (usize, usize) {
 }
 
 /// The manual procedure: the command lines of steps 2 to 5 of the English
-/// half of `VERIFY.txt`, for a bundle called `BUNDLE.zip`.
+/// half of `VERIFY.txt`, for a sealed report called `REPORT.zip`.
 fn manual_script(verify_txt: &str) -> String {
-    let english = &verify_txt[verify_txt.find("HOW TO VERIFY THIS BUNDLE").unwrap()..];
+    let english = &verify_txt[verify_txt.find("HOW TO VERIFY THIS SEALED REPORT").unwrap()..];
     let steps = &english[english.find("\n2. ").unwrap()..english.find("With Testigo").unwrap()];
     let commands: Vec<&str> = steps
         .lines()
@@ -90,7 +90,7 @@ fn manual_script(verify_txt: &str) -> String {
 fn manual_valid(env: &Env, script: &str, bytes: &[u8], label: &str) -> (bool, String) {
     let dir = env.path(&format!("manual/{label}"));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("BUNDLE.zip"), bytes).unwrap();
+    std::fs::write(dir.join("REPORT.zip"), bytes).unwrap();
     let o = Command::new("bash")
         .args(["-e", "-o", "pipefail", "-c", script])
         .current_dir(&dir)

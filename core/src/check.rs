@@ -185,20 +185,8 @@ impl Vault {
 
     fn check_objects(&self, r: &mut CheckReport) -> Result<()> {
         // The role is null for an item's own file, `capture` for a link's WARC.
-        let mut stmt = self.db.prepare(
-            "SELECT sha256, CASE kind WHEN 'link' THEN 'capture' END, id
-             FROM items WHERE sha256 IS NOT NULL
-             UNION ALL SELECT sha256, role, item_id FROM artifacts",
-        )?;
         let mut expected: HashMap<String, (String, Message)> = HashMap::new();
-        for row in stmt.query_map([], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, Option<String>>(1)?,
-                row.get::<_, String>(2)?,
-            ))
-        })? {
-            let (sha, role, id) = row?;
+        for (sha, role, id) in crate::artifacts::references(&self.db)? {
             expected
                 .entry(self.objects.name_for(&sha))
                 .or_insert((sha, owner(role.as_deref(), &id)));

@@ -346,10 +346,7 @@ impl<R: Read> Read for ObjectReader<R> {
     }
 }
 
-/// SHA-256 of bytes, hex.
-pub fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
-}
+pub use crate::hashing::sha256_hex;
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Message, Result};
-use crate::model::format_time;
+use crate::model::{format_time, parse_stored_time};
 
 /// The previous-hash of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -125,7 +125,7 @@ impl<'a> NewEntry<'a> {
     /// An entry about one item: its case and id, with the hash the action concerns.
     pub fn for_item(
         action: Action,
-        item: &'a crate::model::Item,
+        item: &'a crate::record::Item,
         sha256: Option<&'a str>,
         detail: serde_json::Value,
     ) -> NewEntry<'a> {
@@ -287,12 +287,6 @@ fn to_entry(r: Row) -> Entry {
         prev_hash: r.prev_hash,
         hash: r.hash,
     }
-}
-
-fn parse_stored_time(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default()
 }
 
 /// Every entry, or those of one case or one item.

@@ -134,6 +134,13 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (item_id, seq)
     );
     "#,
+    // 3: the post an item answers or reposts (its URL or id), for finding
+    // coordinated replies and reposts. New fields of the record
+    // (`record::FIELDS`) each add their column like this.
+    r#"
+    ALTER TABLE items ADD COLUMN reply_to TEXT;
+    ALTER TABLE items ADD COLUMN repost_of TEXT;
+    "#,
 ];
 
 /// Opens (creating if needed) the encrypted database and brings its schema up to date.
@@ -225,4 +232,29 @@ fn migrate(conn: &Connection) -> Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_of_the_record_has_its_column() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conn = open(&dir.path().join("t.db"), &Zeroizing::new([7u8; 32])).expect("open");
+        let mut stmt = conn
+            .prepare("SELECT name FROM pragma_table_info('items')")
+            .unwrap();
+        let columns: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        for field in crate::record::FIELD_COLUMNS {
+            assert!(
+                columns.iter().any(|c| c == field),
+                "items has no column `{field}`: add a migration to MIGRATIONS"
+            );
+        }
+    }
 }

@@ -20,11 +20,14 @@ use image_hasher::{HashAlg, HasherConfig};
 use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
+use crate::artifacts;
 use crate::error::{Error, ErrorKind, IoContext, Result, io_reason_es};
 pub use crate::imaging::{MAX_ALLOC, MAX_IMAGE_FILE, MAX_PIXELS, MAX_SIDE};
 use crate::imaging::{decode, flatten_on_white, sniff_image};
 use crate::items::{AddOutcome, AddStatus, NewItem, insert_item_with};
-use crate::model::{Kind, Meta, format_time};
+use crate::model::Kind;
+use crate::private::read_up_to;
+use crate::record::Meta;
 use crate::store::{ObjectStore, Stored};
 use crate::vault::Vault;
 
@@ -162,18 +165,6 @@ fn prepare_from(
             })
         }
     }
-}
-
-/// Reads until `buf` is full or the input ends; returns how much was read.
-pub(crate) fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
 }
 
 fn prepare_image(
@@ -462,10 +453,14 @@ impl Vault {
         });
         let item = insert_item_with(&tx, new, meta, extra)?;
         if let Some(t) = &p.thumbnail {
-            tx.execute(
-                "INSERT OR IGNORE INTO artifacts (item_id, role, sha256, size, media_type, created_at)
-                 VALUES (?1, 'thumbnail', ?2, ?3, 'image/jpeg', ?4)",
-                params![item.id, t.sha256, t.size, format_time(&item.captured_at)],
+            artifacts::insert(
+                &tx,
+                &item.id,
+                "thumbnail",
+                &t.sha256,
+                t.size,
+                "image/jpeg",
+                &item.captured_at,
             )?;
         }
         let mut near = Vec::new();
@@ -523,12 +518,9 @@ impl Vault {
 
     /// Object names of every hash the database refers to.
     pub(crate) fn referenced_names(&self) -> Result<HashSet<String>> {
-        let mut stmt = self.db.prepare(
-            "SELECT sha256 FROM items WHERE sha256 IS NOT NULL UNION SELECT sha256 FROM artifacts",
-        )?;
-        let shas = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(shas.iter().map(|s| self.objects.name_for(s)).collect())
+        Ok(artifacts::references(&self.db)?
+            .iter()
+            .map(|(sha, _, _)| self.objects.name_for(sha))
+            .collect())
     }
 }

@@ -4,59 +4,19 @@
 //! Main types: [`ItemFilter`], [`ItemDetail`], [`Artifact`], [`AddOutcome`].
 //! Every change commits together with its custody entry in one transaction.
 
-use std::io::Write;
-
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::capture::{Capture, PostUrl, fill_from_url, parse_post_url};
-use crate::custody::{self, Action, Entry, NewEntry, Scope};
+use crate::artifacts;
+use crate::custody::{self, Action, NewEntry};
 use crate::error::{Error, Result};
 use crate::model::{
-    Category, Item, Kind, Meta, ThreatLevel, account_key, format_time, normalize_hashtags,
-    normalize_state, normalize_tags,
+    Category, Kind, ThreatLevel, account_key, format_time, normalize_state, parse_stored_time,
 };
-use crate::urls::validate_field;
-pub use crate::urls::{MAX_URL, validate_url};
-use crate::vault::{Vault, parse_db_time};
-
-/// A file kept for an item besides its original: a thumbnail, a capture.
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Artifact {
-    /// `thumbnail`, `capture`.
-    pub role: String,
-    /// SHA-256 of its bytes.
-    pub sha256: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// Media type.
-    pub media_type: String,
-    /// When it was made.
-    pub created_at: DateTime<Utc>,
-}
-
-/// An item with everything kept about it, as `show` prints it.
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[derive(Debug, Clone, Serialize)]
-pub struct ItemDetail {
-    /// The item's fields.
-    #[serde(flatten)]
-    pub item: Item,
-    /// Thumbnails and captures.
-    pub artifacts: Vec<Artifact>,
-    /// The item's custody history.
-    pub custody: Vec<Entry>,
-    /// For links: every capture, oldest first.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub captures: Option<Vec<Capture>>,
-    /// For links: what the URL itself says (platform, handle, post id, and
-    /// the post time its id encodes, with the method).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub post: Option<PostUrl>,
-}
+use crate::record::{FIELD_COLUMNS, Item, Meta};
+use crate::vault::Vault;
 
 /// What happened to one thing given to `add`, `link` or `note`.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -162,20 +122,32 @@ pub(crate) struct NewItem {
     pub duplicate_of: Option<String>,
 }
 
-const ITEM_SELECT: &str = "SELECT id, kind, case_id, sha256, size, media_type, file_name, width, height,
-    captured_at, posted_at, platform, url, author, author_name, text, categories, threat_level,
-    target, state, hashtags, tags, notes, reported_to, duplicate_of,
-    (SELECT group_concat(x) FROM (SELECT b AS x FROM near_duplicates WHERE a = items.id
-                                  UNION SELECT a FROM near_duplicates WHERE b = items.id ORDER BY x))
-    FROM items";
+/// The columns before the person-given fields, in `item_from_row`'s order.
+const FIXED_COLUMNS: &str =
+    "id, kind, case_id, sha256, size, media_type, file_name, width, height, captured_at";
+const FIXED_COUNT: usize = 10;
+
+/// `SELECT` of every item column: the fixed ones, the field table's
+/// ([`FIELD_COLUMNS`]), the duplicate and the near-duplicates.
+fn item_select() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        format!(
+            "SELECT {FIXED_COLUMNS}, {}, duplicate_of,
+             (SELECT group_concat(x) FROM (SELECT b AS x FROM near_duplicates WHERE a = items.id
+                                           UNION SELECT a FROM near_duplicates WHERE b = items.id ORDER BY x))
+             FROM items",
+            FIELD_COLUMNS.join(", ")
+        )
+    })
+}
 
 fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
     let kind: String = r.get(1)?;
     let captured: String = r.get(9)?;
-    let posted: Option<String> = r.get(10)?;
-    let threat: Option<String> = r.get(17)?;
-    let near: Option<String> = r.get(25)?;
-    Ok(Item {
+    let after = FIXED_COUNT + FIELD_COLUMNS.len();
+    let near: Option<String> = r.get(after + 1)?;
+    let mut item = Item {
         id: r.get(0)?,
         kind: Kind::parse(&kind).unwrap_or(Kind::File),
         case_id: r.get(2)?,
@@ -185,118 +157,15 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
         file_name: r.get(6)?,
         width: r.get(7)?,
         height: r.get(8)?,
-        captured_at: parse_db_time(&captured),
-        posted_at: posted.as_deref().map(parse_db_time),
-        platform: r.get(11)?,
-        url: r.get(12)?,
-        author: r.get(13)?,
-        author_name: r.get(14)?,
-        text: r.get(15)?,
-        categories: json_column(r, 16)?,
-        threat_level: threat.and_then(|t| ThreatLevel::parse(&t).ok()),
-        target: r.get(18)?,
-        state: r.get(19)?,
-        hashtags: json_column(r, 20)?,
-        tags: json_column(r, 21)?,
-        notes: r.get(22)?,
-        reported_to: json_column(r, 23)?,
-        duplicate_of: r.get(24)?,
+        captured_at: parse_stored_time(&captured),
+        duplicate_of: r.get(after)?,
         near_duplicates: near
             .map(|s| s.split(',').map(str::to_string).collect())
             .unwrap_or_default(),
-    })
-}
-
-/// Reads a JSON list column; an unreadable one reads as empty.
-fn json_column<T: serde::de::DeserializeOwned + Default>(
-    r: &rusqlite::Row<'_>,
-    i: usize,
-) -> rusqlite::Result<T> {
-    let text: String = r.get(i)?;
-    Ok(serde_json::from_str(&text).unwrap_or_default())
-}
-
-/// `meta` with the values that have rules checked, whoever built it (the
-/// CLI, the app, an embedder): the URL must pass [`validate_url`]. Every
-/// write of person-given fields goes through here, so no client can store
-/// what another would refuse.
-fn checked(meta: &Meta) -> Result<Meta> {
-    let mut meta = meta.clone();
-    meta.url = validate_field(&meta.url)?;
-    Ok(meta)
-}
-
-/// Sets the fields `meta` gives on `item`; empty strings clear.
-pub fn apply_meta(item: &mut Item, meta: &Meta) {
-    fn set(field: &mut Option<String>, value: &Option<String>) {
-        if let Some(v) = value {
-            let v = v.trim();
-            *field = (!v.is_empty()).then(|| v.to_string());
-        }
-    }
-    set(&mut item.platform, &meta.platform);
-    set(&mut item.url, &meta.url);
-    set(&mut item.author, &meta.author);
-    set(&mut item.author_name, &meta.author_name);
-    set(&mut item.target, &meta.target);
-    set(&mut item.notes, &meta.notes);
-    set(&mut item.text, &meta.text);
-    if let Some(s) = &meta.state {
-        let s = normalize_state(s);
-        item.state = (!s.is_empty()).then_some(s);
-    }
-    if let Some(p) = meta.posted_at {
-        item.posted_at = p;
-    }
-    if let Some(t) = meta.threat_level {
-        item.threat_level = t;
-    }
-    if let Some(c) = &meta.categories {
-        let mut c = c.clone();
-        c.sort();
-        c.dedup();
-        item.categories = c;
-    }
-    if let Some(h) = &meta.hashtags {
-        item.hashtags = normalize_hashtags(h);
-    }
-    if let Some(t) = &meta.tags {
-        item.tags = normalize_tags(t);
-    }
-    if let Some(r) = &meta.reported_to {
-        item.reported_to = r.clone();
-    }
-}
-
-/// The text the search index holds for an item.
-fn search_body(item: &Item) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for f in [
-        &item.text,
-        &item.notes,
-        &item.author,
-        &item.author_name,
-        &item.url,
-        &item.file_name,
-        &item.platform,
-        &item.target,
-        &item.state,
-    ]
-    .into_iter()
-    .flatten()
-    {
-        parts.push(f);
-    }
-    parts.extend(item.tags.iter().map(String::as_str));
-    parts.extend(item.hashtags.iter().map(String::as_str));
-    let reports: Vec<String> = item
-        .reported_to
-        .iter()
-        .flat_map(|r| [Some(r.to.clone()), r.ticket.clone(), r.response.clone()])
-        .flatten()
-        .collect();
-    parts.extend(reports.iter().map(String::as_str));
-    parts.join("\n")
+        ..Item::default()
+    };
+    item.set_stored_fields(|i| r.get(FIXED_COUNT + i))?;
+    Ok(item)
 }
 
 fn account_id(conn: &Connection, item: &Item) -> Result<Option<i64>> {
@@ -321,34 +190,26 @@ fn account_id(conn: &Connection, item: &Item) -> Result<Option<i64>> {
 
 /// Writes all of an item's person-given fields, its account and search text.
 fn write_fields(conn: &Connection, item: &Item) -> Result<()> {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        let sets: Vec<String> = FIELD_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ?{}", i + 3))
+            .collect();
+        format!(
+            "UPDATE items SET account_id = ?2, {} WHERE id = ?1",
+            sets.join(", ")
+        )
+    });
     let account = account_id(conn, item)?;
-    conn.execute(
-        "UPDATE items SET posted_at = ?2, platform = ?3, url = ?4, author = ?5, author_name = ?6,
-         account_id = ?7, text = ?8, categories = ?9, threat_level = ?10, target = ?11, state = ?12,
-         hashtags = ?13, tags = ?14, notes = ?15, reported_to = ?16 WHERE id = ?1",
-        params![
-            item.id,
-            item.posted_at.as_ref().map(format_time),
-            item.platform,
-            item.url,
-            item.author,
-            item.author_name,
-            account,
-            item.text,
-            serde_json::to_string(&item.categories)?,
-            item.threat_level.map(ThreatLevel::as_str),
-            item.target,
-            item.state,
-            serde_json::to_string(&item.hashtags)?,
-            serde_json::to_string(&item.tags)?,
-            item.notes,
-            serde_json::to_string(&item.reported_to)?,
-        ],
-    )?;
+    let mut values: Vec<rusqlite::types::Value> = vec![item.id.clone().into(), account.into()];
+    values.extend(item.stored_fields().into_iter().map(Into::into));
+    conn.execute(sql, rusqlite::params_from_iter(values))?;
     conn.execute("DELETE FROM items_fts WHERE item_id = ?1", [&item.id])?;
     conn.execute(
         "INSERT INTO items_fts (item_id, body) VALUES (?1, ?2)",
-        params![item.id, search_body(item)],
+        params![item.id, item.search_text()],
     )?;
     Ok(())
 }
@@ -367,7 +228,7 @@ pub(crate) fn insert_item_with(
     meta: &Meta,
     extra: Option<Value>,
 ) -> Result<Item> {
-    let meta = &checked(meta)?;
+    let meta = &meta.checked()?;
     let captured_at = Utc::now();
     let id = ulid::Ulid::new().to_string();
     conn.execute(
@@ -390,7 +251,7 @@ pub(crate) fn insert_item_with(
         ],
     )?;
     let mut item = load_item(conn, &id)?;
-    apply_meta(&mut item, meta);
+    meta.apply_to(&mut item);
     write_fields(conn, &item)?;
     let item = load_item(conn, &id)?;
     let mut detail = json!({
@@ -398,7 +259,7 @@ pub(crate) fn insert_item_with(
         "file_name": item.file_name,
         "size": item.size,
         "media_type": item.media_type,
-        "fields": fields_json(&item),
+        "fields": item.fields_json(),
     });
     if let (Some(Value::Object(more)), Value::Object(d)) = (extra, &mut detail) {
         d.extend(more);
@@ -410,33 +271,17 @@ pub(crate) fn insert_item_with(
     Ok(item)
 }
 
-/// The person-given fields of an item, as recorded in the custody log.
-fn fields_json(item: &Item) -> Value {
-    json!({
-        "posted_at": item.posted_at.as_ref().map(format_time),
-        "platform": item.platform,
-        "url": item.url,
-        "author": item.author,
-        "author_name": item.author_name,
-        "text": item.text,
-        "categories": item.categories,
-        "threat_level": item.threat_level,
-        "target": item.target,
-        "state": item.state,
-        "hashtags": item.hashtags,
-        "tags": item.tags,
-        "notes": item.notes,
-        "reported_to": item.reported_to,
-    })
-}
-
 pub(crate) fn load_item(conn: &Connection, id: &str) -> Result<Item> {
-    conn.query_row(&format!("{ITEM_SELECT} WHERE id = ?1"), [id], item_from_row)
-        .optional()?
-        .ok_or_else(|| Error::NotFound {
-            what: "item",
-            query: id.to_string(),
-        })
+    conn.query_row(
+        &format!("{} WHERE id = ?1", item_select()),
+        [id],
+        item_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| Error::NotFound {
+        what: "item",
+        query: id.to_string(),
+    })
 }
 
 /// Loads items by id, keeping the given order.
@@ -450,45 +295,9 @@ impl Vault {
         load_item(&self.db, &self.resolve_item(query)?)
     }
 
-    /// An item with its artifacts and custody history.
-    pub fn item_detail(&self, query: &str) -> Result<ItemDetail> {
-        let item = self.item(query)?;
-        let mut stmt = self.db.prepare(
-            "SELECT role, sha256, size, media_type, created_at FROM artifacts WHERE item_id = ?1 ORDER BY created_at, role",
-        )?;
-        let artifacts = stmt
-            .query_map([&item.id], |r| {
-                let at: String = r.get(4)?;
-                Ok(Artifact {
-                    role: r.get(0)?,
-                    sha256: r.get(1)?,
-                    size: r.get(2)?,
-                    media_type: r.get(3)?,
-                    created_at: parse_db_time(&at),
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        let custody = custody::entries(&self.db, Scope::Item(&item.id))?;
-        let (captures, post) = if item.kind == Kind::Link {
-            (
-                Some(self.captures(&item.id)?),
-                item.url.as_deref().and_then(parse_post_url),
-            )
-        } else {
-            (None, None)
-        };
-        Ok(ItemDetail {
-            item,
-            artifacts,
-            custody,
-            captures,
-            post,
-        })
-    }
-
     /// Items matching a filter, in captured (or posted) order.
     pub fn list(&self, f: &ItemFilter) -> Result<Vec<Item>> {
-        let mut sql = format!("{ITEM_SELECT} WHERE 1");
+        let mut sql = format!("{} WHERE 1", item_select());
         let mut args: Vec<String> = Vec::new();
         let mut arg = |sql: &mut String, clause: &str, value: String| {
             args.push(value);
@@ -555,11 +364,11 @@ impl Vault {
     /// Changes the fields `meta` gives and records what changed. Returns the
     /// item as it now is.
     pub fn edit(&self, query: &str, meta: &Meta) -> Result<Item> {
-        let meta = &checked(meta)?;
+        let meta = &meta.checked()?;
         let before = self.item(query)?;
         let mut after = before.clone();
-        apply_meta(&mut after, meta);
-        let (old, new) = (fields_json(&before), fields_json(&after));
+        meta.apply_to(&mut after);
+        let (old, new) = (before.fields_json(), after.fields_json());
         let mut changes = serde_json::Map::new();
         if let (Value::Object(o), Value::Object(n)) = (&old, &new) {
             for (k, v) in n {
@@ -592,8 +401,8 @@ impl Vault {
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(Error::invalid(
-                "say why the item is removed with --reason; the custody log keeps it",
-                "di por qué se elimina el elemento (--reason); la cadena de custodia lo conserva",
+                "say why the item is removed; the custody log keeps the reason",
+                "di por qué se elimina el elemento; la cadena de custodia conserva el motivo",
             ));
         }
         let _lock = self.write_lock()?;
@@ -620,7 +429,7 @@ impl Vault {
                     "file_name": item.file_name,
                     "size": item.size,
                     "artifacts": detail.artifacts,
-                    "fields": fields_json(item),
+                    "fields": item.fields_json(),
                 }),
             ),
         )?;
@@ -630,56 +439,11 @@ impl Vault {
             .iter()
             .chain(detail.artifacts.iter().map(|a| &a.sha256));
         for sha in shas {
-            if !self.is_referenced(sha)? {
+            if !artifacts::is_referenced(&self.db, sha)? {
                 self.objects.remove(sha)?;
             }
         }
         Ok(detail.item)
-    }
-
-    pub(crate) fn is_referenced(&self, sha: &str) -> Result<bool> {
-        Ok(self.db.query_row(
-            "SELECT EXISTS (SELECT 1 FROM items WHERE sha256 = ?1)
-                 OR EXISTS (SELECT 1 FROM artifacts WHERE sha256 = ?1)",
-            [sha],
-            |r| r.get(0),
-        )?)
-    }
-
-    /// Writes an item's original bytes (or a given artifact) to `out`,
-    /// checked against the recorded SHA-256, and records the export.
-    /// `destination` says where the bytes went, for the custody log.
-    pub fn export(&self, query: &str, out: &mut dyn Write, destination: &str) -> Result<Item> {
-        let item = self.item(query)?;
-        if item.kind == Kind::Link {
-            self.export_capture(&item.id, None, out, destination)?;
-            return Ok(item);
-        }
-        let Some(sha) = item.sha256.as_deref() else {
-            return Err(Error::invalid(
-                format!(
-                    "item {id} is a {} with no stored file; `testigo show {id}` prints its fields",
-                    item.kind.as_str(),
-                    id = item.id,
-                ),
-                format!(
-                    "el elemento {id} es {} sin archivo guardado; `testigo show {id}` muestra sus campos",
-                    item.kind.with_article_es(),
-                    id = item.id,
-                ),
-            ));
-        };
-        self.objects.copy_to(sha, out)?;
-        custody::append(
-            &self.db,
-            NewEntry::for_item(
-                Action::Exported,
-                &item,
-                Some(sha),
-                json!({ "to": destination }),
-            ),
-        )?;
-        Ok(item)
     }
 
     /// Reads an artifact's bytes (a thumbnail, say), checked against its hash.
@@ -707,57 +471,9 @@ impl Vault {
         tx.commit()?;
         Ok(item)
     }
-
-    /// Records a link, without fetching it ([`Vault::capture_items`] does).
-    /// The same URL twice in a case is reported as a duplicate. Fields the
-    /// person did not give are filled from what a known platform's URL says
-    /// (platform, author's handle, and the post time encoded in X/Twitter and
-    /// TikTok ids); the `item_added` entry lists them under `filled_from_url`.
-    pub fn add_link(&self, case: &str, url: &str, meta: &Meta) -> Result<AddOutcome> {
-        let case = self.resolve_case(case)?;
-        let url = validate_url(url)?;
-        let existing: Option<String> = self
-            .db
-            .query_row(
-                "SELECT id FROM items WHERE case_id = ?1 AND kind = 'link' AND url = ?2",
-                [&case.id, &url],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(id) = existing {
-            return Ok(AddOutcome {
-                path: None,
-                status: AddStatus::Duplicate,
-                id: Some(id),
-                sha256: None,
-                error: None,
-                error_es: None,
-                kind: Some(Kind::Link),
-                duplicate_of: None,
-                near_duplicates: Vec::new(),
-            });
-        }
-        let mut meta = meta.clone();
-        let filled = fill_from_url(&mut meta, &url);
-        meta.url = Some(url);
-        let tx = self.db.unchecked_transaction()?;
-        let item = insert_item_with(&tx, bare(Kind::Link, &case.id), &meta, filled)?;
-        tx.commit()?;
-        Ok(AddOutcome {
-            path: None,
-            status: AddStatus::Added,
-            id: Some(item.id),
-            sha256: None,
-            error: None,
-            error_es: None,
-            kind: Some(Kind::Link),
-            duplicate_of: None,
-            near_duplicates: Vec::new(),
-        })
-    }
 }
 
-fn bare(kind: Kind, case_id: &str) -> NewItem {
+pub(crate) fn bare(kind: Kind, case_id: &str) -> NewItem {
     NewItem {
         kind,
         case_id: case_id.to_string(),
@@ -777,14 +493,7 @@ impl Vault {
     /// The thumbnail of an item (JPEG bytes), if it has one.
     pub fn thumbnail(&self, query: &str) -> Result<Option<Vec<u8>>> {
         let id = self.resolve_item(query)?;
-        let sha: Option<String> = self
-            .db
-            .query_row(
-                "SELECT sha256 FROM artifacts WHERE item_id = ?1 AND role = 'thumbnail' LIMIT 1",
-                [&id],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let sha = artifacts::thumbnail(&self.db, &id)?;
         sha.map(|s| self.objects.read(&s)).transpose()
     }
 }

@@ -13,36 +13,46 @@
 //! (no vault needed) and the signing key in [`signing`]. Printable PDF
 //! packets: [`Vault::packet`], in [`packet`].
 
+pub mod artifacts;
 pub mod bundle;
 pub mod capture;
 pub mod check;
 pub mod crypto;
 pub mod custody;
 pub mod db;
+pub mod detail;
 pub mod error;
+pub mod export;
+pub mod hashing;
 pub mod imaging;
 pub mod import;
 pub mod items;
-pub mod keyfile;
 pub mod model;
 pub mod packet;
 pub mod private;
+pub mod record;
+pub mod report;
+pub mod seal;
 pub mod search;
 pub mod signing;
 pub mod store;
+pub mod text;
 pub mod urls;
 pub mod vault;
 
-pub use bundle::seal::{SealProgress, SealRequest, Sealed};
+pub use artifacts::Artifact;
 pub use bundle::verify::{VerifyOptions, VerifyReport};
 pub use capture::{Capture, CaptureOutcome, FetchOptions};
 pub use check::CheckReport;
 pub use custody::{Action, Entry};
+pub use detail::ItemDetail;
 pub use error::{Error, ErrorKind, Result};
 pub use import::ImportOptions;
-pub use items::{AddOutcome, AddStatus, Artifact, ItemDetail, ItemFilter};
-pub use model::{Case, Category, Item, Kind, Meta, ReportedTo, ThreatLevel};
+pub use items::{AddOutcome, AddStatus, ItemFilter};
+pub use model::{Case, Category, Kind, ReportedTo, ThreatLevel};
 pub use packet::{Packet, PacketOptions, PacketProgress, PacketRequest};
+pub use record::{FIELDS, FieldInfo, Item, Meta, MetaInput};
+pub use seal::{SealProgress, SealRequest, Sealed};
 pub use search::Account;
 pub use signing::{PublicKeyInfo, Signer};
 pub use vault::Vault;

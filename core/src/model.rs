@@ -2,15 +2,17 @@
 //! lists (categories, threat levels, Mexican federal entities) that the CLI and
 //! the app both offer.
 //!
-//! Main types: [`Case`], [`Item`], [`Kind`], [`Category`], [`ThreatLevel`],
-//! [`ReportedTo`] and [`Meta`], the set of fields a person gives on import or
-//! edit. Parsing of user-typed values lives here so every client accepts the
-//! same words (English and Spanish) and gives the same errors.
+//! Main types: [`Case`], [`Kind`], [`Category`], [`ThreatLevel`],
+//! [`ReportedTo`]. Parsing of user-typed values lives here so every client
+//! accepts the same words (English and Spanish) and gives the same errors.
+//! The item record built from these ([`crate::record::Item`], its fields'
+//! table) is in [`crate::record`].
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::text::fold_key;
 
 /// A case: one campaign, incident or person's file of evidence.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -30,12 +32,13 @@ pub struct Case {
 
 /// What an item is.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// A decoded image (PNG, JPEG, WebP, GIF or BMP).
     Screenshot,
     /// Any other file, stored without decoding.
+    #[default]
     File,
     /// A URL of a post or page.
     Link,
@@ -238,40 +241,6 @@ pub fn normalize_state(input: &str) -> String {
     trimmed.to_string()
 }
 
-/// Lowercases, strips accents and drops spaces, dashes and underscores, so
-/// "Crítico", "critico" and "CRITICO" compare equal.
-pub fn fold_key(s: &str) -> String {
-    fold_diacritics(s)
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '_' | '.' | '(' | ')'))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// Replaces the accented Latin letters of Spanish, Portuguese and French with
-/// their base letters (`línea` → `linea`, `Noroña` → `Norona`).
-pub fn fold_diacritics(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
-            'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'A',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'É' | 'È' | 'Ê' | 'Ë' => 'E',
-            'í' | 'ì' | 'î' | 'ï' => 'i',
-            'Í' | 'Ì' | 'Î' | 'Ï' => 'I',
-            'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
-            'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => 'O',
-            'ú' | 'ù' | 'û' | 'ü' => 'u',
-            'Ú' | 'Ù' | 'Û' | 'Ü' => 'U',
-            'ñ' => 'n',
-            'Ñ' => 'N',
-            'ç' => 'c',
-            'Ç' => 'C',
-            other => other,
-        })
-        .collect()
-}
-
 /// Where an item was reported, with the ticket number and the response.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -292,8 +261,8 @@ impl ReportedTo {
         let to = parts.next().unwrap_or_default().to_string();
         if to.is_empty() {
             return Err(Error::invalid(
-                "--reported-to needs at least where it was reported, as `WHERE[; TICKET[; RESPONSE]]`",
-                "--reported-to necesita al menos dónde se reportó, como `DÓNDE[; FOLIO[; RESPUESTA]]`",
+                "a report needs at least where it was reported, as `WHERE[; TICKET[; RESPONSE]]`",
+                "un reporte necesita al menos dónde se hizo, como `DÓNDE[; FOLIO[; RESPUESTA]]`",
             ));
         }
         let opt = |p: Option<&str>| p.filter(|s| !s.is_empty()).map(str::to_string);
@@ -343,126 +312,12 @@ pub fn format_time(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
-/// The fields a person gives when adding or editing an item. `None` leaves a
-/// field as it is; an empty string or list clears it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Meta {
-    /// Platform the post is on (free text; compared without case).
-    pub platform: Option<String>,
-    /// URL of the post.
-    pub url: Option<String>,
-    /// Author's handle, as given.
-    pub author: Option<String>,
-    /// Author's display name.
-    pub author_name: Option<String>,
-    /// Time as shown on the post; `Some(None)` clears it.
-    pub posted_at: Option<Option<DateTime<Utc>>>,
-    /// Kinds of attack.
-    pub categories: Option<Vec<Category>>,
-    /// Threat assessment; `Some(None)` clears it.
-    pub threat_level: Option<Option<ThreatLevel>>,
-    /// Who was targeted.
-    pub target: Option<String>,
-    /// Location: a Mexican federal entity or free text.
-    pub state: Option<String>,
-    /// Hashtags, without `#`.
-    pub hashtags: Option<Vec<String>>,
-    /// Free tags.
-    pub tags: Option<Vec<String>>,
-    /// Context and notes.
-    pub notes: Option<String>,
-    /// Where the item was reported.
-    pub reported_to: Option<Vec<ReportedTo>>,
-    /// The post's text as shown.
-    pub text: Option<String>,
-}
-
-impl Meta {
-    /// True when no field is set.
-    pub fn is_empty(&self) -> bool {
-        *self == Meta::default()
-    }
-}
-
-/// The fields of a record as a person types them (strings), before parsing:
-/// what the CLI flags and the app's forms both produce. `None` leaves a field
-/// as it is; an empty string or list clears it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(default)]
-pub struct MetaInput {
-    /// Platform.
-    pub platform: Option<String>,
-    /// URL of the post.
-    pub url: Option<String>,
-    /// Author's handle.
-    pub author: Option<String>,
-    /// Author's display name.
-    pub author_name: Option<String>,
-    /// Time shown on the post (see [`parse_time`]); empty clears.
-    pub posted_at: Option<String>,
-    /// Category ids or labels.
-    pub categories: Option<Vec<String>>,
-    /// Threat level id or label; empty clears.
-    pub threat_level: Option<String>,
-    /// Who was targeted.
-    pub target: Option<String>,
-    /// Location.
-    pub state: Option<String>,
-    /// Hashtags.
-    pub hashtags: Option<Vec<String>>,
-    /// Tags.
-    pub tags: Option<Vec<String>>,
-    /// Notes.
-    pub notes: Option<String>,
-    /// Where it was reported.
-    pub reported_to: Option<Vec<ReportedTo>>,
-    /// The post's text.
-    pub text: Option<String>,
-}
-
-fn trimmed(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim)
-}
-
-impl MetaInput {
-    /// Parses the typed values into a [`Meta`], with a clear error for the
-    /// first value that cannot be read (a URL must pass
-    /// [`validate_url`](crate::urls::validate_url)).
-    pub fn parse(&self) -> Result<Meta> {
-        Ok(Meta {
-            platform: self.platform.clone(),
-            url: crate::urls::validate_field(&self.url)?,
-            author: self.author.clone(),
-            author_name: self.author_name.clone(),
-            posted_at: match trimmed(&self.posted_at) {
-                None => None,
-                Some("") => Some(None),
-                Some(t) => Some(Some(parse_time(t)?)),
-            },
-            categories: self
-                .categories
-                .as_ref()
-                .map(|c| {
-                    c.iter()
-                        .map(|c| Category::parse(c))
-                        .collect::<Result<Vec<_>>>()
-                })
-                .transpose()?,
-            threat_level: match trimmed(&self.threat_level) {
-                None => None,
-                Some("") => Some(None),
-                Some(t) => Some(Some(ThreatLevel::parse(t)?)),
-            },
-            target: self.target.clone(),
-            state: self.state.clone(),
-            hashtags: self.hashtags.clone(),
-            tags: self.tags.clone(),
-            notes: self.notes.clone(),
-            reported_to: self.reported_to.clone(),
-            text: self.text.clone(),
-        })
-    }
+/// Reads a time the vault stored ([`format_time`]); one that does not read
+/// (never written by Testigo) reads as the Unix epoch.
+pub fn parse_stored_time(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
 }
 
 /// Normalises a list of hashtags: trimmed, no leading `#`, no empties, no repeats.
@@ -492,65 +347,6 @@ pub fn account_key(platform: Option<&str>, handle: &str) -> (String, String) {
         platform.unwrap_or_default().trim().to_lowercase(),
         handle.trim().trim_start_matches('@').to_lowercase(),
     )
-}
-
-/// One item of evidence with all its fields, as the CLI prints it in JSON.
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Item {
-    /// Time-sortable id (ULID).
-    pub id: String,
-    /// What the item is.
-    pub kind: Kind,
-    /// The case it belongs to.
-    pub case_id: String,
-    /// SHA-256 of the original bytes (the capture for links); null for notes
-    /// and unfetched links.
-    pub sha256: Option<String>,
-    /// Size of the original in bytes.
-    pub size: Option<u64>,
-    /// Media type of the original.
-    pub media_type: Option<String>,
-    /// File name the original had when imported.
-    pub file_name: Option<String>,
-    /// Image width in pixels.
-    pub width: Option<u32>,
-    /// Image height in pixels.
-    pub height: Option<u32>,
-    /// When it entered the vault (UTC).
-    pub captured_at: DateTime<Utc>,
-    /// Time as shown on the post.
-    pub posted_at: Option<DateTime<Utc>>,
-    /// Platform.
-    pub platform: Option<String>,
-    /// URL of the post.
-    pub url: Option<String>,
-    /// Author handle.
-    pub author: Option<String>,
-    /// Author display name.
-    pub author_name: Option<String>,
-    /// The post's text.
-    pub text: Option<String>,
-    /// Kinds of attack.
-    pub categories: Vec<Category>,
-    /// Threat assessment.
-    pub threat_level: Option<ThreatLevel>,
-    /// Who was targeted.
-    pub target: Option<String>,
-    /// Location.
-    pub state: Option<String>,
-    /// Hashtags.
-    pub hashtags: Vec<String>,
-    /// Tags.
-    pub tags: Vec<String>,
-    /// Context and notes.
-    pub notes: Option<String>,
-    /// Where it was reported.
-    pub reported_to: Vec<ReportedTo>,
-    /// Another item with the same bytes in another case.
-    pub duplicate_of: Option<String>,
-    /// Items whose images look nearly the same (perceptual hash).
-    pub near_duplicates: Vec<String>,
 }
 
 #[cfg(test)]

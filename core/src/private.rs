@@ -42,6 +42,62 @@ pub fn create_file(path: &Path) -> io::Result<File> {
     Ok(f)
 }
 
+/// Writes a file atomically, 0600: `write` fills `<dest>.part`, which is
+/// synced and renamed over `dest` only when it succeeded; on any error the
+/// part is removed, so nothing partial is ever left under either name.
+/// Returns `dest` made absolute, and what `write` returned. The one way
+/// Testigo writes a sealed report, a packet, an exported original or a
+/// capture to a path a person chose.
+pub fn write_atomically<T>(
+    dest: &Path,
+    write: impl FnOnce(&mut io::BufWriter<File>) -> crate::error::Result<T>,
+) -> crate::error::Result<(PathBuf, T)> {
+    use crate::error::{Error, IoContext};
+    let dest = std::path::absolute(dest).unwrap_or_else(|_| dest.to_path_buf());
+    let mut part = dest.as_os_str().to_owned();
+    part.push(".part");
+    let part = PathBuf::from(part);
+    let ctx = || IoContext::Writing(dest.clone());
+    let file = create_file(&part).map_err(Error::io(ctx()))?;
+    let mut out = io::BufWriter::with_capacity(1 << 20, file);
+    let result = write(&mut out).and_then(|value| {
+        let file = out
+            .into_inner()
+            .map_err(|e| Error::io(ctx())(e.into_error()))?;
+        file.sync_all().map_err(Error::io(ctx()))?;
+        drop(file);
+        fs::rename(&part, &dest).map_err(Error::io(ctx()))?;
+        sync_dir(dest.parent().unwrap_or(Path::new(".")));
+        Ok(value)
+    });
+    match result {
+        Ok(value) => Ok((dest, value)),
+        Err(e) => {
+            let _ = fs::remove_file(&part);
+            Err(e)
+        }
+    }
+}
+
+/// Makes a rename durable (best effort: not every platform can sync a folder).
+pub fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Reads until `buf` is full or the input ends; returns how much was read.
+pub fn read_up_to(r: &mut impl io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
 /// Creates `path`, which must not exist yet, for writing, 0600.
 pub fn create_new_file(path: &Path) -> io::Result<File> {
     options().write(true).create_new(true).open(path)

@@ -11,8 +11,9 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::items::load_items;
-use crate::model::Item;
-use crate::vault::{Vault, parse_db_time};
+use crate::model::parse_stored_time;
+use crate::record::Item;
+use crate::vault::Vault;
 
 /// Turns what a person typed into an FTS5 query: every word must match, as a
 /// prefix, in any order; quotes and operators are taken literally.
@@ -90,8 +91,8 @@ impl Vault {
                 platform: r.get(1)?,
                 handle: r.get(2)?,
                 item_count: r.get(3)?,
-                first_seen: parse_db_time(&first),
-                last_seen: parse_db_time(&last),
+                first_seen: parse_stored_time(&first),
+                last_seen: parse_stored_time(&last),
                 display_names: serde_json::from_str(&names).unwrap_or_default(),
                 items: serde_json::from_str(&items).unwrap_or_default(),
             })

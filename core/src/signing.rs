@@ -32,8 +32,8 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::vault::Vault;
 
-/// HKDF purpose of the password that encrypts the signing key.
-pub(crate) const PASSWORD_PURPOSE: &str = "minisign signing key password";
+/// The largest `.pub` file read ([`PublicKeyInfo::read_file`]).
+pub const MAX_KEY_FILE: u64 = 64 * 1024;
 
 const SECRET_SETTING: &str = "signing.secret_key";
 const PUBLIC_SETTING: &str = "signing.public_key";
@@ -73,6 +73,33 @@ impl PublicKeyInfo {
                 pk.to_base64()
             ),
         }
+    }
+
+    /// Reads the `.pub` file of a key a person trusts (the one the signer
+    /// gave them), up to [`MAX_KEY_FILE`] bytes: a key file is two lines,
+    /// and a larger file is not one.
+    pub fn read_file(path: &std::path::Path) -> Result<PublicKeyInfo> {
+        use std::io::Read as _;
+        let unreadable = |e: std::io::Error| {
+            Error::invalid(
+                format!(
+                    "cannot read the trusted key file {} ({e}); use the minisign .pub file the signer gave you",
+                    path.display()
+                ),
+                format!(
+                    "no se puede leer el archivo de la clave en la que confías {} ({}); usa el archivo .pub de minisign que te dio quien firmó",
+                    path.display(),
+                    crate::error::io_reason_es(&e)
+                ),
+            )
+        };
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .map_err(unreadable)?
+            .take(MAX_KEY_FILE)
+            .read_to_string(&mut text)
+            .map_err(unreadable)?;
+        PublicKeyInfo::parse(&text)
     }
 
     /// Reads a public key given as the base64 line (`RWQ…`) or as the text of

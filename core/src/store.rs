@@ -15,6 +15,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{ObjectReader, ObjectWriter, VaultKey, object_name};
 use crate::error::{Error, ErrorKind, IoContext, Result, io_reason_es};
+use crate::hashing::HashingWriter;
 
 /// A stored object's plaintext hash and size.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,7 +136,7 @@ impl ObjectStore {
             crate::private::create_dir_all(dir)
                 .map_err(Error::io(IoContext::Creating(dir.into())))?;
             fs::rename(tmp, &dest).map_err(Error::io(IoContext::MovingObject(dir.into())))?;
-            sync_dir(dir);
+            crate::private::sync_dir(dir);
         }
         Ok(Stored { sha256, size })
     }
@@ -193,7 +194,7 @@ impl ObjectStore {
             ),
             _ => Error::io(IoContext::CopyingOriginal)(e),
         })?;
-        let (got, size) = hashing.finish();
+        let (_, got, size) = hashing.finish();
         if got != sha256 {
             return Err(Error::corrupt(
                 format!("object for {sha256} holds other content (SHA-256 {got})"),
@@ -216,7 +217,7 @@ impl ObjectStore {
             };
             Error::corrupt(e.to_string(), es)
         })?;
-        Ok(hashing.finish().0)
+        Ok(hashing.finish().1)
     }
 
     /// Deletes the object with this hash, if present.
@@ -277,46 +278,5 @@ impl ObjectStore {
             fs::remove_file(f).map_err(Error::io(IoContext::Removing(f.clone())))?;
         }
         Ok(files.len())
-    }
-}
-
-/// A writer that hashes what passes through it.
-struct HashingWriter<W: Write> {
-    inner: W,
-    hasher: sha2::Sha256,
-    size: u64,
-}
-
-impl<W: Write> HashingWriter<W> {
-    fn new(inner: W) -> Self {
-        HashingWriter {
-            inner,
-            hasher: sha2::Digest::new(),
-            size: 0,
-        }
-    }
-
-    fn finish(self) -> (String, u64) {
-        (hex::encode(sha2::Digest::finalize(self.hasher)), self.size)
-    }
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        sha2::Digest::update(&mut self.hasher, &buf[..n]);
-        self.size += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// Makes a rename durable (best effort: not every platform can sync a folder).
-pub(crate) fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
     }
 }

@@ -1,6 +1,6 @@
 //! URLs a person gives: the one rule for what the vault accepts
 //! ([`validate_url`], used by `link`, `add --url`, `note --url`, `edit --url`,
-//! the app's forms and any [`Meta`](crate::model::Meta) written through the
+//! the app's forms and any [`Meta`](crate::record::Meta) written through the
 //! core), and what a printed packet may turn into a clickable link
 //! ([`linkable`]), which also guards URLs that older versions stored
 //! without checking.
@@ -19,7 +19,7 @@ const QUOTED_CHARS: usize = 80;
 
 /// The start of a refused URL, for an error message: at most
 /// [`QUOTED_CHARS`] characters, then `…`.
-fn quoted(s: &str) -> String {
+pub(crate) fn quoted(s: &str) -> String {
     match s.char_indices().nth(QUOTED_CHARS) {
         Some((cut, _)) => format!("{}…", &s[..cut]),
         None => s.to_string(),
@@ -33,11 +33,11 @@ pub fn validate_url(input: &str) -> Result<String> {
     if s.len() > MAX_URL {
         return Err(Error::invalid(
             format!(
-                "the URL is {} bytes long; the limit is {MAX_URL}: give the post's address without extra text (a shortened or copied-twice URL), or keep the long one in --note",
+                "the URL is {} bytes long; the limit is {MAX_URL}: give the post's address without extra text (a shortened or copied-twice URL), or keep the long one in the notes",
                 s.len()
             ),
             format!(
-                "la URL mide {} bytes; el límite es {MAX_URL}: escribe la dirección de la publicación sin texto de más (una URL acortada o copiada dos veces), o guarda la larga en --note",
+                "la URL mide {} bytes; el límite es {MAX_URL}: escribe la dirección de la publicación sin texto de más (una URL acortada o copiada dos veces), o guarda la larga en las notas",
                 s.len()
             ),
         ));
@@ -113,6 +113,20 @@ pub fn validate_field(url: &Option<String>) -> Result<Option<String>> {
         Some("") => Ok(Some(String::new())),
         Some(u) => validate_url(u).map(Some),
     }
+}
+
+/// The address to hand to a person's web browser for `input`: it must pass
+/// [`validate_url`] (an absolute `http` or `https` URL with a host; never
+/// `file:`, `javascript:` or any other scheme), and is given back parsed and
+/// ASCII-serialized, so what the browser opens is what was checked.
+pub fn for_browser(input: &str) -> Result<String> {
+    let valid = validate_url(input)?;
+    url::Url::parse(&valid).map(|u| u.to_string()).map_err(|e| {
+        Error::invalid(
+            format!("`{}` is not a web address: {e}", quoted(input)),
+            format!("`{}` no es una dirección web: {e}", quoted(input)),
+        )
+    })
 }
 
 /// The link target a packet may make clickable for a stored URL: the

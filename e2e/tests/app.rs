@@ -286,14 +286,39 @@ async fn a_person_documents_a_campaign() {
     app.find("#item-detail").await;
     app.type_in("#f-author", "@bot_0231").await;
     app.type_in("#f-platform", "X").await;
-    app.find("#f-threat")
+    app.find("#f-threat-level")
         .await
         .select_by_value("high")
         .await
         .unwrap();
     app.type_in("#f-state", "Ciudad de México").await;
+    // A field added through the core's field table (`reply_to`) is in the
+    // form by itself, under its Spanish label.
+    app.find("#f-reply-to").await;
+    let label: String = app
+        .client
+        .execute(
+            "return document.querySelector('#f-reply-to').parentElement.textContent",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(label.contains("En respuesta a"), "{label}");
+    app.type_in("#f-reply-to", "1765432000000000001").await;
     app.click("#f-save").await;
     app.wait_text("#toast", "Cambios guardados").await;
+    let kept: String = app
+        .client
+        .execute("return document.querySelector('#f-reply-to').value", vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(kept, "1765432000000000001");
     app.shot("es-1280-04-item-detail").await;
     app.client
         .execute("document.querySelector('.modal .close').click()", vec![])

@@ -9,14 +9,13 @@ use serde::Serialize;
 use specta::Type;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
-use testigo_core::error::IoContext;
-use testigo_core::model::MetaInput;
+use testigo_core::record::MetaInput;
 use testigo_core::{
     Account, AddOutcome, Case, Category, CheckReport, Entry, Item, ItemDetail, ItemFilter,
     ThreatLevel, Vault,
 };
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::grants::Use;
 use crate::state::{AppState, Prefs, Session};
 
@@ -75,6 +74,8 @@ pub struct Vocabulary {
     pub threat_levels: Vec<ThreatLevel>,
     /// The 32 Mexican federal entities by their official names.
     pub states: Vec<String>,
+    /// The item record's field table: the item form is built from it.
+    pub fields: Vec<testigo_core::FieldInfo>,
 }
 
 /// The language the UI shows (`es` or `en`), for the language of error messages.
@@ -94,6 +95,7 @@ pub fn vocabulary() -> Vocabulary {
             .iter()
             .map(|s| s.to_string())
             .collect(),
+        fields: testigo_core::FIELDS.to_vec(),
     }
 }
 
@@ -308,13 +310,8 @@ pub async fn check_vault(state: State<'_, AppState>) -> AppResult<CheckReport> {
 #[specta::specta]
 pub fn save_original(state: State<'_, AppState>, item_id: String, path: String) -> AppResult<()> {
     let path = state.chosen_to_save(Use::SaveOriginal, &path)?;
-    state.with_vault(|v| {
-        let mut file = testigo_core::private::create_file(&path).map_err(|e| {
-            AppError::from(testigo_core::Error::io(IoContext::Writing(path.clone()))(e))
-        })?;
-        v.export(&item_id, &mut file, &path.to_string_lossy())?;
-        Ok(())
-    })?;
+    // Atomic: a failure leaves no partial file (see `Vault::export_to`).
+    state.with_vault(|v| Ok(v.export_to(&item_id, None, &path)?))?;
     state.remember_output(&path);
     Ok(())
 }

@@ -51,6 +51,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::save_original,
             dialogs::choose_open,
             dialogs::choose_save,
+            links::add_links,
             links::capture_links,
             links::save_warc,
             links::fetch_oembed,

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
-use testigo_core::Capture;
-use testigo_core::error::IoContext;
+use testigo_core::record::MetaInput;
+use testigo_core::{AddOutcome, Capture};
 
 use crate::error::{AppError, AppResult};
 use crate::grants::Use;
@@ -47,8 +47,88 @@ pub struct CaptureSetting {
     pub default: String,
 }
 
-/// Fetches the pages of link items (by id) and records each capture. Used
-/// after adding links (when fetching on add is on) and for "capture again".
+/// What became of one address given to "add links".
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct LinkResult {
+    /// The address as typed.
+    pub url: String,
+    /// Recording it: added, or already in the case.
+    pub outcome: Option<AddOutcome>,
+    /// Why it was refused, or why its page was not captured, in the UI's
+    /// language; the link stays recorded in the second case.
+    pub error: Option<String>,
+    /// Its capture, when fetching on add is on.
+    pub capture: Option<Capture>,
+}
+
+/// Records links in a case (each address failing alone) and, when fetching
+/// on add is on, captures the new ones, sending `capture-progress` events:
+/// the core's `Vault::add_links`, as the CLI's `link` runs it.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_links(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    case_id: String,
+    urls: Vec<String>,
+    fields: MetaInput,
+) -> AppResult<Vec<LinkResult>> {
+    let vault = state.with_vault(|v| Ok(v.reopen()?))?;
+    let meta = fields.parse()?;
+    crate::work::blocking(("adding links", "la captura de los enlaces"), move || {
+        let fetch = if vault.fetch_on_add()? {
+            Some(vault.capture_options()?)
+        } else {
+            None
+        };
+        let done = vault.add_links(
+            &case_id,
+            &urls,
+            &meta,
+            fetch.as_ref(),
+            &mut |_, _| {},
+            &mut |done, total, o| {
+                let _ = CaptureProgress {
+                    done: done as u32,
+                    total: total as u32,
+                    result: result_of(o),
+                }
+                .emit(&app);
+            },
+        )?;
+        let lang = crate::error::language();
+        let not_fetched = done.not_fetched.as_ref().map(|e| e.localized(lang));
+        Ok(done
+            .links
+            .into_iter()
+            .map(|l| {
+                let (outcome, error) = match l.added {
+                    Ok(o) => (Some(o), None),
+                    Err(e) => (None, Some(e.localized(lang))),
+                };
+                let added = outcome
+                    .as_ref()
+                    .is_some_and(|o| o.status == testigo_core::AddStatus::Added);
+                let (capture, capture_error) = match l.capture {
+                    Some(Ok(c)) => (Some(c), None),
+                    Some(Err(e)) => (None, Some(e.localized(lang))),
+                    None if added => (None, not_fetched.clone()),
+                    None => (None, None),
+                };
+                LinkResult {
+                    url: l.url,
+                    outcome,
+                    error: error.or(capture_error),
+                    capture,
+                }
+            })
+            .collect())
+    })
+    .await
+}
+
+/// Fetches the pages of link items (by id) and records each capture: for
+/// "capture again".
 #[tauri::command]
 #[specta::specta]
 pub async fn capture_links(
@@ -58,22 +138,8 @@ pub async fn capture_links(
 ) -> AppResult<Vec<CaptureResult>> {
     let vault = state.with_vault(|v| Ok(v.reopen()?))?;
     crate::work::blocking(("capturing", "la captura"), move || {
-        let mut targets = Vec::with_capacity(item_ids.len());
-        for id in &item_ids {
-            let item = vault.item(id)?;
-            let url = item.url.clone().ok_or_else(|| {
-                testigo_core::Error::invalid(
-                    format!("item {} has no URL to capture", item.id),
-                    format!(
-                        "el elemento {} no tiene una dirección que capturar",
-                        item.id
-                    ),
-                )
-            })?;
-            targets.push((item.id, url));
-        }
         let opts = vault.capture_options()?;
-        let outcomes = vault.capture_items(&targets, &opts, &mut |done, total, o| {
+        let outcomes = vault.capture_items(&item_ids, &opts, &mut |done, total, o| {
             let _ = CaptureProgress {
                 done: done as u32,
                 total: total as u32,
@@ -96,7 +162,8 @@ fn result_of(o: &testigo_core::CaptureOutcome) -> CaptureResult {
         Err(e) => CaptureResult {
             item_id: o.item_id.clone(),
             capture: None,
-            error: Some(e.to_string()),
+            // In the UI's language, like every error the app shows.
+            error: Some(e.localized(crate::error::language())),
         },
     }
 }
@@ -130,18 +197,8 @@ pub fn save_warc(
     path: String,
 ) -> AppResult<()> {
     let path = state.chosen_to_save(Use::SaveWarc, &path)?;
-    state.with_vault(|v| {
-        let mut file = testigo_core::private::create_file(&path).map_err(|e| {
-            AppError::from(testigo_core::Error::io(IoContext::Writing(path.clone()))(e))
-        })?;
-        let written = v.export_capture(&item_id, seq, &mut file, &path.to_string_lossy());
-        if written.is_err() {
-            drop(file);
-            let _ = std::fs::remove_file(&path);
-        }
-        written?;
-        Ok(())
-    })?;
+    // Atomic: a failure leaves no partial file (see `Vault::export_to`).
+    state.with_vault(|v| Ok(v.export_to(&item_id, Some(seq), &path)?))?;
     state.remember_output(&path);
     Ok(())
 }
@@ -181,25 +238,12 @@ pub fn set_capture_setting(
 #[specta::specta]
 pub fn open_in_browser(app: AppHandle, url: String) -> AppResult<()> {
     use tauri_plugin_opener::OpenerExt;
-    let parsed = url::Url::parse(url.trim()).map_err(|e| {
-        AppError::from(testigo_core::Error::invalid(
-            format!("not a web address: {e}"),
-            format!("no es una dirección web: {e}"),
-        ))
-    })?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        let scheme = parsed.scheme();
-        return Err(AppError::from(testigo_core::Error::invalid(
-            format!("only http and https addresses are opened, not {scheme}:"),
-            format!("solo se abren direcciones http y https, no {scheme}:"),
-        )));
-    }
-    app.opener()
-        .open_url(parsed.as_str(), None::<&str>)
-        .map_err(|e| {
-            AppError::internal(
-                format!("the browser could not be opened: {e}"),
-                format!("no se pudo abrir el navegador: {e}"),
-            )
-        })
+    // The core's one URL rule: http(s) with a host, nothing else.
+    let target = testigo_core::urls::for_browser(&url)?;
+    app.opener().open_url(target, None::<&str>).map_err(|e| {
+        AppError::internal(
+            format!("the browser could not be opened: {e}"),
+            format!("no se pudo abrir el navegador: {e}"),
+        )
+    })
 }

@@ -226,19 +226,19 @@ pub async fn verify_bundle(
     trusted_key_file: Option<String>,
     identity: Option<String>,
 ) -> AppResult<VerifyReport> {
-    let key_text = match (
+    let trusted_key = match (
         trusted_key.filter(|t| !t.trim().is_empty()),
         trusted_key_file,
     ) {
-        (Some(text), _) => Some(text),
+        (Some(text), _) => Some(PublicKeyInfo::parse(&text)?),
         (None, Some(file)) if !file.is_empty() => {
             let file = state.chosen(Use::TrustedKey, &file)?;
-            Some(read_key_file(&file)?)
+            Some(PublicKeyInfo::read_file(&file)?)
         }
         _ => None,
     };
     let opts = VerifyOptions {
-        trusted_key: key_text.map(|t| PublicKeyInfo::parse(&t)).transpose()?,
+        trusted_key,
         identity: identity
             .filter(|i| !i.is_empty())
             .map(|i| state.chosen(Use::Identity, &i))
@@ -251,24 +251,6 @@ pub async fn verify_bundle(
         })
     })
     .await
-}
-
-/// The text of a `.pub` file, read only up to 64 KiB (a key file is a few
-/// lines; a larger file is not one and is refused by the parser).
-fn read_key_file(file: &Path) -> AppResult<String> {
-    use std::io::Read;
-    let failed = |e: std::io::Error| {
-        AppError::from(testigo_core::Error::io(IoContext::Reading(
-            file.to_path_buf(),
-        ))(e))
-    };
-    let mut text = String::new();
-    std::fs::File::open(file)
-        .map_err(failed)?
-        .take(64 * 1024)
-        .read_to_string(&mut text)
-        .map_err(failed)?;
-    Ok(text)
 }
 
 /// Shows a file the app wrote (a bundle, a packet, an exported file) in the

@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 
 use super::archive::{self, MAX_ENTRIES, SafeArchive, unsafe_name};
 use super::contents::{check_report, check_tag_manifest, hash_and_compare};
-use super::verify::{Check, Findings, ProblemKind, SignerInfo, VerifyOptions, VerifyReport};
+use super::findings::{Check, Findings, ProblemKind, SignerInfo, VerifyOptions, VerifyReport};
+use super::tag_files::bag_info_value;
 use super::{MANIFEST, SIGNATURE, SIGNER_PUB, TAG_MANIFEST, parse_manifest};
 use crate::signing::{self, BadSignature, PublicKeyInfo};
 
@@ -411,8 +412,8 @@ fn check_signature(
             f.problem(
                 ProblemKind::Missing,
                 &[SIGNER_PUB],
-                "no signer.pub and no trusted key given (--pubkey), so the signature cannot be checked",
-                "falta signer.pub y no se dio una clave en la que confíes (--pubkey), así que la firma no se puede comprobar",
+                "no signer.pub and no trusted key given, so the signature cannot be checked",
+                "falta signer.pub y no se dio una clave en la que confíes, así que la firma no se puede comprobar",
             );
             return signed;
         }
@@ -511,11 +512,4 @@ fn parse_comment(comment: &str) -> BTreeMap<String, String> {
         .filter_map(|w| w.split_once(':'))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
-}
-
-pub(super) fn bag_info_value(info: &str, label: &str) -> Option<String> {
-    info.lines().find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        (k.trim().eq_ignore_ascii_case(label)).then(|| v.trim().to_string())
-    })
 }

@@ -9,9 +9,9 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::archive::{SafeArchive, unsafe_name};
-use super::checks::bag_info_value;
+use super::findings::{Findings, ProblemKind};
 use super::json_budget::{self, Parsed};
-use super::verify::{Findings, ProblemKind};
+use super::tag_files::bag_info_value;
 use super::{EVIDENCE_DIR, FORMAT, MANIFEST, REPORT, SIGNATURE, TAG_MANIFEST, parse_manifest};
 
 /// Largest `report.json` read (32 MiB, some ten thousand items). It is

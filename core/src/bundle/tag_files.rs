@@ -7,7 +7,7 @@
 //! mutated bundle and checks that both agree.
 
 use super::{FORMAT, Report, SOFTWARE};
-use crate::signing::{PublicKeyInfo, Signer};
+use crate::signing::PublicKeyInfo;
 
 /// `VERIFY.txt` for a bag in folder `base`, signed with `key`.
 pub fn verify_txt(base: &str, report_id: &str, key: &PublicKeyInfo) -> String {
@@ -15,29 +15,29 @@ pub fn verify_txt(base: &str, report_id: &str, key: &PublicKeyInfo) -> String {
     let id = &key.key_id;
     format!(
         "\
-CÓMO VERIFICAR ESTE PAQUETE (español)
-=====================================
+CÓMO VERIFICAR ESTE REPORTE SELLADO (español)
+=============================================
 
 Reporte {report_id}, firmado con la clave minisign {id}.
 Clave pública: {pk}
 Compara esa clave con la que la persona u organización que firmó te dio por
 otro medio (en persona, por teléfono, en su sitio web). Si no coincide, no
-confíes en el paquete.
+confíes en el reporte.
 
-Programas: unzip, sha256sum (coreutils), minisign y, si el paquete está
+Programas: unzip, sha256sum (coreutils), minisign y, si el reporte está
 cifrado, age. Cualquier error o advertencia en un paso (también de unzip)
-significa que el paquete no es válido.
+significa que el reporte no es válido.
 
 1. Si el archivo termina en .age, descífralo con tu clave de age:
-     age -d -i TU-IDENTIDAD.txt -o PAQUETE.zip PAQUETE.zip.age
+     age -d -i TU-IDENTIDAD.txt -o REPORTE.zip REPORTE.zip.age
 2. Anota lo que contiene, extráelo en una carpeta nueva y entra en la bolsa:
-     unzip -Z1 PAQUETE.zip | sort > contenido.txt
-     unzip -d paquete PAQUETE.zip
-     cd paquete/{base}
+     unzip -Z1 REPORTE.zip | sort > contenido.txt
+     unzip -d reporte REPORTE.zip
+     cd reporte/{base}
 3. Verifica la firma del manifiesto de etiquetas con la clave que te dieron:
      minisign -Vm tagmanifest-sha256.txt -P {pk}
    (minisign -Vm tagmanifest-sha256.txt -p signer.pub usa la clave incluida
-   en el paquete: prueba que nada cambió desde la firma, no quién firmó.)
+   en el reporte: prueba que nada cambió desde la firma, no quién firmó.)
 4. Verifica los archivos de etiquetas y los archivos de evidencia:
      sha256sum -c tagmanifest-sha256.txt
      sha256sum -c manifest-sha256.txt
@@ -48,35 +48,35 @@ significa que el paquete no es válido.
      }} | sed 's|^|{base}/|' | sort | diff - ../../contenido.txt
 
 Con Testigo todo lo anterior es un solo paso:
-     testigo verify PAQUETE.zip --pubkey {pk}
+     testigo verify REPORTE.zip --pubkey {pk}
 
 data/report.json describe el caso, cada elemento, sus archivos y su cadena
 de custodia; data/evidence/ contiene los archivos originales, byte por byte.
 
 
-HOW TO VERIFY THIS BUNDLE (English)
-===================================
+HOW TO VERIFY THIS SEALED REPORT (English)
+==========================================
 
 Report {report_id}, signed with minisign key {id}.
 Public key: {pk}
 Compare that key with the one the signer gave you through another channel
 (in person, by phone, on their website). If it differs, do not trust the
-bundle.
+report.
 
-Tools: unzip, sha256sum (coreutils), minisign and, if the bundle is
+Tools: unzip, sha256sum (coreutils), minisign and, if the report is
 encrypted, age. Any error or warning in a step (from unzip too) means the
-bundle is not valid.
+report is not valid.
 
 1. If the file ends in .age, decrypt it with your age key:
-     age -d -i YOUR-KEY.txt -o BUNDLE.zip BUNDLE.zip.age
+     age -d -i YOUR-KEY.txt -o REPORT.zip REPORT.zip.age
 2. Note what it holds, extract it into a new folder and enter the bag:
-     unzip -Z1 BUNDLE.zip | sort > contents.txt
-     unzip -d bundle BUNDLE.zip
-     cd bundle/{base}
+     unzip -Z1 REPORT.zip | sort > contents.txt
+     unzip -d report REPORT.zip
+     cd report/{base}
 3. Check the signature of the tag manifest with the key you were given:
      minisign -Vm tagmanifest-sha256.txt -P {pk}
    (minisign -Vm tagmanifest-sha256.txt -p signer.pub uses the key inside the
-   bundle: it proves nothing changed since signing, not who signed.)
+   report: it proves nothing changed since signing, not who signed.)
 4. Check the tag files and the evidence files:
      sha256sum -c tagmanifest-sha256.txt
      sha256sum -c manifest-sha256.txt
@@ -87,7 +87,7 @@ bundle is not valid.
      }} | sed 's|^|{base}/|' | sort | diff - ../../contents.txt
 
 With Testigo all of the above is one step:
-     testigo verify BUNDLE.zip --pubkey {pk}
+     testigo verify REPORT.zip --pubkey {pk}
 
 data/report.json describes the case, every item, its files and its custody
 entries; data/evidence/ holds the original files, byte for byte.
@@ -100,15 +100,11 @@ pub fn bagit_txt() -> String {
     "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".into()
 }
 
-/// `bag-info.txt`: reserved BagIt labels, then Testigo's own.
-pub fn bag_info(
-    report: &Report,
-    signer: &Signer,
-    public: &PublicKeyInfo,
-    payload_bytes: u64,
-    payload_files: usize,
-    case_name: &str,
-) -> String {
+/// `bag-info.txt`: reserved BagIt labels, then Testigo's own. The signer
+/// and the case are the report's.
+pub fn bag_info(report: &Report, payload_bytes: u64, payload_files: usize) -> String {
+    let signer = &report.signer;
+    let case_name = &report.case.name;
     let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut lines: Vec<(&str, String)> = vec![
         ("Bag-Software-Agent", SOFTWARE.into()),
@@ -140,9 +136,16 @@ pub fn bag_info(
     }
     lines.push(("Testigo-Report-Format", FORMAT.into()));
     lines.push(("Testigo-Sealed-At", report.sealed_at.clone()));
-    lines.push(("Testigo-Signer-Key-Id", public.key_id.clone()));
+    lines.push(("Testigo-Signer-Key-Id", signer.key_id.clone()));
     lines
         .into_iter()
         .map(|(k, v)| format!("{k}: {v}\n"))
         .collect()
+}
+
+pub(super) fn bag_info_value(info: &str, label: &str) -> Option<String> {
+    info.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        (k.trim().eq_ignore_ascii_case(label)).then(|| v.trim().to_string())
+    })
 }

@@ -522,10 +522,10 @@ pub fn fetch_many(
                     finished_at: now,
                     exchanges: Vec::new(),
                     error: Some(
-                        "the capture stopped on an internal error; try `testigo recapture`".into(),
+                        "the capture stopped on an internal error; capture the link again".into(),
                     ),
                     error_es: Some(
-                        "la captura se detuvo por un error interno; prueba `testigo recapture`"
+                        "la captura se detuvo por un error interno; captura el enlace de nuevo"
                             .into(),
                     ),
                     via_proxy: opts.proxy.as_deref().map(proxy_shown),

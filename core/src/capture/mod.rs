@@ -30,14 +30,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::model::{Meta, format_time};
+use crate::model::format_time;
+use crate::record::Meta;
 
 pub use fetch::Fetched;
 pub use meta::{MetaLimit, PageMeta};
 pub use oembed::{OEmbedFetch, OEmbedFields, Purpose};
 pub use options::{FetchOptions, SETTINGS};
 pub use platform::{DerivedTime, PostUrl, parse_post_url};
-pub use record::CaptureOutcome;
+pub use record::{AddedLinks, CaptureOutcome, LinkOutcome};
 pub use tls::{PeerCertificate, TlsFacts};
 
 /// One request of a capture and its answer.

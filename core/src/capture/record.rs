@@ -5,20 +5,21 @@
 //! endpoint its page announced), reading captures back and exporting their
 //! WARC files.
 
-use std::io::Write;
-
 use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 use super::fetch::{self, Fetched};
 use super::oembed::{self, Purpose};
 use super::options::FetchOptions;
-use super::{Capture, warc};
+use super::{Capture, fill_from_url, warc};
 use crate::custody::{self, Action, NewEntry};
 use crate::error::{Error, Result};
-use crate::items::load_item;
+use crate::items::{AddOutcome, AddStatus, bare, insert_item_with, load_item};
+use crate::model::parse_stored_time;
 use crate::model::{Kind, format_time};
-use crate::vault::{Vault, parse_db_time};
+use crate::record::Meta;
+use crate::urls::validate_url;
+use crate::vault::Vault;
 
 /// Media type of capture artifacts.
 pub const WARC_MEDIA_TYPE: &str = "application/warc";
@@ -33,6 +34,27 @@ pub struct CaptureOutcome {
     /// The capture as recorded (its `error` says if fetching failed), or
     /// why it could not be recorded.
     pub result: Result<Capture>,
+}
+
+/// What became of one URL given to [`Vault::add_links`].
+#[derive(Debug)]
+pub struct LinkOutcome {
+    /// The URL as given.
+    pub url: String,
+    /// Recording it: added, already in the case, or why it was refused.
+    pub added: Result<AddOutcome>,
+    /// Its capture, when it was added and fetching was asked for.
+    pub capture: Option<Result<Capture>>,
+}
+
+/// What [`Vault::add_links`] did.
+#[derive(Debug)]
+pub struct AddedLinks {
+    /// One outcome per URL, in the order given.
+    pub links: Vec<LinkOutcome>,
+    /// Why the links added were not fetched at all (options that cannot be
+    /// used, a bad proxy); they stay recorded.
+    pub not_fetched: Option<crate::error::Error>,
 }
 
 const SELECT: &str = "SELECT seq, requested_url, started_at, finished_at, final_url, status,
@@ -51,8 +73,8 @@ fn capture_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Capture> {
     Ok(Capture {
         seq: r.get(0)?,
         requested_url: r.get(1)?,
-        started_at: parse_db_time(&started),
-        finished_at: parse_db_time(&finished),
+        started_at: parse_stored_time(&started),
+        finished_at: parse_stored_time(&finished),
         final_url: r.get(4)?,
         status: r.get(5)?,
         remote_ip: r.get(6)?,
@@ -156,10 +178,14 @@ impl Vault {
             ],
         )?;
         if let (Some(sha), Some(size)) = (&cap.warc_sha256, cap.warc_size) {
-            tx.execute(
-                "INSERT OR IGNORE INTO artifacts (item_id, role, sha256, size, media_type, created_at)
-                 VALUES (?1, 'capture', ?2, ?3, ?4, ?5)",
-                params![item.id, sha, size, WARC_MEDIA_TYPE, format_time(&cap.finished_at)],
+            crate::artifacts::insert(
+                &tx,
+                &item.id,
+                "capture",
+                sha,
+                size,
+                WARC_MEDIA_TYPE,
+                &cap.finished_at,
             )?;
             if cap.purpose == Purpose::Page {
                 tx.execute(
@@ -198,45 +224,117 @@ impl Vault {
         Ok(stored.unwrap_or(cap))
     }
 
-    /// Fetches link items (id and URL), several at a time, and records each
-    /// capture as it finishes; `progress(done, total, outcome)` is called for
-    /// each. Fails as a whole only when the options cannot be used (a bad
-    /// proxy); every link gets an outcome otherwise.
+    /// Fetches the pages of link items (ids or unique prefixes), several at
+    /// a time, and records each capture as it finishes; `progress(done,
+    /// total, outcome)` is called for each. An id that is not a link with a
+    /// URL gets an error outcome; the batch fails as a whole only when the
+    /// options cannot be used (a bad proxy). The CLI's `link` and
+    /// `recapture` and the app's capture all come here.
     pub fn capture_items(
         &self,
-        targets: &[(String, String)],
+        ids: &[String],
         opts: &FetchOptions,
         progress: &mut dyn FnMut(usize, usize, &CaptureOutcome),
     ) -> Result<Vec<CaptureOutcome>> {
-        let urls: Vec<String> = targets.iter().map(|(_, u)| u.clone()).collect();
-        let mut out: Vec<CaptureOutcome> = Vec::with_capacity(targets.len());
-        fetch::fetch_many(&urls, opts, &mut |i, fetched| {
+        let mut out: Vec<CaptureOutcome> = Vec::with_capacity(ids.len());
+        // (index in `ids`, item id, URL) of every link that can be fetched.
+        let mut fetchable: Vec<(usize, String, String)> = Vec::with_capacity(ids.len());
+        for (i, query) in ids.iter().enumerate() {
+            match self.link_url(query) {
+                Ok((id, url)) => fetchable.push((i, id, url)),
+                Err(e) => {
+                    let outcome = CaptureOutcome {
+                        index: i,
+                        item_id: query.clone(),
+                        result: Err(e),
+                    };
+                    progress(out.len() + 1, ids.len(), &outcome);
+                    out.push(outcome);
+                }
+            }
+        }
+        let urls: Vec<String> = fetchable.iter().map(|(_, _, u)| u.clone()).collect();
+        fetch::fetch_many(&urls, opts, &mut |j, fetched| {
+            let (i, id, _) = &fetchable[j];
             let outcome = CaptureOutcome {
-                index: i,
-                item_id: targets[i].0.clone(),
-                result: self.record_capture(&targets[i].0, &fetched),
+                index: *i,
+                item_id: id.clone(),
+                result: self.record_capture(id, &fetched),
             };
-            progress(out.len() + 1, targets.len(), &outcome);
+            progress(out.len() + 1, ids.len(), &outcome);
             out.push(outcome);
         })?;
         out.sort_by_key(|o| o.index);
         Ok(out)
     }
 
+    /// A link item's id and URL.
+    fn link_url(&self, query: &str) -> Result<(String, String)> {
+        let item = self.item(query)?;
+        match (&item.kind, &item.url) {
+            (Kind::Link, Some(u)) => Ok((item.id, u.clone())),
+            _ => Err(not_a_link(
+                &item,
+                "only links can be captured",
+                "solo se pueden capturar enlaces",
+            )),
+        }
+    }
+
+    /// Records links in a case, each failing alone (a refused URL does not
+    /// stop the rest), then, when `fetch` is given, captures the ones that
+    /// were added ([`Vault::capture_items`]). `added` hears of each URL as it
+    /// is recorded, `captured` of each capture as it finishes. The CLI's
+    /// `link` and the app's "add links" both come here.
+    pub fn add_links(
+        &self,
+        case: &str,
+        urls: &[String],
+        meta: &Meta,
+        fetch: Option<&FetchOptions>,
+        added: &mut dyn FnMut(&str, &Result<AddOutcome>),
+        captured: &mut dyn FnMut(usize, usize, &CaptureOutcome),
+    ) -> Result<AddedLinks> {
+        let case = self.resolve_case(case)?;
+        let mut links: Vec<LinkOutcome> = Vec::with_capacity(urls.len());
+        for url in urls {
+            let result = self.add_link(&case.id, url, meta).map(|mut o| {
+                o.path = Some(url.trim().to_string());
+                o
+            });
+            added(url, &result);
+            links.push(LinkOutcome {
+                url: url.clone(),
+                added: result,
+                capture: None,
+            });
+        }
+        let fresh: Vec<(usize, String)> = links
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| match &l.added {
+                Ok(o) if o.status == AddStatus::Added => o.id.clone().map(|id| (i, id)),
+                _ => None,
+            })
+            .collect();
+        let mut not_fetched = None;
+        if let (Some(opts), false) = (fetch, fresh.is_empty()) {
+            let ids: Vec<String> = fresh.iter().map(|(_, id)| id.clone()).collect();
+            match self.capture_items(&ids, opts, captured) {
+                Ok(outcomes) => {
+                    for o in outcomes {
+                        links[fresh[o.index].0].capture = Some(o.result);
+                    }
+                }
+                Err(e) => not_fetched = Some(e),
+            }
+        }
+        Ok(AddedLinks { links, not_fetched })
+    }
+
     /// Fetches a link item's URL again and records it as a new capture.
     pub fn recapture(&self, query: &str, opts: &FetchOptions) -> Result<Capture> {
-        let item = self.item(query)?;
-        let url = match (&item.kind, &item.url) {
-            (Kind::Link, Some(u)) => u.clone(),
-            _ => {
-                return Err(not_a_link(
-                    &item,
-                    "only links can be captured",
-                    "solo se pueden capturar enlaces",
-                ));
-            }
-        };
-        let mut outcomes = self.capture_items(&[(item.id, url)], opts, &mut |_, _, _| {})?;
+        let mut outcomes = self.capture_items(&[query.to_string()], opts, &mut |_, _, _| {})?;
         match outcomes.pop() {
             Some(o) => o.result,
             None => Err(nothing_fetched()),
@@ -271,11 +369,11 @@ impl Vault {
         let Some((page, endpoints)) = announcing else {
             return Err(Error::invalid(
                 format!(
-                    "no capture of link {id} announces an oEmbed endpoint, so there is none to fetch; `testigo show {id}` lists what each capture found, `testigo recapture {id}` captures the page again",
+                    "no capture of link {id} announces an oEmbed endpoint, so there is none to fetch; the item's captures show what each one found, and capturing the page again may find one",
                     id = item.id
                 ),
                 format!(
-                    "ninguna captura del enlace {id} anuncia un punto de acceso oEmbed, así que no hay ninguno que descargar; `testigo show {id}` muestra lo que encontró cada captura, `testigo recapture {id}` vuelve a capturar la página",
+                    "ninguna captura del enlace {id} anuncia un punto de acceso oEmbed, así que no hay ninguno que descargar; las capturas del elemento muestran lo que encontró cada una, y capturar la página de nuevo puede encontrar uno",
                     id = item.id
                 ),
             ));
@@ -307,17 +405,13 @@ impl Vault {
         )
     }
 
-    /// Writes the WARC file of capture `n` (1-based; when `None`, the latest
-    /// page capture with a WARC, the one the item's `sha256` names) of a link
-    /// item, checked against its SHA-256, and records the export.
-    pub fn export_capture(
+    /// The capture of a link to export: capture `n`, or the latest page
+    /// capture with a WARC file; and the WARC's SHA-256.
+    pub(crate) fn capture_to_export(
         &self,
-        query: &str,
+        item: &crate::record::Item,
         n: Option<u32>,
-        out: &mut dyn Write,
-        destination: &str,
-    ) -> Result<Capture> {
-        let item = self.item(query)?;
+    ) -> Result<(Capture, String)> {
         let caps = self.captures(&item.id)?;
         let cap = match n {
             Some(n) => caps.iter().find(|c| c.seq == n).ok_or_else(|| {
@@ -341,11 +435,11 @@ impl Vault {
                 .ok_or_else(|| {
                     Error::invalid(
                         format!(
-                            "link {id} has no stored capture; `testigo recapture {id}` fetches it",
+                            "link {id} has no stored capture; capture it again to fetch it",
                             id = item.id
                         ),
                         format!(
-                            "el enlace {id} no tiene ninguna captura guardada; `testigo recapture {id}` la descarga",
+                            "el enlace {id} no tiene ninguna captura guardada; captúralo de nuevo para descargarla",
                             id = item.id
                         ),
                     )
@@ -367,22 +461,62 @@ impl Vault {
                 ),
             ));
         };
-        self.objects.copy_to(sha, out)?;
-        custody::append(
-            &self.db,
-            NewEntry::for_item(
-                Action::Exported,
-                &item,
-                Some(sha),
-                json!({ "to": destination, "capture": cap.seq }),
-            ),
-        )?;
-        Ok(cap.clone())
+        Ok((cap.clone(), sha.to_string()))
+    }
+}
+
+impl Vault {
+    /// Records a link, without fetching it ([`Vault::capture_items`] does).
+    /// The same URL twice in a case is reported as a duplicate. Fields the
+    /// person did not give are filled from what a known platform's URL says
+    /// (platform, author's handle, and the post time encoded in X/Twitter and
+    /// TikTok ids); the `item_added` entry lists them under `filled_from_url`.
+    pub fn add_link(&self, case: &str, url: &str, meta: &Meta) -> Result<AddOutcome> {
+        let case = self.resolve_case(case)?;
+        let url = validate_url(url)?;
+        let existing: Option<String> = self
+            .db
+            .query_row(
+                "SELECT id FROM items WHERE case_id = ?1 AND kind = 'link' AND url = ?2",
+                [&case.id, &url],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok(AddOutcome {
+                path: None,
+                status: AddStatus::Duplicate,
+                id: Some(id),
+                sha256: None,
+                error: None,
+                error_es: None,
+                kind: Some(Kind::Link),
+                duplicate_of: None,
+                near_duplicates: Vec::new(),
+            });
+        }
+        let mut meta = meta.clone();
+        let filled = fill_from_url(&mut meta, &url);
+        meta.url = Some(url);
+        let tx = self.db.unchecked_transaction()?;
+        let item = insert_item_with(&tx, bare(Kind::Link, &case.id), &meta, filled)?;
+        tx.commit()?;
+        Ok(AddOutcome {
+            path: None,
+            status: AddStatus::Added,
+            id: Some(item.id),
+            sha256: None,
+            error: None,
+            error_es: None,
+            kind: Some(Kind::Link),
+            duplicate_of: None,
+            near_duplicates: Vec::new(),
+        })
     }
 }
 
 /// The error for an item that is not a link, with why that matters.
-fn not_a_link(item: &crate::model::Item, why_en: &str, why_es: &str) -> Error {
+fn not_a_link(item: &crate::record::Item, why_en: &str, why_es: &str) -> Error {
     Error::invalid(
         format!(
             "item {} is a {}, not a link; {why_en}",

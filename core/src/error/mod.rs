@@ -54,10 +54,10 @@ pub enum Error {
     )]
     WrongPassphrase,
     /// See [`ErrorKind::NoVault`].
-    #[error("no vault at {0}; create one with `testigo init` or point --vault at an existing one")]
+    #[error("no vault at {0}; create one there, or open the folder of an existing one")]
     NoVault(PathBuf),
     /// See [`ErrorKind::VaultExists`].
-    #[error("a vault already exists at {0}; use it, or choose another folder with --vault")]
+    #[error("a vault already exists at {0}; open it, or choose another folder")]
     VaultExists(PathBuf),
     /// See [`ErrorKind::NotFound`].
     #[error("no {what} matches `{query}`")]
@@ -134,7 +134,7 @@ impl Lang {
     /// Reads `es` or `en` (also `español`, `spanish`, `english`, `inglés`,
     /// any letter case).
     pub fn parse(input: &str) -> Result<Lang> {
-        match crate::model::fold_key(input).as_str() {
+        match crate::text::fold_key(input).as_str() {
             "es" | "espanol" | "spanish" => Ok(Lang::Es),
             "en" | "ingles" | "english" => Ok(Lang::En),
             _ => Err(Error::invalid(
@@ -185,11 +185,11 @@ impl Error {
                 "contraseña incorrecta, o el archivo de claves de la bóveda está dañado; revisa la contraseña e inténtalo de nuevo".into()
             }
             Error::NoVault(p) => format!(
-                "no hay una bóveda en {}; crea una con `testigo init` o indica una existente con --vault",
+                "no hay una bóveda en {}; crea una ahí, o abre la carpeta de una existente",
                 p.display()
             ),
             Error::VaultExists(p) => format!(
-                "ya existe una bóveda en {}; úsala o elige otra carpeta con --vault",
+                "ya existe una bóveda en {}; ábrela, o elige otra carpeta",
                 p.display()
             ),
             Error::NotFound { what, query } => format!(

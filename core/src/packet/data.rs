@@ -18,8 +18,10 @@ use serde_json::{Value, json};
 use super::printable::{Cuts, Printable, clean};
 use super::summary::{self, category_label, threat_label};
 use super::{InBundle, PacketOptions, Paper};
-use crate::bundle::FORMAT;
-use crate::model::{Item, ThreatLevel};
+use crate::error::Lang;
+use crate::model::ThreatLevel;
+use crate::record::Item;
+use crate::report::FORMAT;
 
 /// Longest text value shown in a custody entry's detail; the full entry is
 /// in `report.json` and `testigo log`.
@@ -74,18 +76,13 @@ pub struct Inputs<'a> {
     pub generated_at: DateTime<Utc>,
 }
 
-/// The time an item is placed at: as posted when known, else as captured.
-pub(super) fn when(item: &Item) -> DateTime<Utc> {
-    item.posted_at.unwrap_or(item.captured_at)
-}
-
 /// The print order: by posted time (captured time when the post's time is
 /// unknown), then captured time, then id. Returns indexes into `items`.
 pub fn chronological(items: &[Item]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by(|&a, &b| {
         let (a, b) = (&items[a], &items[b]);
-        (when(a), a.captured_at, &a.id).cmp(&(when(b), b.captured_at, &b.id))
+        (a.when(), a.captured_at, &a.id).cmp(&(b.when(), b.captured_at, &b.id))
     });
     order
 }
@@ -185,11 +182,11 @@ fn cut_json(cuts: Option<&Cuts>) -> Value {
 fn minimal_item(n: usize, item: &Item, files: Vec<Value>, tz: Tz) -> Value {
     let mut doc = json!({
         "n": n, "id": item.id, "kind": item.kind.as_str(), "minimal": true,
-        "when": time(when(item), tz), "posted": item.posted_at.map(|t| time(t, tz)),
+        "when": time(item.when(), tz), "posted": item.posted_at.map(|t| time(t, tz)),
         "captured": time(item.captured_at, tz), "width": item.width,
         "height": item.height, "files": files, "text_rtl": false, "cut": {},
     });
-    for empty in ["categories", "hashtags", "tags", "reported_to"] {
+    for empty in ["categories", "hashtags", "tags", "reported_to", "more"] {
         doc[empty] = json!([]);
     }
     for none in [
@@ -214,6 +211,35 @@ fn minimal_item(n: usize, item: &Item, files: Vec<Value>, tz: Tz) -> Value {
         doc[none] = Value::Null;
     }
     doc
+}
+
+/// Fields the template lays out itself; every other field of the record
+/// with a value is printed under its label from the field table.
+const PLACED: &[&str] = &[
+    "posted_at",
+    "platform",
+    "url",
+    "author",
+    "author_name",
+    "text",
+    "categories",
+    "threat_level",
+    "target",
+    "state",
+    "hashtags",
+    "tags",
+    "notes",
+    "reported_to",
+];
+
+/// The item's fields that the template does not place itself, in the
+/// field table's order, with their labels in `lang`.
+fn more_fields(item: &Item, lang: Lang) -> Vec<Value> {
+    item.field_texts()
+        .into_iter()
+        .filter(|(f, _)| !PLACED.contains(&f.name))
+        .map(|(f, text)| json!({ "name": f.name, "label": f.label(lang), "value": text }))
+        .collect()
 }
 
 /// The document the template reads.
@@ -269,7 +295,7 @@ pub fn build(inp: &Inputs<'_>) -> Value {
                 "n": n,
                 "id": item.id,
                 "kind": item.kind.as_str(),
-                "when": time(when(item), tz),
+                "when": time(item.when(), tz),
                 "posted": item.posted_at.map(|t| time(t, tz)),
                 "captured": time(item.captured_at, tz),
                 "platform": item.platform,
@@ -288,6 +314,7 @@ pub fn build(inp: &Inputs<'_>) -> Value {
                 "tags": item.tags,
                 "notes": item.notes,
                 "reported_to": item.reported_to,
+                "more": more_fields(item, lang),
                 "file_name": item.file_name,
                 "media_type": item.media_type,
                 "width": item.width,
@@ -323,8 +350,8 @@ pub fn build(inp: &Inputs<'_>) -> Value {
         })
         .collect();
 
-    let first = items.iter().map(|i| when(i)).min();
-    let last = items.iter().map(|i| when(i)).max();
+    let first = items.iter().map(|i| i.when()).min();
+    let last = items.iter().map(|i| i.when()).max();
     json!({
         "lang": lang.as_str(),
         "paper": match inp.options.paper { Paper::Letter => "us-letter", Paper::A4 => "a4" },
@@ -369,42 +396,13 @@ pub fn build(inp: &Inputs<'_>) -> Value {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
     use super::*;
+
+    use super::super::test_items::item;
 
     fn at(s: &str) -> DateTime<Utc> {
         crate::model::parse_time(s).unwrap()
-    }
-
-    pub(crate) fn item(id: &str, captured: &str, posted: Option<&str>) -> Item {
-        Item {
-            id: id.into(),
-            kind: crate::model::Kind::Note,
-            case_id: "C".into(),
-            sha256: None,
-            size: None,
-            media_type: None,
-            file_name: None,
-            width: None,
-            height: None,
-            captured_at: at(captured),
-            posted_at: posted.map(at),
-            platform: None,
-            url: None,
-            author: None,
-            author_name: None,
-            text: None,
-            categories: vec![],
-            threat_level: None,
-            target: None,
-            state: None,
-            hashtags: vec![],
-            tags: vec![],
-            notes: None,
-            reported_to: vec![],
-            duplicate_of: None,
-            near_duplicates: vec![],
-        }
     }
 
     #[test]

@@ -65,10 +65,10 @@ pub(super) fn render_robustly(
     Err(Error::bilingual(
         first.kind(),
         format!(
-            "the packet cannot be typeset because of item {named}, even with its fields left out ({first}); `testigo show` that item and shorten or clear its fields with `testigo edit`, or leave it out with --item"
+            "the packet cannot be typeset because of item {named}, even with its fields left out ({first}); look at that item and shorten or clear its fields, or leave it out of the packet"
         ),
         format!(
-            "el expediente no se puede componer por el elemento {named}, ni siquiera sin sus campos ({}); revisa ese elemento con `testigo show` y acorta o borra sus campos con `testigo edit`, o déjalo fuera con --item",
+            "el expediente no se puede componer por el elemento {named}, ni siquiera sin sus campos ({}); revisa ese elemento y acorta o borra sus campos, o déjalo fuera del expediente",
             first.localized(Lang::Es)
         ),
     ))
@@ -182,7 +182,7 @@ mod tests {
             format!("ID{n}")
         }));
         assert!(e.to_string().contains("item 7 (ID7)"), "{e}");
-        assert!(e.to_string().contains("testigo edit"), "{e}");
+        assert!(e.to_string().contains("shorten or clear its fields"), "{e}");
         assert!(e.localized(Lang::Es).contains("elemento 7 (ID7)"));
     }
 
@@ -202,11 +202,12 @@ mod tests {
     fn a_real_failure_prints_the_item_minimal() {
         use std::collections::BTreeMap;
 
-        use super::super::data::{self, Picture, tests::item};
+        use super::super::data::{self, Picture};
+        use super::super::test_items::item;
         use super::super::{PacketOptions, printable, typeset};
-        use crate::bundle::{Report, ReportCase, ReportSigner};
+        use crate::report::{Report, ReportCase, ReportSigner};
 
-        let mut items: Vec<crate::model::Item> = ["A", "B", "C"]
+        let mut items: Vec<crate::record::Item> = ["A", "B", "C"]
             .iter()
             .enumerate()
             .map(|(k, id)| item(id, &format!("2024-05-0{}", k + 1), None))

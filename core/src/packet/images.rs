@@ -16,7 +16,8 @@ use image::codecs::jpeg::JpegEncoder;
 
 use crate::error::Result;
 use crate::imaging::{decode, flatten_on_white, sniff_image};
-use crate::model::{Item, Kind};
+use crate::model::Kind;
+use crate::record::Item;
 
 /// Longest side of a printed image, in pixels: the template's widest image
 /// (17.6 cm, a Letter page less its margins) at 200 dpi is 1,386 pixels.

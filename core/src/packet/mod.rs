@@ -31,7 +31,6 @@ mod summary;
 mod typeset;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -39,17 +38,15 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
-use crate::bundle::{self, Report, ReportPacket};
 use crate::custody::{self, Action, NewEntry};
 pub use crate::error::Lang;
 use crate::error::{Error, IoContext, Result};
+use crate::report::{self, Report, ReportPacket};
 use crate::urls;
 use crate::vault::Vault;
 
-/// Path of the packet inside a bundle.
-pub const PACKET_PATH: &str = "data/report.pdf";
+pub use crate::report::PACKET_PATH;
 
 /// The paper size of a packet.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -74,7 +71,7 @@ impl Paper {
 
     /// Reads `letter` (`carta`, `us-letter`) or `a4`, any letter case.
     pub fn parse(input: &str) -> Result<Paper> {
-        match crate::model::fold_key(input).as_str() {
+        match crate::text::fold_key(input).as_str() {
             "letter" | "usletter" | "carta" => Ok(Paper::Letter),
             "a4" => Ok(Paper::A4),
             _ => Err(Error::invalid(
@@ -252,7 +249,7 @@ impl Vault {
         progress: &mut dyn FnMut(PacketProgress),
         cancel: &AtomicBool,
     ) -> Result<Option<Packet>> {
-        let at = bundle::report_time(req.source_date_epoch)?;
+        let at = report::report_time(req.source_date_epoch)?;
         let public = self.public_key()?;
         let report = self.draft_report(
             &req.case,
@@ -274,21 +271,12 @@ impl Vault {
             done: 0,
             total: 1,
         });
-        let dest = std::path::absolute(&req.out).unwrap_or(req.out.clone());
-        let mut tmp_name = dest.as_os_str().to_owned();
-        tmp_name.push(".part");
-        let tmp = PathBuf::from(tmp_name);
-        let ctx = || IoContext::Writing(dest.clone());
         // 0600 from the first byte: a packet is plaintext evidence.
-        let written = crate::private::create_file(&tmp).and_then(|mut f| {
-            std::io::Write::write_all(&mut f, &rendered.pdf)?;
-            f.sync_all()
-        });
-        if let Err(e) = written.and_then(|()| fs::rename(&tmp, &dest)) {
-            let _ = fs::remove_file(&tmp);
-            return Err(Error::io(ctx())(e));
-        }
-        let sha256 = hex::encode(Sha256::digest(&rendered.pdf));
+        let (dest, ()) = crate::private::write_atomically(&req.out, |f| {
+            std::io::Write::write_all(f, &rendered.pdf)
+                .map_err(Error::io(IoContext::Writing(req.out.clone())))
+        })?;
+        let sha256 = crate::hashing::sha256_hex(&rendered.pdf);
         let size = rendered.pdf.len() as u64;
         let item_ids: Vec<String> = report.items.iter().map(|i| i.id.clone()).collect();
         custody::append(
@@ -346,7 +334,7 @@ impl Vault {
         cancel: &AtomicBool,
     ) -> Result<Option<typeset::Typeset>> {
         let order = data::chronological(&report.items);
-        let screenshots: Vec<(usize, &crate::model::Item)> = order
+        let screenshots: Vec<(usize, &crate::record::Item)> = order
             .iter()
             .enumerate()
             .map(|(n, &i)| (n + 1, &report.items[i]))
@@ -453,5 +441,29 @@ impl Vault {
             total: 1,
         });
         Ok(Some(typeset))
+    }
+}
+
+/// Items for the packet's tests.
+#[cfg(test)]
+pub(crate) mod test_items {
+    use chrono::{DateTime, Utc};
+
+    use crate::record::Item;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        crate::model::parse_time(s).unwrap()
+    }
+
+    /// A note captured at `captured`, posted at `posted`.
+    pub(crate) fn item(id: &str, captured: &str, posted: Option<&str>) -> Item {
+        Item {
+            id: id.into(),
+            kind: crate::model::Kind::Note,
+            case_id: "C".into(),
+            captured_at: at(captured),
+            posted_at: posted.map(at),
+            ..Item::default()
+        }
     }
 }

@@ -11,8 +11,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::bundle::Report;
-use crate::model::{Item, ReportedTo};
+use crate::model::ReportedTo;
+use crate::record::{Item, Shape, TextSlot};
+use crate::report::Report;
 use crate::urls::MAX_URL;
 
 /// Characters printed of a long text: a post, notes, the case's description
@@ -88,42 +89,45 @@ pub fn printable(report: &Report) -> Printable {
     }
 }
 
-/// Cleans and cuts an item's texts in place; returns what was cut.
+/// Cleans and cuts an item's texts in place; returns what was cut. Every
+/// field of the record with free text is cut by its shape ([`TextSlot`]).
 fn clean_item(item: &mut Item) -> Cuts {
     let mut cuts = Cuts::new();
     let c = &mut cuts;
-    item.platform = optional(c, "platform", &item.platform, SHORT_CHARS);
-    item.url = optional(c, "url", &item.url, URL_CHARS);
-    item.author = optional(c, "author", &item.author, SHORT_CHARS);
-    item.author_name = optional(c, "author_name", &item.author_name, SHORT_CHARS);
-    item.text = optional(c, "text", &item.text, LONG_CHARS);
-    item.target = optional(c, "target", &item.target, SHORT_CHARS);
-    item.state = optional(c, "state", &item.state, SHORT_CHARS);
-    item.notes = optional(c, "notes", &item.notes, LONG_CHARS);
     item.file_name = optional(c, "file_name", &item.file_name, SHORT_CHARS);
     item.media_type = optional(c, "media_type", &item.media_type, SHORT_CHARS);
-    item.hashtags = list(c, "hashtags", &item.hashtags, |s, cut| {
+    let short = |s: &String, cut: &mut usize| {
         let (s, n) = clean(s, SHORT_CHARS);
         *cut += n;
         s
-    });
-    item.tags = list(c, "tags", &item.tags, |s, cut| {
-        let (s, n) = clean(s, SHORT_CHARS);
-        *cut += n;
-        s
-    });
-    item.reported_to = list(c, "reported_to", &item.reported_to, |r, cut| {
-        let mut part = |s: &str| {
-            let (s, n) = clean(s, SHORT_CHARS);
-            *cut += n;
-            s
-        };
-        ReportedTo {
-            to: part(&r.to),
-            ticket: r.ticket.as_deref().map(&mut part),
-            response: r.response.as_deref().map(&mut part),
+    };
+    for (key, slot) in item.text_slots() {
+        match slot {
+            TextSlot::One(value, shape) => {
+                let max = match shape {
+                    Shape::Short => SHORT_CHARS,
+                    Shape::Long => LONG_CHARS,
+                    Shape::Url => URL_CHARS,
+                };
+                *value = optional(c, key, value, max);
+            }
+            TextSlot::Words(words) => *words = list(c, key, words, short),
+            TextSlot::Reports(reports) => {
+                *reports = list(c, key, reports, |r, cut| {
+                    let mut part = |s: &str| {
+                        let (s, n) = clean(s, SHORT_CHARS);
+                        *cut += n;
+                        s
+                    };
+                    ReportedTo {
+                        to: part(&r.to),
+                        ticket: r.ticket.as_deref().map(&mut part),
+                        response: r.response.as_deref().map(&mut part),
+                    }
+                });
+            }
         }
-    });
+    }
     cuts
 }
 
@@ -369,7 +373,7 @@ mod tests {
 
     #[test]
     fn items_record_what_was_cut() {
-        let mut item = super::super::data::tests::item("A", "2024-05-01", None);
+        let mut item = super::super::test_items::item("A", "2024-05-01", None);
         item.text = Some("x".repeat(LONG_CHARS + 5));
         item.author = Some("\u{202e}lort".into());
         item.tags = (0..LIST_ENTRIES + 2).map(|i| format!("t{i:03}")).collect();

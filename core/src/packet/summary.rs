@@ -12,8 +12,8 @@ use chrono_tz::Tz;
 use serde_json::{Value, json};
 
 use super::Lang;
-use super::data::when;
-use crate::model::{Category, Item, ThreatLevel, account_key};
+use crate::model::{Category, ThreatLevel, account_key};
+use crate::record::Item;
 
 /// How many accounts the summary lists.
 const TOP_ACCOUNTS: usize = 15;
@@ -64,7 +64,7 @@ fn tally<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Vec<Value> {
 pub(super) fn activity(items: &[&Item], tz: Tz) -> Value {
     let days: Vec<NaiveDate> = items
         .iter()
-        .map(|i| when(i).with_timezone(&tz).date_naive())
+        .map(|i| i.when().with_timezone(&tz).date_naive())
         .collect();
     let (Some(&first), Some(&last)) = (days.iter().min(), days.iter().max()) else {
         return json!({ "unit": "day", "bins": [] });
@@ -197,8 +197,8 @@ pub(super) fn counts(items: &[&Item], files: usize, lang: Lang) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_items::item;
     use super::*;
-    use crate::packet::data::tests::item;
 
     #[test]
     fn the_chart_counts_every_day_of_the_span_in_the_zone() {

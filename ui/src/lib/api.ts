@@ -36,6 +36,7 @@ export const api = {
   removeItem: (id: string, reason: string) => unwrap(commands.removeItem(id, reason)),
   addNote: (caseId: string, text: string, fields: MetaInput) => unwrap(commands.addNote(caseId, text, fields)),
   addLink: (caseId: string, url: string, fields: MetaInput) => unwrap(commands.addLink(caseId, url, fields)),
+  addLinks: (caseId: string, urls: string[], fields: MetaInput) => unwrap(commands.addLinks(caseId, urls, fields)),
   importBytes: (caseId: string, name: string, bytes: number[], fields: MetaInput) =>
     unwrap(commands.importBytes(caseId, name, bytes, fields)),
   importPaths: (caseId: string, paths: string[], fields: MetaInput, followLinks = false) =>
@@ -76,10 +77,8 @@ export const api = {
 
 /** Fields to leave as they are (nothing given). */
 export function emptyMeta(): MetaInput {
-  return {
-    platform: null, url: null, author: null, author_name: null, posted_at: null, categories: null, threat_level: null,
-    target: null, state: null, hashtags: null, tags: null, notes: null, reported_to: null, text: null,
-  };
+  // Every field of MetaInput is optional: a missing one is left as it is.
+  return {};
 }
 
 /** Address of a thumbnail or original served by the app's `testigo:` scheme. */

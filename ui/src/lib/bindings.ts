@@ -221,8 +221,21 @@ async chooseSave(purpose: SaveFor, fileName: string) : Promise<Result<string | n
 }
 },
 /**
- * Fetches the pages of link items (by id) and records each capture. Used
- * after adding links (when fetching on add is on) and for "capture again".
+ * Records links in a case (each address failing alone) and, when fetching
+ * on add is on, captures the new ones, sending `capture-progress` events:
+ * the core's `Vault::add_links`, as the CLI's `link` runs it.
+ */
+async addLinks(caseId: string, urls: string[], fields: MetaInput) : Promise<Result<LinkResult[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_links", { caseId, urls, fields }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Fetches the pages of link items (by id) and records each capture: for
+ * "capture again".
  */
 async captureLinks(itemIds: string[]) : Promise<Result<CaptureResult[], AppError>> {
     try {
@@ -959,6 +972,38 @@ prev_hash: string;
  */
 hash: string }
 /**
+ * One row of the field table: what every client needs to know about a field.
+ */
+export type FieldInfo = { 
+/**
+ * The field's name in JSON, TypeScript, the database and the custody log.
+ */
+name: string; 
+/**
+ * Its kind ([`FieldType::KIND`]): how it is typed and shown.
+ */
+kind: string; 
+/**
+ * Whether it holds a list.
+ */
+list: boolean; 
+/**
+ * The CLI's flag for it, without `--`.
+ */
+flag: string; 
+/**
+ * What the CLI's help says of the flag.
+ */
+help: string; 
+/**
+ * Its label in English (app, packet).
+ */
+en: string; 
+/**
+ * Its label in Spanish (app, packet).
+ */
+es: string }
+/**
  * Files or folders dropped on the window, sent as the `files-dropped` event
  * once they are in the allow-list (for importing and for verifying).
  */
@@ -1070,7 +1115,7 @@ captured_at: string;
  */
 posted_at: string | null; 
 /**
- * Platform.
+ * Platform the post is on (free text; compared without case).
  */
 platform: string | null; 
 /**
@@ -1078,15 +1123,15 @@ platform: string | null;
  */
 url: string | null; 
 /**
- * Author handle.
+ * Author's handle, as given.
  */
 author: string | null; 
 /**
- * Author display name.
+ * Author's display name.
  */
 author_name: string | null; 
 /**
- * The post's text.
+ * The post's text as shown.
  */
 text: string | null; 
 /**
@@ -1102,15 +1147,15 @@ threat_level: ThreatLevel | null;
  */
 target: string | null; 
 /**
- * Location.
+ * Location: a Mexican federal entity or free text.
  */
 state: string | null; 
 /**
- * Hashtags.
+ * Hashtags, without `#`.
  */
 hashtags: string[]; 
 /**
- * Tags.
+ * Free tags.
  */
 tags: string[]; 
 /**
@@ -1121,6 +1166,14 @@ notes: string | null;
  * Where it was reported.
  */
 reported_to: ReportedTo[]; 
+/**
+ * The post this one answers: its URL or the platform's id for it.
+ */
+reply_to: string | null; 
+/**
+ * The post this one reposts (retweet, share): its URL or id.
+ */
+repost_of: string | null; 
 /**
  * Another item with the same bytes in another case.
  */
@@ -1183,7 +1236,7 @@ captured_at: string;
  */
 posted_at: string | null; 
 /**
- * Platform.
+ * Platform the post is on (free text; compared without case).
  */
 platform: string | null; 
 /**
@@ -1191,15 +1244,15 @@ platform: string | null;
  */
 url: string | null; 
 /**
- * Author handle.
+ * Author's handle, as given.
  */
 author: string | null; 
 /**
- * Author display name.
+ * Author's display name.
  */
 author_name: string | null; 
 /**
- * The post's text.
+ * The post's text as shown.
  */
 text: string | null; 
 /**
@@ -1215,15 +1268,15 @@ threat_level: ThreatLevel | null;
  */
 target: string | null; 
 /**
- * Location.
+ * Location: a Mexican federal entity or free text.
  */
 state: string | null; 
 /**
- * Hashtags.
+ * Hashtags, without `#`.
  */
 hashtags: string[]; 
 /**
- * Tags.
+ * Free tags.
  */
 tags: string[]; 
 /**
@@ -1234,6 +1287,14 @@ notes: string | null;
  * Where it was reported.
  */
 reported_to: ReportedTo[]; 
+/**
+ * The post this one answers: its URL or the platform's id for it.
+ */
+reply_to: string | null; 
+/**
+ * The post this one reposts (retweet, share): its URL or id.
+ */
+repost_of: string | null; 
 /**
  * Another item with the same bytes in another case.
  */
@@ -1362,67 +1423,97 @@ export type Lang =
  */
 "en"
 /**
- * The fields of a record as a person types them (strings), before parsing:
- * what the CLI flags and the app's forms both produce. `None` leaves a field
- * as it is; an empty string or list clears it.
+ * What became of one address given to "add links".
+ */
+export type LinkResult = { 
+/**
+ * The address as typed.
+ */
+url: string; 
+/**
+ * Recording it: added, or already in the case.
+ */
+outcome: AddOutcome | null; 
+/**
+ * Why it was refused, or why its page was not captured, in the UI's
+ * language; the link stays recorded in the second case.
+ */
+error: string | null; 
+/**
+ * Its capture, when fetching on add is on.
+ */
+capture: Capture | null }
+/**
+ * The fields of a record as a person types them (strings), before
+ * parsing: what the CLI flags and the app's forms both produce.
+ * `None` (or a missing key) leaves a field as it is; an empty
+ * string or list clears it.
  */
 export type MetaInput = { 
 /**
- * Platform.
+ * Time as shown on the post.
  */
-platform: string | null; 
+posted_at?: string | null; 
+/**
+ * Platform the post is on (free text; compared without case).
+ */
+platform?: string | null; 
 /**
  * URL of the post.
  */
-url: string | null; 
+url?: string | null; 
 /**
- * Author's handle.
+ * Author's handle, as given.
  */
-author: string | null; 
+author?: string | null; 
 /**
  * Author's display name.
  */
-author_name: string | null; 
+author_name?: string | null; 
 /**
- * Time shown on the post (see [`parse_time`]); empty clears.
+ * The post's text as shown.
  */
-posted_at: string | null; 
+text?: string | null; 
 /**
- * Category ids or labels.
+ * Kinds of attack.
  */
-categories: string[] | null; 
+categories?: string[] | null; 
 /**
- * Threat level id or label; empty clears.
+ * Threat assessment.
  */
-threat_level: string | null; 
+threat_level?: string | null; 
 /**
  * Who was targeted.
  */
-target: string | null; 
+target?: string | null; 
 /**
- * Location.
+ * Location: a Mexican federal entity or free text.
  */
-state: string | null; 
+state?: string | null; 
 /**
- * Hashtags.
+ * Hashtags, without `#`.
  */
-hashtags: string[] | null; 
+hashtags?: string[] | null; 
 /**
- * Tags.
+ * Free tags.
  */
-tags: string[] | null; 
+tags?: string[] | null; 
 /**
- * Notes.
+ * Context and notes.
  */
-notes: string | null; 
+notes?: string | null; 
 /**
  * Where it was reported.
  */
-reported_to: ReportedTo[] | null; 
+reported_to?: ReportedTo[] | null; 
 /**
- * The post's text.
+ * The post this one answers: its URL or the platform's id for it.
  */
-text: string | null }
+reply_to?: string | null; 
+/**
+ * The post this one reposts (retweet, share): its URL or id.
+ */
+repost_of?: string | null }
 /**
  * What the extraction left out of a page's metadata, and why: a page can
  * be as large or as strange as it likes, and the capture is kept, but its
@@ -2149,7 +2240,11 @@ threat_levels: ThreatLevel[];
 /**
  * The 32 Mexican federal entities by their official names.
  */
-states: string[] }
+states: string[]; 
+/**
+ * The item record's field table: the item form is built from it.
+ */
+fields: FieldInfo[] }
 
 /** tauri-specta globals **/
 

@@ -12,7 +12,7 @@ use super::{evidence_path, report_id};
 use crate::custody::{self, Scope};
 use crate::error::{Error, Result};
 use crate::items::ItemFilter;
-use crate::model::Item;
+use crate::record::Item;
 use crate::signing::PublicKeyInfo;
 use crate::vault::Vault;
 

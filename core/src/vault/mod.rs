@@ -5,7 +5,7 @@
 //! Layout of the folder:
 //! - `vault.json`: the [`KeyFile`] (Argon2id settings and the wrapped vault key);
 //!   `vault.json.new` only while the passphrase is being changed (see
-//!   [`crate::keyfile`]);
+//!   [`keyfile`]);
 //! - `testigo.db` (and its WAL): the SQLCipher database;
 //! - `objects/`: encrypted originals, thumbnails and captures;
 //! - `vault.lock`: taken by a writer for the length of one change, so that
@@ -13,6 +13,8 @@
 //!
 //! The folder and its folders are 0700, its files 0600 (see [`crate::private`]);
 //! opening a vault takes back any right others were given since.
+
+pub mod keyfile;
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -24,15 +26,36 @@ use crate::crypto::{KeyFile, VaultKey};
 use crate::custody::{self, Action, NewEntry};
 use crate::db;
 use crate::error::{Error, IoContext, Result};
-use crate::keyfile::{self, KEY_FILE};
 use crate::model::{Case, format_time};
 use crate::private::{self, Loose};
 use crate::store::ObjectStore;
+use keyfile::KEY_FILE;
 
 const DB_FILE: &str = "testigo.db";
 const LOCK_FILE: &str = "vault.lock";
 
-/// An open, unlocked vault.
+/// HKDF purpose of the password that encrypts the signing key (`crate::signing`).
+pub(crate) const SIGNING_PASSWORD_PURPOSE: &str = "minisign signing key password";
+
+/// An open, unlocked vault: the handle every client uses. Its methods live
+/// with the concept they serve (one `impl Vault` per module), here:
+///
+/// | Module | Methods |
+/// |---|---|
+/// | `vault` (this one) | [`create`](Vault::create), [`open`](Vault::open), [`reopen`](Vault::reopen), cases ([`create_case`](Vault::create_case), [`edit_case`](Vault::edit_case), [`cases`](Vault::cases)), settings |
+/// | `vault::keyfile` | [`change_passphrase`](Vault::change_passphrase) |
+/// | `import` | [`import_paths`](Vault::import_paths), [`import_bytes`](Vault::import_bytes) |
+/// | `items` | [`item`](Vault::item), [`list`](Vault::list), [`edit`](Vault::edit), [`remove`](Vault::remove), [`add_note`](Vault::add_note), [`thumbnail`](Vault::thumbnail) |
+/// | `detail` | [`item_detail`](Vault::item_detail) |
+/// | `export` | [`export`](Vault::export), [`export_capture`](Vault::export_capture), [`export_to`](Vault::export_to) |
+/// | `capture` | [`add_link`](Vault::add_link), [`capture_items`](Vault::capture_items), [`recapture`](Vault::recapture), [`captures`](Vault::captures), [`fetch_oembed`](Vault::fetch_oembed), capture settings |
+/// | `search` | [`search`](Vault::search), [`accounts`](Vault::accounts) |
+/// | `signing` | [`signing_key`](Vault::signing_key), [`public_key`](Vault::public_key), [`signer`](Vault::signer), [`set_signer`](Vault::set_signer) |
+/// | `report` | drafting a report (crate-internal) |
+/// | `seal` | [`seal`](Vault::seal) |
+/// | `packet` | [`packet`](Vault::packet) |
+/// | `check` | [`check`](Vault::check) |
+/// | the crate root | [`log`](Vault::log) |
 pub struct Vault {
     dir: PathBuf,
     key: VaultKey,
@@ -143,7 +166,7 @@ impl Vault {
         let objects = ObjectStore::open(dir, &key)?;
         Ok(Vault {
             dir: dir.to_path_buf(),
-            signing_password: key.subkey(crate::signing::PASSWORD_PURPOSE),
+            signing_password: key.subkey(SIGNING_PASSWORD_PURPOSE),
             key,
             db,
             objects,
@@ -218,8 +241,8 @@ impl Vault {
     ) -> Result<Case> {
         if name.is_none() && description.is_none() {
             return Err(Error::invalid(
-                "nothing to change: give --name or --description",
-                "no hay nada que cambiar: indica --name o --description",
+                "nothing to change: give a new name or description",
+                "no hay nada que cambiar: indica un nombre o una descripción nuevos",
             ));
         }
         let before = self.resolve_case(case)?;
@@ -323,16 +346,9 @@ fn case_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
         id: r.get(0)?,
         name: r.get(1)?,
         description: r.get(2)?,
-        created_at: parse_db_time(&created),
+        created_at: crate::model::parse_stored_time(&created),
         item_count: r.get(4)?,
     })
-}
-
-/// Reads a time the vault wrote with [`format_time`].
-pub(crate) fn parse_db_time(s: &str) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .unwrap_or_default()
 }
 
 fn resolve_prefix(db: &Connection, table: &str, what: &'static str, q: &str) -> Result<String> {

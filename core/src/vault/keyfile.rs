@@ -17,14 +17,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
+use super::Vault;
 use crate::crypto::{KeyFile, VaultKey};
 use crate::custody::{self, Action, NewEntry};
 use crate::error::{Error, ErrorKind, IoContext, Lang, Result};
+use crate::hashing::sha256_hex;
 use crate::private;
-use crate::store::sync_dir;
-use crate::vault::Vault;
+use crate::private::sync_dir;
 
 /// The key file.
 pub(crate) const KEY_FILE: &str = "vault.json";
@@ -94,10 +94,6 @@ pub(crate) fn unlock(dir: &Path, passphrase: &str) -> Result<(VaultKey, bool)> {
         }
         other => other.map(|k| (k, false)),
     }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// The error of a change that did not happen, saying the old passphrase
