@@ -1,7 +1,9 @@
-//! Items in the vault: writing them with their fields, reading and filtering
-//! them, editing, removing and exporting.
+//! Items in the vault, the `items` table: writing them with their fields
+//! (the field table's columns, the account, the search text), reading and
+//! filtering them, editing, removing, notes. An item with everything about
+//! it is [`crate::detail`]; exporting it is [`crate::export`].
 //!
-//! Main types: [`ItemFilter`], [`ItemDetail`], [`Artifact`], [`AddOutcome`].
+//! Main types: [`ItemFilter`], [`AddOutcome`], [`AddStatus`].
 //! Every change commits together with its custody entry in one transaction.
 
 use chrono::{DateTime, Utc};

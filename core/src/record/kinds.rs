@@ -16,13 +16,13 @@ use crate::model::{
 /// ([`FieldType::Value`]), in an edit ([`FieldType::Change`]) and as typed
 /// ([`FieldType::Typed`]), and how it goes from one to the other.
 pub trait FieldType {
-    /// In an [`Item`].
+    /// In an [`Item`](super::Item).
     type Value;
-    /// In a [`Meta`]: what setting the field to a value means.
+    /// In a [`Meta`](super::Meta): what setting the field to a value means.
     type Change;
-    /// In a [`MetaInput`]: as a person typed it.
+    /// In a [`MetaInput`](super::MetaInput): as a person typed it.
     type Typed;
-    /// The kind's name in [`FIELDS`] and the generated TypeScript table.
+    /// The kind's name in [`FIELDS`](super::FIELDS) and the generated TypeScript table.
     const KIND: &'static str;
     /// Whether the field holds a list (a CLI flag given several times).
     const LIST: bool = false;

@@ -1,4 +1,4 @@
-//! The item record, in one place: [`item_record!`] below lists every field a
+//! The item record, in one place: `item_record!` below lists every field a
 //! person gives an item (platform, author, posted time, categories, ...) once,
 //! with its kind, CLI flag and labels, and generates from that list:
 //!
