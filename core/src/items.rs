@@ -109,7 +109,7 @@ pub struct ItemFilter {
 }
 
 /// The fixed part of a new item, which the person does not type.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct NewItem {
     pub kind: Kind,
     pub case_id: String,
@@ -125,9 +125,18 @@ pub(crate) struct NewItem {
 }
 
 /// The columns before the person-given fields, in `item_from_row`'s order.
-const FIXED_COLUMNS: &str =
-    "id, kind, case_id, sha256, size, media_type, file_name, width, height, captured_at";
-const FIXED_COUNT: usize = 10;
+const FIXED_COLUMNS: &[&str] = &[
+    "id",
+    "kind",
+    "case_id",
+    "sha256",
+    "size",
+    "media_type",
+    "file_name",
+    "width",
+    "height",
+    "captured_at",
+];
 
 /// `SELECT` of every item column: the fixed ones, the field table's
 /// ([`FIELD_COLUMNS`]), the duplicate and the near-duplicates.
@@ -135,10 +144,11 @@ fn item_select() -> &'static str {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SQL.get_or_init(|| {
         format!(
-            "SELECT {FIXED_COLUMNS}, {}, duplicate_of,
+            "SELECT {}, {}, duplicate_of,
              (SELECT group_concat(x) FROM (SELECT b AS x FROM near_duplicates WHERE a = items.id
                                            UNION SELECT a FROM near_duplicates WHERE b = items.id ORDER BY x))
              FROM items",
+            FIXED_COLUMNS.join(", "),
             FIELD_COLUMNS.join(", ")
         )
     })
@@ -147,7 +157,7 @@ fn item_select() -> &'static str {
 fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
     let kind: String = r.get(1)?;
     let captured: String = r.get(9)?;
-    let after = FIXED_COUNT + FIELD_COLUMNS.len();
+    let after = FIXED_COLUMNS.len() + FIELD_COLUMNS.len();
     let near: Option<String> = r.get(after + 1)?;
     let mut item = Item {
         id: r.get(0)?,
@@ -166,7 +176,7 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
             .unwrap_or_default(),
         ..Item::default()
     };
-    item.set_stored_fields(|i| r.get(FIXED_COUNT + i))?;
+    item.set_stored_fields(|i| r.get(FIXED_COLUMNS.len() + i))?;
     Ok(item)
 }
 
@@ -479,15 +489,7 @@ pub(crate) fn bare(kind: Kind, case_id: &str) -> NewItem {
     NewItem {
         kind,
         case_id: case_id.to_string(),
-        sha256: None,
-        size: None,
-        media_type: None,
-        file_name: None,
-        width: None,
-        height: None,
-        phash: None,
-        text: None,
-        duplicate_of: None,
+        ..NewItem::default()
     }
 }
 
