@@ -215,17 +215,6 @@ pub fn add_note(
 
 #[tauri::command]
 #[specta::specta]
-pub fn add_link(
-    state: State<'_, AppState>,
-    case_id: String,
-    url: String,
-    fields: MetaInput,
-) -> AppResult<AddOutcome> {
-    state.with_vault(|v| Ok(v.add_link(&case_id, &url, &fields.parse()?)?))
-}
-
-#[tauri::command]
-#[specta::specta]
 pub fn import_bytes(
     state: State<'_, AppState>,
     case_id: String,

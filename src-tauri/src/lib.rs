@@ -41,7 +41,6 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             commands::edit_item,
             commands::remove_item,
             commands::add_note,
-            commands::add_link,
             commands::import_bytes,
             commands::import_paths,
             commands::cancel_import,

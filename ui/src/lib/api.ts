@@ -35,7 +35,6 @@ export const api = {
   editItem: (id: string, fields: MetaInput) => unwrap(commands.editItem(id, fields)),
   removeItem: (id: string, reason: string) => unwrap(commands.removeItem(id, reason)),
   addNote: (caseId: string, text: string, fields: MetaInput) => unwrap(commands.addNote(caseId, text, fields)),
-  addLink: (caseId: string, url: string, fields: MetaInput) => unwrap(commands.addLink(caseId, url, fields)),
   addLinks: (caseId: string, urls: string[], fields: MetaInput) => unwrap(commands.addLinks(caseId, urls, fields)),
   importBytes: (caseId: string, name: string, bytes: number[], fields: MetaInput) =>
     unwrap(commands.importBytes(caseId, name, bytes, fields)),

@@ -128,14 +128,6 @@ async addNote(caseId: string, text: string, fields: MetaInput) : Promise<Result<
     else return { status: "error", error: e  as any };
 }
 },
-async addLink(caseId: string, url: string, fields: MetaInput) : Promise<Result<AddOutcome, AppError>> {
-    try {
-    return { status: "ok", data: await TAURI_INVOKE("add_link", { caseId, url, fields }) };
-} catch (e) {
-    if(e instanceof Error) throw e;
-    else return { status: "error", error: e  as any };
-}
-},
 async importBytes(caseId: string, fileName: string, bytes: number[], fields: MetaInput) : Promise<Result<AddOutcome, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("import_bytes", { caseId, fileName, bytes, fields }) };
