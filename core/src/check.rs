@@ -6,7 +6,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::capture;
 use crate::custody;
+use crate::db;
 use crate::error::{Error, IoContext, Lang, Message, Result};
 use crate::private::{self, Loose};
 use crate::vault::Vault;
@@ -70,14 +72,8 @@ impl Vault {
     }
 
     fn check_database(&self, r: &mut CheckReport) -> Result<()> {
-        for pragma in ["PRAGMA cipher_integrity_check", "PRAGMA integrity_check"] {
-            let mut stmt = self.db.prepare(pragma)?;
-            let rows = stmt
-                .query_map([], |row| row.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            for m in rows.into_iter().filter(|m| m != "ok") {
-                r.problem(format!("database: {m}"), format!("base de datos: {m}"));
-            }
+        for m in db::integrity_problems(&self.db)? {
+            r.problem(format!("database: {m}"), format!("base de datos: {m}"));
         }
         Ok(())
     }
@@ -87,28 +83,9 @@ impl Vault {
     /// captured link that of its latest `captured` entry of its page with a
     /// WARC (an oEmbed answer does not become the item's hash).
     fn check_items_against_log(&self, r: &mut CheckReport) -> Result<()> {
-        let mut stmt = self.db.prepare(
-            "SELECT i.id, i.sha256, c.seq,
-                coalesce((SELECT k.sha256 FROM custody k WHERE k.item_id = i.id
-                    AND k.action = 'captured' AND k.sha256 IS NOT NULL
-                    AND coalesce(json_extract(k.detail, '$.purpose'), 'page') = 'page'
-                    ORDER BY k.seq DESC LIMIT 1),
-                    c.sha256)
-             FROM items i
-             LEFT JOIN custody c ON c.item_id = i.id AND c.action = 'item_added'",
-        )?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, Option<String>>(1)?,
-                    row.get::<_, Option<i64>>(2)?,
-                    row.get::<_, Option<String>>(3)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
         let mut seen = HashSet::new();
-        for (id, sha, seq, logged) in rows {
+        for t in custody::item_trails(&self.db)? {
+            let (id, sha, seq, logged) = (t.item_id, t.sha256, t.added_seq, t.logged_sha256);
             if !seen.insert(id.clone()) {
                 r.problem(
                     format!("item {id}: added more than once in the custody log"),
@@ -139,27 +116,9 @@ impl Vault {
 
     /// Every capture with a WARC must match its `captured` entry and have its artifact.
     fn check_captures_against_log(&self, r: &mut CheckReport) -> Result<()> {
-        let mut stmt = self.db.prepare(
-            "SELECT p.item_id, p.seq, p.warc_sha256,
-                (SELECT count(*) FROM custody k WHERE k.item_id = p.item_id AND k.action = 'captured'
-                    AND json_extract(k.detail, '$.capture') = p.seq
-                    AND k.sha256 IS p.warc_sha256),
-                (SELECT count(*) FROM artifacts a WHERE a.item_id = p.item_id AND a.role = 'capture'
-                    AND a.sha256 = p.warc_sha256)
-             FROM captures p ORDER BY p.item_id, p.seq",
-        )?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, Option<String>>(2)?,
-                    row.get::<_, i64>(3)?,
-                    row.get::<_, i64>(4)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        for (id, seq, sha, logged, artifact) in rows {
+        for c in capture::record::capture_trails(&self.db)? {
+            let (id, seq, sha) = (c.item_id, c.seq, c.warc_sha256);
+            let (logged, artifact) = (c.logged, c.artifacts);
             if logged != 1 {
                 r.problem(
                     format!(

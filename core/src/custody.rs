@@ -372,6 +372,55 @@ pub fn verify_chain(conn: &Connection) -> Result<(usize, Vec<Message>)> {
     Ok((all.len(), problems))
 }
 
+/// True when the log holds a `passphrase_changed` entry naming a key file
+/// with this SHA-256.
+pub(crate) fn passphrase_change_recorded(conn: &Connection, key_file_sha256: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM custody WHERE action = ?1
+            AND json_extract(detail, '$.key_file_sha256') = ?2)",
+        (Action::PassphraseChanged.as_str(), key_file_sha256),
+        |r| r.get(0),
+    )?)
+}
+
+/// What the log says about one item, beside the item's own hash (for
+/// [`crate::Vault::check`]).
+pub(crate) struct ItemTrail {
+    /// The item's id.
+    pub item_id: String,
+    /// Its SHA-256 now.
+    pub sha256: Option<String>,
+    /// The sequence number of its `item_added` entry, if it has one.
+    pub added_seq: Option<i64>,
+    /// The hash the log last recorded for it: that of its latest
+    /// `captured` entry of a page with a WARC, or else of `item_added`.
+    pub logged_sha256: Option<String>,
+}
+
+/// One [`ItemTrail`] per item and `item_added` entry: an item added twice
+/// appears twice, one never added once with no `added_seq`.
+pub(crate) fn item_trails(conn: &Connection) -> Result<Vec<ItemTrail>> {
+    let mut stmt = conn.prepare(
+        "SELECT i.id, i.sha256, c.seq,
+            coalesce((SELECT k.sha256 FROM custody k WHERE k.item_id = i.id
+                AND k.action = 'captured' AND k.sha256 IS NOT NULL
+                AND coalesce(json_extract(k.detail, '$.purpose'), 'page') = 'page'
+                ORDER BY k.seq DESC LIMIT 1),
+                c.sha256)
+         FROM items i
+         LEFT JOIN custody c ON c.item_id = i.id AND c.action = 'item_added'",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        Ok(ItemTrail {
+            item_id: row.get(0)?,
+            sha256: row.get(1)?,
+            added_seq: row.get(2)?,
+            logged_sha256: row.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

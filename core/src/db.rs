@@ -234,6 +234,54 @@ fn migrate(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// The id in `table` that is `q` or starts with it (ids are ULIDs, so a
+/// prefix is matched case-insensitively); several are an
+/// [`Error::Ambiguous`] naming up to five.
+pub(crate) fn resolve_prefix(
+    db: &Connection,
+    table: &str,
+    what: &'static str,
+    q: &str,
+) -> Result<String> {
+    let not_found = || Error::NotFound {
+        what,
+        query: q.to_string(),
+    };
+    if q.is_empty() || !q.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(not_found());
+    }
+    let prefix = q.to_ascii_uppercase();
+    let mut stmt = db.prepare(&format!(
+        "SELECT id FROM {table} WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 6"
+    ))?;
+    let ids = stmt
+        .query_map([&prefix], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    match ids.as_slice() {
+        [] => Err(not_found()),
+        [one] => Ok(one.clone()),
+        many => Err(Error::Ambiguous {
+            what,
+            query: q.to_string(),
+            candidates: many.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
+        }),
+    }
+}
+
+/// What SQLCipher's and SQLite's integrity checks find wrong (nothing when
+/// the database is sound).
+pub(crate) fn integrity_problems(conn: &Connection) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for pragma in ["PRAGMA cipher_integrity_check", "PRAGMA integrity_check"] {
+        let mut stmt = conn.prepare(pragma)?;
+        let rows = stmt
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        out.extend(rows.into_iter().filter(|m| m != "ok"));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,14 +17,13 @@ use std::sync::mpsc;
 
 use image::ImageFormat;
 use image_hasher::{HashAlg, HasherConfig};
-use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 use crate::artifacts;
 use crate::error::{Error, ErrorKind, IoContext, Result, io_reason_es};
 pub use crate::imaging::{MAX_ALLOC, MAX_IMAGE_FILE, MAX_PIXELS, MAX_SIDE};
 use crate::imaging::{decode, flatten_on_white, sniff_image};
-use crate::items::{AddOutcome, AddStatus, NewItem, insert_item_with};
+use crate::items::{self, AddOutcome, AddStatus, NewItem, insert_item_with};
 use crate::model::Kind;
 use crate::private::read_up_to;
 use crate::record::Meta;
@@ -276,7 +275,7 @@ impl Vault {
         let follow = options.follow_links;
         let inputs = walk::expand(paths, follow);
         let total = inputs.len();
-        let mut known = self.phashes()?;
+        let mut known = items::phashes(&self.db)?;
         let workers = std::thread::available_parallelism()
             .map_or(2, |n| n.get())
             .clamp(1, 4);
@@ -372,26 +371,10 @@ impl Vault {
     ) -> Result<AddOutcome> {
         let case = self.resolve_case(case)?;
         let _lock = self.write_lock()?;
-        let mut known = self.phashes()?;
+        let mut known = items::phashes(&self.db)?;
         let outcome = prepare_from(&self.objects, file_name, bytes.len() as u64, bytes)
             .and_then(|p| self.commit(&case.id, p, meta, &mut known));
         Ok(outcome.unwrap_or_else(|e| AddOutcome::failed(Some(file_name.into()), &e)))
-    }
-
-    /// Perceptual hashes of every screenshot in the vault.
-    fn phashes(&self) -> Result<Vec<(String, Vec<u8>)>> {
-        let mut stmt = self
-            .db
-            .prepare("SELECT id, phash FROM items WHERE phash IS NOT NULL")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, hex_hash) = row?;
-            if let Ok(h) = hex::decode(hex_hash) {
-                out.push((id, h));
-            }
-        }
-        Ok(out)
     }
 
     fn commit(
@@ -403,13 +386,7 @@ impl Vault {
     ) -> Result<AddOutcome> {
         let sha = p.original.sha256.clone();
         let tx = self.db.unchecked_transaction()?;
-        let same_case: Option<String> = tx
-            .query_row(
-                "SELECT id FROM items WHERE case_id = ?1 AND sha256 = ?2 ORDER BY id LIMIT 1",
-                [case_id, &sha],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let same_case = items::first_with_sha256(&tx, &sha, Some(case_id))?;
         if let Some(id) = same_case {
             return Ok(AddOutcome {
                 path: None,
@@ -423,13 +400,7 @@ impl Vault {
                 near_duplicates: Vec::new(),
             });
         }
-        let duplicate_of: Option<String> = tx
-            .query_row(
-                "SELECT id FROM items WHERE sha256 = ?1 ORDER BY id LIMIT 1",
-                [&sha],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let duplicate_of = items::first_with_sha256(&tx, &sha, None)?;
         let new = NewItem {
             kind: p.kind,
             case_id: case_id.to_string(),
@@ -472,10 +443,7 @@ impl Vault {
                     && Some(other) != duplicate_of.as_ref()
                     && seen.insert(other.clone())
                 {
-                    tx.execute(
-                        "INSERT OR IGNORE INTO near_duplicates (a, b, distance) VALUES (?1, ?2, ?3)",
-                        params![other, item.id, d],
-                    )?;
+                    items::add_near_duplicate(&tx, other, &item.id, d)?;
                     near.push(other.clone());
                 }
             }

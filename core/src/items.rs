@@ -11,6 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::accounts;
 use crate::artifacts;
 use crate::custody::{self, Action, NewEntry};
 use crate::error::{Error, Result};
@@ -180,26 +181,6 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
     Ok(item)
 }
 
-fn account_id(conn: &Connection, item: &Item) -> Result<Option<i64>> {
-    let Some(author) = item.author.as_deref() else {
-        return Ok(None);
-    };
-    let (pk, hk) = account_key(item.platform.as_deref(), author);
-    if hk.is_empty() {
-        return Ok(None);
-    }
-    conn.execute(
-        "INSERT INTO accounts (platform_key, handle_key, platform, handle) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (platform_key, handle_key) DO NOTHING",
-        params![pk, hk, item.platform, author.trim().trim_start_matches('@')],
-    )?;
-    Ok(Some(conn.query_row(
-        "SELECT id FROM accounts WHERE platform_key = ?1 AND handle_key = ?2",
-        [&pk, &hk],
-        |r| r.get(0),
-    )?))
-}
-
 /// Writes all of an item's person-given fields, its account and search text.
 fn write_fields(conn: &Connection, item: &Item) -> Result<()> {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -214,16 +195,11 @@ fn write_fields(conn: &Connection, item: &Item) -> Result<()> {
             sets.join(", ")
         )
     });
-    let account = account_id(conn, item)?;
+    let account = accounts::id_for(conn, item.platform.as_deref(), item.author.as_deref())?;
     let mut values: Vec<rusqlite::types::Value> = vec![item.id.clone().into(), account.into()];
     values.extend(item.stored_fields().into_iter().map(Into::into));
     conn.execute(sql, rusqlite::params_from_iter(values))?;
-    conn.execute("DELETE FROM items_fts WHERE item_id = ?1", [&item.id])?;
-    conn.execute(
-        "INSERT INTO items_fts (item_id, body) VALUES (?1, ?2)",
-        params![item.id, item.search_text()],
-    )?;
-    Ok(())
+    index(conn, &item.id, &item.search_text())
 }
 
 /// Inserts a new item with its fields and its `item_added` custody entry.
@@ -301,10 +277,116 @@ pub(crate) fn load_items(conn: &Connection, ids: &[String]) -> Result<Vec<Item>>
     ids.iter().map(|id| load_item(conn, id)).collect()
 }
 
+/// Puts an item's search text in the `items_fts` index, in place of what
+/// was there.
+fn index(conn: &Connection, item_id: &str, text: &str) -> Result<()> {
+    unindex(conn, item_id)?;
+    conn.execute(
+        "INSERT INTO items_fts (item_id, body) VALUES (?1, ?2)",
+        (item_id, text),
+    )?;
+    Ok(())
+}
+
+/// Takes an item out of the search index.
+fn unindex(conn: &Connection, item_id: &str) -> Result<()> {
+    conn.execute("DELETE FROM items_fts WHERE item_id = ?1", [item_id])?;
+    Ok(())
+}
+
+/// The ids of the items matching an FTS5 query (see
+/// [`crate::search::fts_query`]), best first, optionally within one case.
+pub(crate) fn matching(
+    conn: &Connection,
+    fts_query: &str,
+    case_id: Option<&str>,
+) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT f.item_id FROM items_fts f JOIN items i ON i.id = f.item_id
+         WHERE items_fts MATCH ?1 AND (?2 IS NULL OR i.case_id = ?2)
+         ORDER BY rank, i.id",
+    )?;
+    let ids = stmt
+        .query_map(params![fts_query, case_id], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids)
+}
+
+/// The link item with this URL in a case, if there is one.
+pub(crate) fn link_in_case(conn: &Connection, case_id: &str, url: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM items WHERE case_id = ?1 AND kind = 'link' AND url = ?2",
+            [case_id, url],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The first item (by id) whose file has this SHA-256, within one case or
+/// anywhere in the vault.
+pub(crate) fn first_with_sha256(
+    conn: &Connection,
+    sha256: &str,
+    case_id: Option<&str>,
+) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM items WHERE sha256 = ?1 AND (?2 IS NULL OR case_id = ?2)
+             ORDER BY id LIMIT 1",
+            params![sha256, case_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Makes `sha256` (a link's latest page capture) the item's file.
+pub(crate) fn set_file(
+    conn: &Connection,
+    id: &str,
+    sha256: &str,
+    size: u64,
+    media_type: &str,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE items SET sha256 = ?2, size = ?3, media_type = ?4 WHERE id = ?1",
+        params![id, sha256, size, media_type],
+    )?;
+    Ok(())
+}
+
+/// The perceptual hash of every screenshot in the vault, by item id.
+pub(crate) fn phashes(conn: &Connection) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut stmt = conn.prepare("SELECT id, phash FROM items WHERE phash IS NOT NULL")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, hex_hash) = row?;
+        if let Ok(h) = hex::decode(hex_hash) {
+            out.push((id, h));
+        }
+    }
+    Ok(out)
+}
+
+/// Records that two screenshots look alike, `distance` bits apart.
+pub(crate) fn add_near_duplicate(conn: &Connection, a: &str, b: &str, distance: u32) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO near_duplicates (a, b, distance) VALUES (?1, ?2, ?3)",
+        params![a, b, distance],
+    )?;
+    Ok(())
+}
+
 impl Vault {
     /// One item by id or unique prefix.
     pub fn item(&self, query: &str) -> Result<Item> {
         load_item(&self.db, &self.resolve_item(query)?)
+    }
+
+    /// Finds an item id by its id or a unique prefix of it.
+    pub fn resolve_item(&self, query: &str) -> Result<String> {
+        crate::db::resolve_prefix(&self.db, "items", "item", query.trim())
     }
 
     /// Items matching a filter, in captured (or posted) order.
@@ -421,7 +503,7 @@ impl Vault {
         let detail = self.item_detail(query)?;
         let item = &detail.item;
         let tx = self.db.unchecked_transaction()?;
-        tx.execute("DELETE FROM items_fts WHERE item_id = ?1", [&item.id])?;
+        unindex(&tx, &item.id)?;
         tx.execute("DELETE FROM items WHERE id = ?1", [&item.id])?;
         tx.execute(
             "UPDATE items SET duplicate_of = (SELECT min(j.id) FROM items j

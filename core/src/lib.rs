@@ -13,9 +13,11 @@
 //! (no vault needed) and the signing key in [`signing`]. Printable PDF
 //! packets: [`Vault::packet`], in [`packet`].
 
+pub mod accounts;
 pub mod artifacts;
 pub mod bundle;
 pub mod capture;
+pub mod cases;
 pub mod check;
 pub mod crypto;
 pub mod custody;
@@ -34,12 +36,14 @@ pub mod record;
 pub mod report;
 pub mod seal;
 pub mod search;
+pub mod settings;
 pub mod signing;
 pub mod store;
 pub mod text;
 pub mod urls;
 pub mod vault;
 
+pub use accounts::Account;
 pub use artifacts::Artifact;
 pub use bundle::verify::{VerifyOptions, VerifyReport};
 pub use capture::{Capture, CaptureOutcome, FetchOptions};
@@ -53,7 +57,6 @@ pub use model::{Case, Category, Kind, ReportedTo, ThreatLevel};
 pub use packet::{Packet, PacketOptions, PacketProgress, PacketRequest};
 pub use record::{FIELDS, FieldInfo, Item, Meta, MetaInput};
 pub use seal::{SealProgress, SealRequest, Sealed};
-pub use search::Account;
 pub use signing::{PublicKeyInfo, Signer};
 pub use vault::Vault;
 

@@ -329,17 +329,10 @@ impl Vault {
             .to_box(Some("testigo vault signing key (scrypt-encrypted)"))
             .map_err(failed)?;
         let public = PublicKeyInfo::from_key(&pair.pk);
-        let tx = self.db.unchecked_transaction()?;
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2), (?3, ?4)",
-            (
-                SECRET_SETTING,
-                secret_box.to_string(),
-                PUBLIC_SETTING,
-                &public.pub_file,
-            ),
-        )?;
-        tx.commit()?;
+        self.add_settings(&[
+            (SECRET_SETTING, &secret_box.to_string()),
+            (PUBLIC_SETTING, &public.pub_file),
+        ])?;
         drop(_lock);
         self.signing_key()
     }
@@ -376,8 +369,7 @@ impl Vault {
             let Some(v) = value else { continue };
             let v = v.split_whitespace().collect::<Vec<_>>().join(" ");
             if v.is_empty() {
-                self.db
-                    .execute("DELETE FROM settings WHERE key = ?1", [key])?;
+                self.clear_setting(key)?;
             } else {
                 self.set_setting(key, &v)?;
             }

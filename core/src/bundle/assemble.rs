@@ -94,7 +94,7 @@ impl Bag {
     }
 
     /// SHA-256 of the payload manifest as it stands (before the packet is
-    /// added): the packet prints it (see `docs/bundle.md`).
+    /// added): the packet prints it (see `docs/sealed-report.md`).
     pub fn payload_manifest_sha256(&self) -> String {
         hex::encode(Sha256::digest(format_manifest(&self.payload).as_bytes()))
     }

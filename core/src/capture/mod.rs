@@ -22,7 +22,7 @@ pub mod meta;
 pub mod oembed;
 pub mod options;
 pub mod platform;
-mod record;
+pub(crate) mod record;
 pub mod tls;
 pub mod warc;
 

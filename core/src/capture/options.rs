@@ -236,8 +236,7 @@ impl Vault {
         let s = setting(key)?;
         match value {
             None => {
-                self.db
-                    .execute("DELETE FROM settings WHERE key = ?1", [key])?;
+                self.clear_setting(key)?;
                 Ok(s.default.to_string())
             }
             Some(v) => {

@@ -14,7 +14,7 @@ use super::options::FetchOptions;
 use super::{Capture, fill_from_url, warc};
 use crate::custody::{self, Action, NewEntry};
 use crate::error::{Error, Result};
-use crate::items::{AddOutcome, AddStatus, bare, insert_item_with, load_item};
+use crate::items::{self, AddOutcome, AddStatus, bare, insert_item_with, load_item};
 use crate::model::parse_stored_time;
 use crate::model::{Kind, format_time};
 use crate::record::Meta;
@@ -94,6 +94,44 @@ fn capture_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Capture> {
         warc_sha256: r.get(12)?,
         warc_size: r.get(13)?,
     })
+}
+
+/// A capture beside what the log and the artifacts say of it (for
+/// [`crate::Vault::check`]).
+pub(crate) struct CaptureTrail {
+    /// The link item's id.
+    pub item_id: String,
+    /// The capture's number for that item.
+    pub seq: i64,
+    /// The SHA-256 of its WARC, when an answer came.
+    pub warc_sha256: Option<String>,
+    /// How many `captured` entries name this capture with this hash (1 when sound).
+    pub logged: i64,
+    /// How many `capture` artifacts of the item have this hash (1 when sound).
+    pub artifacts: i64,
+}
+
+/// One [`CaptureTrail`] per capture, by item and number.
+pub(crate) fn capture_trails(conn: &rusqlite::Connection) -> Result<Vec<CaptureTrail>> {
+    let mut stmt = conn.prepare(
+        "SELECT p.item_id, p.seq, p.warc_sha256,
+            (SELECT count(*) FROM custody k WHERE k.item_id = p.item_id AND k.action = 'captured'
+                AND json_extract(k.detail, '$.capture') = p.seq
+                AND k.sha256 IS p.warc_sha256),
+            (SELECT count(*) FROM artifacts a WHERE a.item_id = p.item_id AND a.role = 'capture'
+                AND a.sha256 = p.warc_sha256)
+         FROM captures p ORDER BY p.item_id, p.seq",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        Ok(CaptureTrail {
+            item_id: row.get(0)?,
+            seq: row.get(1)?,
+            warc_sha256: row.get(2)?,
+            logged: row.get(3)?,
+            artifacts: row.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
 impl Vault {
@@ -188,10 +226,7 @@ impl Vault {
                 &cap.finished_at,
             )?;
             if cap.purpose == Purpose::Page {
-                tx.execute(
-                    "UPDATE items SET sha256 = ?2, size = ?3, media_type = ?4 WHERE id = ?1",
-                    params![item.id, sha, size, WARC_MEDIA_TYPE],
-                )?;
+                items::set_file(&tx, &item.id, sha, size, WARC_MEDIA_TYPE)?;
             }
         }
         let mut detail = json!({
@@ -474,14 +509,7 @@ impl Vault {
     pub fn add_link(&self, case: &str, url: &str, meta: &Meta) -> Result<AddOutcome> {
         let case = self.resolve_case(case)?;
         let url = validate_url(url)?;
-        let existing: Option<String> = self
-            .db
-            .query_row(
-                "SELECT id FROM items WHERE case_id = ?1 AND kind = 'link' AND url = ?2",
-                [&case.id, &url],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let existing = items::link_in_case(&self.db, &case.id, &url)?;
         if let Some(id) = existing {
             return Ok(AddOutcome {
                 path: None,

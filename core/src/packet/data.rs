@@ -89,7 +89,7 @@ pub fn chronological(items: &[Item]) -> Vec<usize> {
 
 /// What the cover's QR code says: the format, the report id and, for a
 /// packet inside a bundle, the SHA-256 of the payload manifest without the
-/// packet's own line (`docs/bundle.md` says how to recompute it).
+/// packet's own line (`docs/sealed-report.md` says how to recompute it).
 pub fn qr_text(report_id: &str, payload_sha256: Option<&str>) -> String {
     match payload_sha256 {
         Some(h) => format!("{FORMAT} report:{report_id} payload-sha256:{h}"),

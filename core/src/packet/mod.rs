@@ -230,7 +230,7 @@ pub struct Packet {
 /// What a packet inside a bundle knows about the bundle.
 pub(crate) struct InBundle {
     /// SHA-256 of the payload manifest's lines of every payload file except
-    /// the packet itself (see `docs/bundle.md`).
+    /// the packet itself (see `docs/sealed-report.md`).
     pub payload_sha256: String,
     /// The bundle's `VERIFY.txt`.
     pub verify_txt: String,

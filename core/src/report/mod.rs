@@ -31,7 +31,7 @@ pub const EVIDENCE_DIR: &str = "data/evidence/";
 /// The software that wrote a bundle.
 pub const SOFTWARE: &str = concat!("testigo ", env!("CARGO_PKG_VERSION"));
 
-/// `data/report.json`. Its keys are documented in `docs/bundle.md`.
+/// `data/report.json`. Its keys are documented in `docs/sealed-report.md`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// Always [`FORMAT`].

@@ -185,12 +185,7 @@ impl Vault {
     /// True when the log holds a `passphrase_changed` entry naming a key
     /// file with this SHA-256.
     fn key_change_recorded(&self, sha256: &str) -> Result<bool> {
-        Ok(self.db.query_row(
-            "SELECT EXISTS (SELECT 1 FROM custody WHERE action = ?1
-                AND json_extract(detail, '$.key_file_sha256') = ?2)",
-            (Action::PassphraseChanged.as_str(), sha256),
-            |r| r.get(0),
-        )?)
+        custody::passphrase_change_recorded(&self.db, sha256)
     }
 
     fn new_key_path(&self) -> PathBuf {

@@ -19,14 +19,14 @@ pub mod keyfile;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde_json::json;
 
 use crate::crypto::{KeyFile, VaultKey};
 use crate::custody::{self, Action, NewEntry};
 use crate::db;
 use crate::error::{Error, IoContext, Result};
-use crate::model::{Case, format_time};
+
 use crate::private::{self, Loose};
 use crate::store::ObjectStore;
 use keyfile::KEY_FILE;
@@ -42,14 +42,17 @@ pub(crate) const SIGNING_PASSWORD_PURPOSE: &str = "minisign signing key password
 ///
 /// | Module | Methods |
 /// |---|---|
-/// | `vault` (this one) | [`create`](Vault::create), [`open`](Vault::open), [`reopen`](Vault::reopen), cases ([`create_case`](Vault::create_case), [`edit_case`](Vault::edit_case), [`cases`](Vault::cases)), settings |
+/// | `vault` (this one) | [`create`](Vault::create), [`open`](Vault::open), [`reopen`](Vault::reopen), [`dir`](Vault::dir), the write lock |
+/// | `cases` | [`create_case`](Vault::create_case), [`edit_case`](Vault::edit_case), [`cases`](Vault::cases), [`resolve_case`](Vault::resolve_case) |
+/// | `settings` | [`setting`](Vault::setting), [`set_setting`](Vault::set_setting) |
 /// | `vault::keyfile` | [`change_passphrase`](Vault::change_passphrase) |
 /// | `import` | [`import_paths`](Vault::import_paths), [`import_bytes`](Vault::import_bytes) |
-/// | `items` | [`item`](Vault::item), [`list`](Vault::list), [`edit`](Vault::edit), [`remove`](Vault::remove), [`add_note`](Vault::add_note), [`thumbnail`](Vault::thumbnail) |
+/// | `items` | [`item`](Vault::item), [`resolve_item`](Vault::resolve_item), [`list`](Vault::list), [`edit`](Vault::edit), [`remove`](Vault::remove), [`add_note`](Vault::add_note), [`thumbnail`](Vault::thumbnail) |
 /// | `detail` | [`item_detail`](Vault::item_detail) |
 /// | `export` | [`export`](Vault::export), [`export_capture`](Vault::export_capture), [`export_to`](Vault::export_to) |
 /// | `capture` | [`add_link`](Vault::add_link), [`capture_items`](Vault::capture_items), [`recapture`](Vault::recapture), [`captures`](Vault::captures), [`fetch_oembed`](Vault::fetch_oembed), capture settings |
-/// | `search` | [`search`](Vault::search), [`accounts`](Vault::accounts) |
+/// | `search` | [`search`](Vault::search) |
+/// | `accounts` | [`accounts`](Vault::accounts) |
 /// | `signing` | [`signing_key`](Vault::signing_key), [`public_key`](Vault::public_key), [`signer`](Vault::signer), [`set_signer`](Vault::set_signer) |
 /// | `report` | drafting a report (crate-internal) |
 /// | `seal` | [`seal`](Vault::seal) |
@@ -191,142 +194,6 @@ impl Vault {
     pub(crate) fn write_lock(&self) -> Result<WriteLock> {
         lock_dir(&self.dir)
     }
-
-    /// Creates a case.
-    pub fn create_case(&self, name: &str, description: &str) -> Result<Case> {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(Error::invalid(
-                "a case needs a name",
-                "un caso necesita un nombre",
-            ));
-        }
-        let exists: Option<String> = self
-            .db
-            .query_row("SELECT id FROM cases WHERE name = ?1", [name], |r| r.get(0))
-            .optional()?;
-        if let Some(id) = exists {
-            return Err(Error::invalid(
-                format!("a case named `{name}` already exists ({id}); choose another name"),
-                format!("ya existe un caso llamado `{name}` ({id}); elige otro nombre"),
-            ));
-        }
-        let now = chrono::Utc::now();
-        let id = ulid::Ulid::new().to_string();
-        let tx = self.db.unchecked_transaction()?;
-        tx.execute(
-            "INSERT INTO cases (id, name, description, created_at) VALUES (?1, ?2, ?3, ?4)",
-            (&id, name, description, format_time(&now)),
-        )?;
-        custody::append(
-            &tx,
-            NewEntry {
-                action: Action::CaseCreated,
-                case_id: Some(&id),
-                item_id: None,
-                sha256: None,
-                detail: json!({ "name": name, "description": description }),
-            },
-        )?;
-        tx.commit()?;
-        self.case(&id)
-    }
-
-    /// Renames or re-describes a case.
-    pub fn edit_case(
-        &self,
-        case: &str,
-        name: Option<&str>,
-        description: Option<&str>,
-    ) -> Result<Case> {
-        if name.is_none() && description.is_none() {
-            return Err(Error::invalid(
-                "nothing to change: give a new name or description",
-                "no hay nada que cambiar: indica un nombre o una descripción nuevos",
-            ));
-        }
-        let before = self.resolve_case(case)?;
-        let name = name.map(str::trim).unwrap_or(&before.name);
-        let description = description.unwrap_or(&before.description);
-        if name.is_empty() {
-            return Err(Error::invalid(
-                "a case needs a name",
-                "un caso necesita un nombre",
-            ));
-        }
-        if name == before.name && description == before.description {
-            return Ok(before);
-        }
-        let tx = self.db.unchecked_transaction()?;
-        tx.execute(
-            "UPDATE cases SET name = ?2, description = ?3 WHERE id = ?1",
-            (&before.id, name, description),
-        )
-        .map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _)
-                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                Error::invalid(
-                    format!("a case named `{name}` already exists; choose another name"),
-                    format!("ya existe un caso llamado `{name}`; elige otro nombre"),
-                )
-            }
-            other => other.into(),
-        })?;
-        custody::append(
-            &tx,
-            NewEntry {
-                action: Action::CaseEdited,
-                case_id: Some(&before.id),
-                item_id: None,
-                sha256: None,
-                detail: json!({
-                    "name": { "from": before.name, "to": name },
-                    "description": { "from": before.description, "to": description },
-                }),
-            },
-        )?;
-        tx.commit()?;
-        self.case(&before.id)
-    }
-
-    /// Every case, oldest first, with its item count.
-    pub fn cases(&self) -> Result<Vec<Case>> {
-        let mut stmt = self.db.prepare(&format!("{CASE_SELECT} ORDER BY c.id"))?;
-        let rows = stmt.query_map([], case_from_row)?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
-    }
-
-    fn case(&self, id: &str) -> Result<Case> {
-        Ok(self.db.query_row(
-            &format!("{CASE_SELECT} WHERE c.id = ?1"),
-            [id],
-            case_from_row,
-        )?)
-    }
-
-    /// Finds a case by id, unique name (ignoring case) or unique id prefix.
-    pub fn resolve_case(&self, query: &str) -> Result<Case> {
-        let q = query.trim();
-        let by_name: Option<String> = self
-            .db
-            .query_row(
-                "SELECT id FROM cases WHERE name = ?1 OR id = ?1",
-                [q],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let id = match by_name {
-            Some(id) => id,
-            None => resolve_prefix(&self.db, "cases", "case", q)?,
-        };
-        self.case(&id)
-    }
-
-    /// Finds an item id by its id or a unique prefix of it.
-    pub fn resolve_item(&self, query: &str) -> Result<String> {
-        resolve_prefix(&self.db, "items", "item", query.trim())
-    }
 }
 
 /// Takes the write lock of the vault in `dir`.
@@ -335,66 +202,4 @@ fn lock_dir(dir: &Path) -> Result<WriteLock> {
     let f = private::open_or_create(&path).map_err(Error::io(IoContext::Opening(path.clone())))?;
     f.lock().map_err(Error::io(IoContext::Locking(path)))?;
     Ok(WriteLock(f))
-}
-
-const CASE_SELECT: &str = "SELECT c.id, c.name, c.description, c.created_at,
-    (SELECT count(*) FROM items i WHERE i.case_id = c.id) FROM cases c";
-
-fn case_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
-    let created: String = r.get(3)?;
-    Ok(Case {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        description: r.get(2)?,
-        created_at: crate::model::parse_stored_time(&created),
-        item_count: r.get(4)?,
-    })
-}
-
-fn resolve_prefix(db: &Connection, table: &str, what: &'static str, q: &str) -> Result<String> {
-    let not_found = || Error::NotFound {
-        what,
-        query: q.to_string(),
-    };
-    if q.is_empty() || !q.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(not_found());
-    }
-    let prefix = q.to_ascii_uppercase();
-    let mut stmt = db.prepare(&format!(
-        "SELECT id FROM {table} WHERE substr(id, 1, length(?1)) = ?1 ORDER BY id LIMIT 6"
-    ))?;
-    let ids = stmt
-        .query_map([&prefix], |r| r.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    match ids.as_slice() {
-        [] => Err(not_found()),
-        [one] => Ok(one.clone()),
-        many => Err(Error::Ambiguous {
-            what,
-            query: q.to_string(),
-            candidates: many.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
-        }),
-    }
-}
-
-impl Vault {
-    /// A vault-wide setting (kept encrypted in the database).
-    pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .db
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()?)
-    }
-
-    /// Sets a vault-wide setting.
-    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        self.db.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )?;
-        Ok(())
-    }
 }
