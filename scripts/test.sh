@@ -57,7 +57,9 @@ echo "== cargo build with clippy's lints: every target once"
 RUSTC_WORKSPACE_WRAPPER="$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver)"
 export RUSTC_WORKSPACE_WRAPPER
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
-cargo build --workspace --all-targets
+# --timings writes $CARGO_TARGET_DIR/cargo-timings/cargo-timing.html: what
+# a cold build spent its time on.
+cargo build --workspace --all-targets --timings
 echo "== cargo test (core, CLI, desktop shell, bindings up to date)"
 cargo test --workspace --all-targets
 echo "== end-to-end tests of the desktop app"
