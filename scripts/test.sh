@@ -32,6 +32,12 @@ if ! python3 -c "import warcio" 2>/dev/null; then
     || echo "warning: could not install warcio; the WARC checks will be skipped" >&2
 fi
 
+echo "== tuspy (the intake server's tests upload with this tus client nobody here wrote)"
+if ! python3 -c "import tusclient" 2>/dev/null; then
+  python3 -m pip install --quiet tuspy 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages tuspy
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== the core library depends on neither Tauri nor terminal crates"
@@ -47,7 +53,7 @@ if [ -n "$banned" ]; then
   exit 1
 fi
 echo "== import circles (none allowed; see ARCHITECTURE.md)"
-python3 scripts/import-circles.py core/src src
+python3 scripts/import-circles.py core/src src intake/src
 echo "== cargo build with clippy's lints: every target once"
 # clippy-driver stands in for rustc on the workspace's own crates only, so
 # their lints (-D warnings, as `cargo clippy --all-targets`) come out of the

@@ -39,6 +39,7 @@ pub mod search;
 pub mod settings;
 pub mod signing;
 pub mod store;
+pub mod submission;
 pub mod text;
 pub mod urls;
 pub mod vault;

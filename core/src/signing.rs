@@ -191,6 +191,42 @@ impl SigningKey {
         })
     }
 
+    /// A new key for a machine that signs unattended (an intake server's
+    /// receipt key), and its secret half as an unencrypted minisign secret
+    /// key file, as `minisign -G -W` writes it. Whoever reads that file can
+    /// sign: keep it 0600.
+    pub fn generate_unattended() -> Result<(SigningKey, String)> {
+        let failed = |e: minisign::PError| {
+            Error::invalid(
+                format!("making a signing key failed: {e}"),
+                format!("no se pudo crear la clave de firma: {e}"),
+            )
+        };
+        let pair = minisign::KeyPair::generate_unencrypted_keypair().map_err(failed)?;
+        let text = pair
+            .sk
+            .to_box(Some("testigo receipt key (unencrypted)"))
+            .map_err(failed)?
+            .to_string();
+        Ok((SigningKey::from_secret(&pair.sk)?, text))
+    }
+
+    /// Reads an unencrypted minisign secret key file
+    /// ([`SigningKey::generate_unattended`], `minisign -G -W`).
+    pub fn from_unattended_file(text: &str) -> Result<SigningKey> {
+        let unreadable = |e: minisign::PError| {
+            Error::corrupt(
+                format!("the secret key file cannot be read as an unencrypted minisign key ({e})"),
+                format!(
+                    "el archivo de clave secreta no se puede leer como clave minisign sin cifrar ({e})"
+                ),
+            )
+        };
+        let sk_box = minisign::SecretKeyBox::from_string(text).map_err(unreadable)?;
+        let sk = sk_box.into_unencrypted_secret_key().map_err(unreadable)?;
+        SigningKey::from_secret(&sk)
+    }
+
     /// The public half.
     pub fn public(&self) -> PublicKeyInfo {
         PublicKeyInfo::from_key(&self.public)

@@ -1,0 +1,454 @@
+//! The intake server as reporters and staff meet it: the real binary on
+//! 127.0.0.1, real sealed reports, a tus client nobody here wrote (tuspy),
+//! receipts checked with the `minisign` CLI.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
+
+mod support;
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use sha2::Digest as _;
+use support::{Report, Server, meta, tuspy};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tuspy_sends_a_report_and_the_receipt_verifies_with_minisign() {
+    let srv = Server::start().await;
+    let report = Report::seal(&srv.tmp, "plain", false).await;
+    let out = tuspy(&srv, &report, 40_000, true);
+    let receipt_id = out["receipt_id"]
+        .as_str()
+        .expect("a receipt id")
+        .to_string();
+    let status = srv.receipt(&receipt_id).await;
+    assert_eq!(status["status"], "received");
+    assert_eq!(status["verification"], "verified");
+    let json = status["receipt"]["json"].as_str().unwrap();
+    let receipt: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(receipt["sha256"], report.sha256);
+    assert_eq!(receipt["size"], report.bytes.len());
+    assert_eq!(receipt["report_id"].as_str(), report.report_id.as_deref());
+    assert_eq!(receipt["server"], "Red de Defensoras");
+    srv.minisign_verifies(json, status["receipt"]["minisig"].as_str().unwrap());
+    // Stored once, byte for byte, and listed.
+    let listed = srv.list();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let exported = srv.tmp.path().join("exported.zip");
+    srv.cli(&["export", &receipt_id, "--out", exported.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&exported).unwrap(), report.bytes);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tampered_report_is_refused_in_both_languages_and_nothing_is_kept() {
+    let srv = Server::start().await;
+    let mut report = Report::seal(&srv.tmp, "tampered", false).await;
+    // One bit inside the archive, then announced with its new hash, as an
+    // attacker in the middle would.
+    let n = report.bytes.len() / 2;
+    report.bytes[n] ^= 0x01;
+    report.sha256 = hex::encode(sha2::Sha256::digest(&report.bytes));
+    let (status, body) = srv.upload_whole(&report).await;
+    assert_eq!(status, 422, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        v["error"].as_str().unwrap().contains("does not verify"),
+        "{v}"
+    );
+    assert!(
+        v["error_es"]
+            .as_str()
+            .unwrap()
+            .contains("no pasa la verificación"),
+        "{v}"
+    );
+    assert_eq!(srv.list().as_array().unwrap().len(), 0);
+    assert!(srv.stored_files().is_empty(), "{:?}", srv.stored_files());
+
+    // A report whose bytes are not the ones announced is refused too.
+    let mut report = Report::seal(&srv.tmp, "wrong-hash", false).await;
+    report.sha256 = "0".repeat(64);
+    let (status, body) = srv.upload_whole(&report).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("not the"), "{body}");
+    assert!(srv.stored_files().is_empty());
+
+    // And a file that is not a sealed report at all.
+    let junk = Report::raw(b"hola, esto no es un ZIP".to_vec(), "ABCDEF0123456789");
+    let (status, body) = srv.upload_whole(&junk).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(srv.stored_files().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_corrupted_chunk_is_refused_by_its_checksum_and_sent_again() {
+    let srv = Server::start().await;
+    let report = Report::seal(&srv.tmp, "chunks", false).await;
+    let url = srv.create(&report).await;
+    let half = report.bytes.len() / 2;
+    let good = &report.bytes[..half];
+    let digest = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(good));
+    let mut damaged = good.to_vec();
+    damaged[10] ^= 0xff;
+    let r = srv
+        .patch(&url, 0, damaged, Some(format!("sha256 {digest}")))
+        .await;
+    assert_eq!(r.status().as_u16(), 460);
+    assert_eq!(
+        srv.offset(&url).await,
+        0,
+        "nothing of a refused chunk is kept"
+    );
+    let r = srv
+        .patch(&url, 0, good.to_vec(), Some(format!("sha256 {digest}")))
+        .await;
+    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(srv.offset(&url).await, half as u64);
+    // A PATCH at the wrong offset is a conflict, and says the right one.
+    let r = srv.patch(&url, 0, good.to_vec(), None).await;
+    assert_eq!(r.status().as_u16(), 409);
+    assert_eq!(r.headers()["upload-offset"], half.to_string().as_str());
+    let r = srv
+        .patch(&url, half as u64, report.bytes[half..].to_vec(), None)
+        .await;
+    assert_eq!(r.status().as_u16(), 204);
+    assert!(r.headers().contains_key("testigo-receipt-id"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_killed_mid_upload_resumes_from_its_offset_after_a_restart() {
+    let mut srv = Server::start().await;
+    let report = Report::seal(&srv.tmp, "restart", false).await;
+    let url = srv.create(&report).await;
+    let third = report.bytes.len() / 3;
+    assert_eq!(
+        srv.patch(&url, 0, report.bytes[..third].to_vec(), None)
+            .await
+            .status()
+            .as_u16(),
+        204
+    );
+    srv.kill();
+    srv.restart().await;
+    let offset = srv.offset(&url).await;
+    assert_eq!(offset, third as u64);
+    let r = srv
+        .patch(&url, offset, report.bytes[third..].to_vec(), None)
+        .await;
+    assert_eq!(r.status().as_u16(), 204);
+    let receipt_id = r.headers()["testigo-receipt-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(srv.receipt(&receipt_id).await["verification"], "verified");
+
+    // Every byte arrived but finishing failed (here: its scratch folder is
+    // unusable): the upload waits, whole, for a retry. An empty PATCH
+    // finishes it once the server can...
+    let report = Report::seal(&srv.tmp, "restart-2", false).await;
+    let url = srv.create(&report).await;
+    srv.break_scratch(true);
+    let r = srv.patch(&url, 0, report.bytes.clone(), None).await;
+    assert_eq!(r.status().as_u16(), 500);
+    assert_eq!(srv.offset(&url).await, report.bytes.len() as u64);
+    srv.break_scratch(false);
+    let r = srv
+        .patch(&url, report.bytes.len() as u64, Vec::new(), None)
+        .await;
+    assert_eq!(r.status().as_u16(), 204, "{:?}", r.text().await);
+    // ...and a restart finishes it on its own.
+    let report = Report::seal(&srv.tmp, "restart-3", false).await;
+    let url = srv.create(&report).await;
+    srv.break_scratch(true);
+    assert_eq!(
+        srv.patch(&url, 0, report.bytes.clone(), None)
+            .await
+            .status()
+            .as_u16(),
+        500
+    );
+    srv.break_scratch(false);
+    srv.restart().await;
+    let head = srv.head(&url).await;
+    assert!(
+        head.headers().contains_key("testigo-receipt-id"),
+        "{:?}",
+        head.headers()
+    );
+    assert_eq!(srv.list().as_array().unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_report_sent_twice_is_stored_once_with_one_receipt() {
+    let srv = Server::start().await;
+    let report = Report::seal(&srv.tmp, "twice", false).await;
+    let (s1, _) = srv.upload_whole(&report).await;
+    let first = srv.last_receipt_id.lock().unwrap().clone();
+    let (s2, _) = srv.upload_whole(&report).await;
+    let second = srv.last_receipt_id.lock().unwrap().clone();
+    assert_eq!((s1, s2), (204, 204));
+    assert_eq!(first, second);
+    assert_eq!(srv.list().as_array().unwrap().len(), 1);
+    assert_eq!(srv.stored_files().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_encrypted_report_is_verified_with_the_identity_or_kept_for_staff_without_it() {
+    let srv = Server::start().await;
+    let recipient = srv.org()["org"]["age_recipient"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let report = Report::seal_to(&srv.tmp, "encrypted", &recipient).await;
+    let (status, body) = srv.upload_whole(&report).await;
+    assert_eq!(status, 204, "{body}");
+    let id = srv.last_receipt_id.lock().unwrap().clone().unwrap();
+    let st = srv.receipt(&id).await;
+    assert_eq!(st["verification"], "verified");
+    let receipt: serde_json::Value =
+        serde_json::from_str(st["receipt"]["json"].as_str().unwrap()).unwrap();
+    assert_eq!(receipt["encrypted"], true);
+    assert_eq!(receipt["report_id"].as_str(), report.report_id.as_deref());
+
+    // The organization moves its identity offline.
+    std::fs::remove_file(srv.dir().join("identity.age")).unwrap();
+    let report = Report::seal_to(&srv.tmp, "offline", &recipient).await;
+    let (status, body) = srv.upload_whole(&report).await;
+    assert_eq!(status, 204, "{body}");
+    let id = srv.last_receipt_id.lock().unwrap().clone().unwrap();
+    let st = srv.receipt(&id).await;
+    assert_eq!(st["verification"], "verify_on_staff_machine");
+    srv.minisign_verifies(
+        st["receipt"]["json"].as_str().unwrap(),
+        st["receipt"]["minisig"].as_str().unwrap(),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn limits_refuse_oversized_reports_quotas_and_bad_requests() {
+    let srv = Server::start_with(|c| {
+        c.replace(
+            "max_report_bytes = 4294967296",
+            "max_report_bytes = 1000000",
+        )
+        .replace("ip_quota_bytes = 8589934592", "ip_quota_bytes = 1500000")
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let create = |len: u64, meta_header: String| {
+        client
+            .post(format!("{}/uploads", srv.url))
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", len.to_string())
+            .header("Upload-Metadata", meta_header)
+            .send()
+    };
+    let m = meta(&"a".repeat(64), "r.zip", "ABCDEF0123456789");
+    assert_eq!(
+        create(2_000_000, m.clone())
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        413
+    );
+    assert_eq!(
+        create(900_000, m.clone()).await.unwrap().status().as_u16(),
+        201
+    );
+    // Over the address's quota while the first is unfinished.
+    let r = create(900_000, m.clone()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert!(r.text().await.unwrap().contains("demasiado"));
+    // Metadata without the hash, and no Tus-Resumable.
+    assert_eq!(
+        create(10, meta("", "r.zip", "ABCDEF0123456789"))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        400
+    );
+    let r = client
+        .post(format!("{}/uploads", srv.url))
+        .header("Upload-Length", "10")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 412);
+    // A body over 64 KiB on a route that is not an upload.
+    let r = client
+        .post(format!("{}/inbox/login", srv.url))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(vec![b'a'; 200_000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    // An id that is no upload.
+    let r = client
+        .head(format!("{}/uploads/..%2Fetc", srv.url))
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn abandoned_uploads_expire_and_leave_nothing() {
+    let srv =
+        Server::start_with(|c| c.replace("upload_expiry_hours = 72", "upload_expiry_hours = 0"))
+            .await;
+    let report = Report::seal(&srv.tmp, "abandoned", false).await;
+    let url = srv.create(&report).await;
+    assert_eq!(
+        srv.patch(&url, 0, report.bytes[..1000].to_vec(), None)
+            .await
+            .status()
+            .as_u16(),
+        204
+    );
+    // The housekeeping runs at start and every minute: restart to run it now.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let mut srv = srv;
+    srv.restart().await;
+    let r = reqwest::Client::new()
+        .head(&url)
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert!(srv.chunk_files().is_empty(), "{:?}", srv.chunk_files());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staff_log_in_see_the_report_and_set_its_status_and_forms_need_their_token() {
+    let srv = Server::start().await;
+    srv.cli_with_env(
+        &["user", "add", "ana"],
+        &[("TESTIGO_INTAKE_PASSWORD", "una contraseña larga")],
+    );
+    let report = Report::seal(&srv.tmp, "inbox", false).await;
+    srv.upload_whole(&report).await;
+    let receipt_id = srv.last_receipt_id.lock().unwrap().clone().unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // Not logged in: to the login page.
+    let r = client
+        .get(format!("{}/inbox", srv.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let page = client
+        .get(format!("{}/inbox/login", srv.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Entrar a la bandeja"), "{page}");
+    let csrf = support::hidden(&page, "csrf");
+    // Without the form's token: refused.
+    let r = client
+        .post(format!("{}/inbox/login", srv.url))
+        .form(&[("user", "ana"), ("password", "una contraseña larga")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    // A wrong password.
+    let r = client
+        .post(format!("{}/inbox/login", srv.url))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("user", "ana"),
+            ("password", "otra contraseña"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Usuario o contraseña incorrectos"), "{page}");
+    let csrf = support::hidden(&page, "csrf");
+    let r = client
+        .post(format!("{}/inbox/login", srv.url))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("user", "ana"),
+            ("password", "una contraseña larga"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let list = client
+        .get(format!("{}/inbox", srv.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains(&receipt_id), "{list}");
+    assert!(list.contains("verificado"), "{list}");
+    let show = client
+        .get(format!("{}/inbox/reports/{receipt_id}?lang=en", srv.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // The reporter's text is shown, escaped: never as HTML.
+    assert!(show.contains("Amenaza &lt;b&gt;recibida"), "{show}");
+    assert!(!show.contains("<b>recibida"), "{show}");
+    assert!(show.contains("Open the packet (PDF)"), "{show}");
+    let pdf = client
+        .get(format!("{}/inbox/reports/{receipt_id}/packet.pdf", srv.url))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let file = client
+        .get(format!("{}/inbox/reports/{receipt_id}/file", srv.url))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(file.as_ref(), report.bytes.as_slice());
+    let token = support::hidden(&show, "csrf");
+    // A status change without the session's token is refused; with it, kept.
+    let r = client
+        .post(format!("{}/inbox/reports/{receipt_id}/status", srv.url))
+        .form(&[("csrf", "0".repeat(64).as_str()), ("status", "closed")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    let r = client
+        .post(format!("{}/inbox/reports/{receipt_id}/status", srv.url))
+        .form(&[("csrf", token.as_str()), ("status", "in_review")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(srv.receipt(&receipt_id).await["status"], "in_review");
+}

@@ -1,0 +1,415 @@
+//! A real intake server in a temporary folder, and sealed reports made by
+//! the core, for the tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use base64::Engine as _;
+use sha2::Digest as _;
+use testigo_core::{PacketOptions, SealRequest, Vault};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_testigo-intake");
+
+/// A sealed report to send.
+pub struct Report {
+    pub bytes: Vec<u8>,
+    pub sha256: String,
+    pub report_id: Option<String>,
+    pub key_id: String,
+}
+
+impl Report {
+    fn make(tmp: &tempfile::TempDir, name: &str, encrypt_to: Vec<String>) -> Report {
+        let dir = tmp.path().join(format!("{name}-vault"));
+        let vault = Vault::create(&dir, "una frase de prueba bastante larga").unwrap();
+        let case = vault.create_case("Campaña de bots", "").unwrap();
+        vault
+            .add_note(
+                &case.id,
+                "Amenaza <b>recibida</b> por mensaje directo",
+                &Default::default(),
+            )
+            .unwrap();
+        let out = tmp.path().join(format!("{name}.zip"));
+        let sealed = vault
+            .seal(
+                &SealRequest {
+                    case: case.id,
+                    items: Vec::new(),
+                    out,
+                    encrypt_to,
+                    source_date_epoch: None,
+                    packet: PacketOptions::default(),
+                },
+                &mut |_| {},
+            )
+            .unwrap();
+        let bytes = std::fs::read(&sealed.path).unwrap();
+        Report {
+            sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+            bytes,
+            report_id: Some(sealed.report_id),
+            key_id: vault.public_key().unwrap().key_id,
+        }
+    }
+
+    /// A plain sealed report of one note.
+    pub async fn seal(tmp: &tempfile::TempDir, name: &str, _large: bool) -> Report {
+        tokio::task::block_in_place(|| Report::make(tmp, name, Vec::new()))
+    }
+
+    /// The same, encrypted with age to `recipient`.
+    pub async fn seal_to(tmp: &tempfile::TempDir, name: &str, recipient: &str) -> Report {
+        tokio::task::block_in_place(|| Report::make(tmp, name, vec![recipient.to_string()]))
+    }
+
+    /// Bytes that claim to be a report.
+    pub fn raw(bytes: Vec<u8>, key_id: &str) -> Report {
+        Report {
+            sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+            bytes,
+            report_id: None,
+            key_id: key_id.into(),
+        }
+    }
+}
+
+/// `Upload-Metadata` for a report.
+pub fn meta(sha256: &str, filename: &str, key_id: &str) -> String {
+    let b = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    format!(
+        "sha256 {},filename {},key_id {}",
+        b(sha256),
+        b(filename),
+        b(key_id)
+    )
+}
+
+/// The value of a hidden input in a page.
+pub fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        + marker.len();
+    page[start..].split('"').next().unwrap().to_string()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `testigo-intake serve`.
+pub struct Server {
+    pub tmp: tempfile::TempDir,
+    pub url: String,
+    child: Option<Child>,
+    pub last_receipt_id: Mutex<Option<String>>,
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        Server::start_with(|c| c).await
+    }
+
+    /// Starts a server whose configuration `edit` changed.
+    pub async fn start_with(edit: impl FnOnce(String) -> String) -> Server {
+        // reqwest shares the core's rustls, which names no provider itself.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let tmp = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let url = format!("http://127.0.0.1:{port}");
+        let dir = tmp.path().join("srv");
+        let out = Command::new(BIN)
+            .args([
+                "init",
+                "--dir",
+                dir.to_str().unwrap(),
+                "--name",
+                "Red de Defensoras",
+                "--url",
+                &url,
+            ])
+            .args([
+                "--contact",
+                "acompanamiento@example.org",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let config = dir.join("intake.toml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        // The tests send many requests from one address.
+        let text = text.replace("requests_per_second = 20", "requests_per_second = 1000");
+        std::fs::write(&config, edit(text)).unwrap();
+        let mut s = Server {
+            tmp,
+            url,
+            child: None,
+            last_receipt_id: Mutex::new(None),
+        };
+        s.spawn().await;
+        s
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self.tmp.path().join("srv")
+    }
+
+    async fn spawn(&mut self) {
+        let child = Command::new(BIN)
+            .args(["serve", "--dir", self.dir().to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if client
+                .request(reqwest::Method::OPTIONS, format!("{}/uploads", self.url))
+                .send()
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server did not start");
+    }
+
+    /// Kills the server at once (SIGKILL: no chance to tidy up).
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub async fn restart(&mut self) {
+        self.kill();
+        self.spawn().await;
+    }
+
+    /// Makes the scratch folder unusable (a file in its place), or usable again.
+    pub fn break_scratch(&self, broken: bool) {
+        let tmp = self.dir().join("tmp");
+        let _ = std::fs::remove_dir_all(&tmp);
+        let _ = std::fs::remove_file(&tmp);
+        if broken {
+            std::fs::write(&tmp, b"not a folder").unwrap();
+        }
+    }
+
+    pub fn cli_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> String {
+        let mut cmd = Command::new(BIN);
+        cmd.args(&args[..1]);
+        if args[0] == "user" {
+            cmd.args(&args[1..2])
+                .args(["--dir", self.dir().to_str().unwrap()])
+                .args(&args[2..]);
+        } else {
+            cmd.args(["--dir", self.dir().to_str().unwrap()])
+                .args(&args[1..]);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn cli(&self, args: &[&str]) -> String {
+        self.cli_with_env(args, &[])
+    }
+
+    pub fn list(&self) -> serde_json::Value {
+        serde_json::from_str(&self.cli(&["list", "--json"])).unwrap()
+    }
+
+    pub fn org(&self) -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(self.dir().join("org.testigo-org")).unwrap()).unwrap()
+    }
+
+    fn files_under(&self, sub: &str) -> Vec<PathBuf> {
+        fn walk(p: &Path, out: &mut Vec<PathBuf>) {
+            if let Ok(rd) = std::fs::read_dir(p) {
+                for e in rd.flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        walk(&p, out);
+                    } else {
+                        out.push(p);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.dir().join("store").join(sub), &mut out);
+        out
+    }
+
+    /// Report files kept.
+    pub fn stored_files(&self) -> Vec<PathBuf> {
+        self.files_under("reports")
+    }
+
+    /// Chunks of unfinished uploads kept.
+    pub fn chunk_files(&self) -> Vec<PathBuf> {
+        self.files_under("uploads")
+    }
+
+    pub async fn receipt(&self, id: &str) -> serde_json::Value {
+        reqwest::get(format!("{}/receipts/{id}", self.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    pub fn minisign_verifies(&self, json: &str, minisig: &str) {
+        let dir = tempfile::tempdir().unwrap();
+        let receipt = dir.path().join("RECEIPT");
+        std::fs::write(&receipt, json).unwrap();
+        std::fs::write(dir.path().join("RECEIPT.minisig"), minisig).unwrap();
+        let key = self.cli(&["key"]);
+        let out = Command::new("minisign")
+            .arg("-Vm")
+            .arg(&receipt)
+            .arg("-P")
+            .arg(key.lines().last().unwrap())
+            .output()
+            .expect("minisign (scripts/test.sh installs it)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Creates an upload for `report`; its URL.
+    pub async fn create(&self, report: &Report) -> String {
+        let r = reqwest::Client::new()
+            .post(format!("{}/uploads", self.url))
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", report.bytes.len().to_string())
+            .header(
+                "Upload-Metadata",
+                meta(&report.sha256, "report.zip", &report.key_id),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201, "{:?}", r.text().await);
+        format!("{}{}", self.url, r.headers()["location"].to_str().unwrap())
+    }
+
+    pub async fn patch(
+        &self,
+        url: &str,
+        offset: u64,
+        body: Vec<u8>,
+        checksum: Option<String>,
+    ) -> reqwest::Response {
+        let mut req = reqwest::Client::new()
+            .patch(url)
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Offset", offset.to_string())
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(body);
+        if let Some(c) = checksum {
+            req = req.header("Upload-Checksum", c);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn head(&self, url: &str) -> reqwest::Response {
+        reqwest::Client::new()
+            .head(url)
+            .header("Tus-Resumable", "1.0.0")
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn offset(&self, url: &str) -> u64 {
+        let r = self.head(url).await;
+        assert_eq!(r.status().as_u16(), 200);
+        r.headers()["upload-offset"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    /// Creates and sends a report in one PATCH: the final status and body.
+    pub async fn upload_whole(&self, report: &Report) -> (u16, String) {
+        let url = self.create(report).await;
+        let r = self.patch(&url, 0, report.bytes.clone(), None).await;
+        let status = r.status().as_u16();
+        *self.last_receipt_id.lock().unwrap() = r
+            .headers()
+            .get("testigo-receipt-id")
+            .map(|v| v.to_str().unwrap().to_string());
+        (status, r.text().await.unwrap())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Sends a report with tuspy, the tus project's Python client, in chunks
+/// of `chunk` bytes (with its sha1 `Upload-Checksum` when `checksum`).
+pub fn tuspy(srv: &Server, report: &Report, chunk: usize, checksum: bool) -> serde_json::Value {
+    let path = srv.tmp.path().join("tuspy-report.zip");
+    std::fs::write(&path, &report.bytes).unwrap();
+    let script = r#"
+import json, sys
+from tusclient import client
+url, path, sha, key_id, chunk, checksum = sys.argv[1:7]
+u = client.TusClient(url).uploader(path, chunk_size=int(chunk),
+    metadata={"sha256": sha, "filename": "report.zip", "key_id": key_id},
+    upload_checksum=checksum == "1")
+u.upload()
+print(json.dumps({"url": u.url, "receipt_id": u.request.response_headers.get("testigo-receipt-id")}))
+"#;
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            script,
+            &format!("{}/uploads", srv.url),
+            path.to_str().unwrap(),
+        ])
+        .args([&report.sha256, &report.key_id, &chunk.to_string()])
+        .arg(if checksum { "1" } else { "0" })
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "tuspy failed (scripts/test.sh installs it with pip): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
