@@ -187,6 +187,23 @@ pub enum Command {
         #[command(flatten)]
         print: PrintArgs,
     },
+    /// Organizations that receive reports / Organizaciones que reciben reportes
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Send a sealed report to an organization and wait for its receipt / Envía un reporte sellado a una organización
+    Submit {
+        /// The sealed report (.zip, or .zip.age encrypted to the organization)
+        #[arg(value_name = "REPORT")]
+        report: PathBuf,
+        /// The organization (its name or id, as `org list` shows)
+        #[arg(long, value_name = "ORG")]
+        to: String,
+    },
+    /// The outbox: submissions and where each is / La bandeja de salida
+    Outbox {
+        #[command(subcommand)]
+        command: Option<OutboxCommand>,
+    },
     /// Verify a sealed report; needs no vault / Verifica un reporte sellado; no necesita bóveda
     Verify {
         /// The sealed report (.zip, or .age with --identity)
@@ -295,6 +312,46 @@ pub enum KeyCommand {
         /// Organization sealing the reports ("" clears it)
         #[arg(long)]
         organization: Option<String>,
+    },
+}
+
+/// `org` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Add an organization from its .testigo-org file / Agrega una organización
+    Add {
+        /// The organization's .testigo-org file
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// List the organizations added / Lista las organizaciones
+    List,
+}
+
+/// `outbox` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// List the submissions (the default) / Lista los envíos
+    List,
+    /// Send what is waiting, failed ones included / Envía lo pendiente
+    Run,
+    /// Pause a submission / Pausa un envío
+    Pause {
+        /// The submission's id
+        id: String,
+    },
+    /// Resume a paused submission / Reanuda un envío
+    Resume {
+        /// The submission's id
+        id: String,
+    },
+    /// Write a submission's receipt and its signature / Escribe el acuse de un envío
+    Receipt {
+        /// The submission's id
+        id: String,
+        /// Where to write the receipt (its signature goes to FILE.minisig)
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
 }
 

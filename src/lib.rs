@@ -33,6 +33,7 @@ mod capture_text;
 mod links;
 mod render;
 mod shown;
+mod submit;
 mod term;
 
 use std::io::{IsTerminal as _, Write};
@@ -45,7 +46,7 @@ use testigo_core::error::IoContext;
 use testigo_core::model::{Category, Kind, ThreatLevel, parse_time};
 use testigo_core::{AddStatus, Error, ErrorKind, ItemFilter, Vault};
 
-use args::{CaseCommand, Cli, Command};
+use args::{CaseCommand, Cli, Command, OutboxCommand};
 use shown::Shown;
 use term::{Confirm, tr};
 
@@ -112,6 +113,9 @@ fn command_name(c: &Command) -> &'static str {
         Command::Seal { .. } => "seal",
         Command::Packet { .. } => "packet",
         Command::Verify { .. } => "verify",
+        Command::Org(_) => "org",
+        Command::Submit { .. } => "submit",
+        Command::Outbox { .. } => "outbox",
     }
 }
 
@@ -458,6 +462,18 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
             bundle::packet(&vault, case, items, out, options, json)?;
         }
         Command::Verify { .. } => unreachable!("handled above"),
+        Command::Org(cmd) => {
+            let vault = open(&dir)?;
+            submit::org(&vault, cmd, json)?;
+        }
+        Command::Submit { report, to } => {
+            let vault = open(&dir)?;
+            return submit::submit(&vault, &report, &to, json);
+        }
+        Command::Outbox { command } => {
+            let vault = open(&dir)?;
+            return submit::outbox(&vault, command.unwrap_or(OutboxCommand::List), json);
+        }
         Command::Passphrase => {
             if !testigo_core::vault::exists(&dir) {
                 return Err(Error::NoVault(dir));

@@ -117,6 +117,8 @@ const TABLE_OWNERS: &[(&str, &str)] = &[
     ("artifacts", "artifacts.rs"),
     ("custody", "custody.rs"),
     ("captures", "capture/record.rs"),
+    ("orgs", "submission/orgs.rs"),
+    ("submissions", "submission/outbox.rs"),
 ];
 
 /// The code of a Rust source without its tests and comments.

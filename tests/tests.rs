@@ -31,6 +31,7 @@ mod pki;
 mod search;
 mod secrecy;
 mod spanish;
+mod submit;
 mod terminal;
 mod tidy;
 mod urls;

@@ -141,6 +141,42 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE items ADD COLUMN reply_to TEXT;
     ALTER TABLE items ADD COLUMN repost_of TEXT;
     "#,
+    // 4: submission: organizations added from their signed files, and the
+    // outbox of sealed reports on their way to one, with their receipts.
+    r#"
+    CREATE TABLE orgs (
+        id           TEXT PRIMARY KEY,
+        name         TEXT NOT NULL,
+        url          TEXT NOT NULL,
+        contact      TEXT NOT NULL,
+        age_recipient TEXT NOT NULL,
+        receipt_key  TEXT NOT NULL UNIQUE,
+        file         TEXT NOT NULL,
+        added_at     TEXT NOT NULL
+    );
+    CREATE TABLE submissions (
+        id            TEXT PRIMARY KEY,
+        org_id        TEXT NOT NULL REFERENCES orgs(id),
+        report_path   TEXT NOT NULL,
+        report_sha256 TEXT NOT NULL,
+        size          INTEGER NOT NULL,
+        key_id        TEXT NOT NULL,
+        report_id     TEXT,
+        state         TEXT NOT NULL,
+        upload_url    TEXT,
+        sent          INTEGER NOT NULL DEFAULT 0,
+        chunk_size    INTEGER NOT NULL,
+        error         TEXT,
+        error_es      TEXT,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        receipt_id    TEXT,
+        receipt_json  TEXT,
+        receipt_minisig TEXT,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Opens (creating if needed) the encrypted database and brings its schema up to date.

@@ -36,3 +36,32 @@ pub fn fold_diacritics(s: &str) -> String {
         })
         .collect()
 }
+/// Control characters, bidi embeddings, overrides, isolates and marks,
+/// zero-width and other invisible characters, line separators: text that
+/// could read one way and do another (U+202E reverses what follows; ESC
+/// starts a terminal escape sequence).
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{feff}'
+        )
+}
+
+/// Text from outside (a server's reason, say) made fit for a message: its
+/// hidden characters become `?`, and it is cut at `max` characters.
+pub fn untrusted_line(s: &str, max: usize) -> String {
+    let mut out: String = s
+        .chars()
+        .take(max)
+        .map(|c| if is_hidden(c) { '?' } else { c })
+        .collect();
+    if s.chars().count() > max {
+        out.push('…');
+    }
+    out
+}

@@ -45,7 +45,7 @@ pub fn validate_url(input: &str) -> Result<String> {
     let shown = quoted(s);
     // The URL parser would quietly drop or percent-encode these, so a link
     // could read one way and lead another (U+202E reverses what follows).
-    if s.chars().any(hidden) {
+    if s.chars().any(crate::text::is_hidden) {
         return Err(Error::invalid(
             format!(
                 "`{}` holds control or invisible characters; type or paste the address again, without them",
@@ -88,20 +88,6 @@ pub fn validate_url(input: &str) -> Result<String> {
         ));
     }
     Ok(s.to_string())
-}
-
-/// Control characters, bidi embeddings, overrides, isolates and marks,
-/// zero-width and other invisible characters, line separators.
-fn hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061c}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{2069}'
-                | '\u{feff}'
-        )
 }
 
 /// Checks the URL of a field being set: `None` (left as it is) and an empty

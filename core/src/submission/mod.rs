@@ -8,9 +8,14 @@
 //! The intake server (`testigo-intake`) and the client's outbox build on these.
 
 pub mod org;
+pub mod orgs;
+pub mod outbox;
 pub mod receipt;
+pub mod send;
 
 pub use org::{Org, OrgFile};
+pub use orgs::OrgEntry;
+pub use outbox::{SendOptions, State, Submission};
 pub use receipt::{Receipt, SignedReceipt, Verification};
 
 /// Custom header of the tus upload protocol naming a receipt, and the path

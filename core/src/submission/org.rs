@@ -80,13 +80,13 @@ impl Org {
                     "la organización no tiene nombre".into(),
                 ));
             }
-            if v.chars().count() > MAX_TEXT || v.chars().any(char::is_control) {
+            if v.chars().count() > MAX_TEXT || v.chars().any(crate::text::is_hidden) {
                 return Err(bad(
                     format!(
-                        "the organization's {what_en} is longer than {MAX_TEXT} characters or holds control characters"
+                        "the organization's {what_en} is longer than {MAX_TEXT} characters or holds control or invisible characters"
                     ),
                     format!(
-                        "el {what_es} de la organización pasa de {MAX_TEXT} caracteres o tiene caracteres de control"
+                        "el {what_es} de la organización pasa de {MAX_TEXT} caracteres o tiene caracteres de control o invisibles"
                     ),
                 ));
             }
@@ -225,6 +225,8 @@ mod tests {
         let (key, _) = SigningKey::generate_unattended().unwrap();
         for change in [
             |o: &mut Org| o.name = "Red\u{1b}[31m".into(),
+            |o: &mut Org| o.name = "Red \u{202e}gro.live".into(),
+            |o: &mut Org| o.contact = "a\u{200b}b".into(),
             |o: &mut Org| o.name = "x".repeat(201),
             |o: &mut Org| o.name = " ".into(),
             |o: &mut Org| o.url = "javascript:alert(1)".into(),

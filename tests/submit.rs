@@ -1,0 +1,207 @@
+//! Submitting sealed reports from the CLI to a real intake server started
+//! on 127.0.0.1 (`testigo-intake`, built with the workspace): adding the
+//! organization, waiting for the receipt, checking it with `minisign`, the
+//! outbox keeping a report the server could not take yet.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::support::Env;
+
+/// `testigo-intake`, beside `testigo` in the target folder.
+fn intake_bin() -> PathBuf {
+    let p = Path::new(env!("CARGO_BIN_EXE_testigo"))
+        .with_file_name(format!("testigo-intake{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        p.exists(),
+        "{} is missing: build the whole workspace (cargo build --workspace)",
+        p.display()
+    );
+    p
+}
+
+struct Intake {
+    dir: PathBuf,
+    port: u16,
+    child: Option<Child>,
+}
+
+impl Intake {
+    fn init(env: &Env) -> Intake {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = env.root.path().join("intake");
+        let out = Command::new(intake_bin())
+            .args([
+                "init",
+                "--dir",
+                dir.to_str().unwrap(),
+                "--name",
+                "Red de Defensoras",
+            ])
+            .args([
+                "--url",
+                &format!("http://127.0.0.1:{port}"),
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Intake {
+            dir,
+            port,
+            child: None,
+        }
+    }
+
+    fn start(&mut self) {
+        self.child = Some(
+            Command::new(intake_bin())
+                .args(["serve", "--dir", self.dir.to_str().unwrap()])
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the intake server did not start");
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    fn org_file(&self) -> PathBuf {
+        self.dir.join("org.testigo-org")
+    }
+
+    fn key(&self) -> String {
+        let out = Command::new(intake_bin())
+            .args(["key", "--dir", self.dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap()
+            .to_string()
+    }
+}
+
+impl Drop for Intake {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn sealed(env: &Env) -> PathBuf {
+    env.case("c");
+    env.ok(&["note", "Amenaza por mensaje directo", "--case", "c"]);
+    let out = env.path("reporte.zip");
+    env.ok(&["seal", "--case", "c", "--out", out.to_str().unwrap()]);
+    out
+}
+
+#[test]
+fn a_report_is_submitted_and_its_receipt_verifies_with_minisign() {
+    let env = Env::new();
+    let mut intake = Intake::init(&env);
+    intake.start();
+    let added = env.json(&["org", "add", intake.org_file().to_str().unwrap()]);
+    assert_eq!(added["id"].as_str().unwrap().len(), 16);
+    let listed = env.ok(&["org", "list"]);
+    assert!(listed.contains("Red de Defensoras"), "{listed}");
+    let report = sealed(&env);
+    let out = env.json(&[
+        "submit",
+        report.to_str().unwrap(),
+        "--to",
+        "red de defensoras",
+    ]);
+    assert_eq!(out["status"], "done", "{out}");
+    let receipt = PathBuf::from(out["receipt_path"].as_str().unwrap());
+    assert_eq!(
+        out["report_sha256"],
+        crate::support::sha256(&std::fs::read(&report).unwrap())
+    );
+    let check = Command::new("minisign")
+        .arg("-Vm")
+        .arg(&receipt)
+        .arg("-P")
+        .arg(intake.key())
+        .output()
+        .expect("minisign (scripts/test.sh installs it)");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&receipt).unwrap()).unwrap();
+    assert_eq!(r["receipt_id"], out["receipt_id"]);
+    assert_eq!(r["verification"], "verified");
+    // The outbox says so, and the custody log records it.
+    let outbox = env.json(&["outbox"]);
+    assert_eq!(outbox[0]["status"], "done");
+    let logged = env.log_of("submitted");
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0]["detail"]["receipt_id"], out["receipt_id"]);
+}
+
+#[test]
+fn a_report_waits_in_the_outbox_while_the_server_is_down_and_goes_when_it_is_back() {
+    let env = Env::new();
+    let mut intake = Intake::init(&env);
+    env.ok(&["org", "add", intake.org_file().to_str().unwrap()]);
+    let report = sealed(&env);
+    let res = env.run(&[
+        "submit",
+        report.to_str().unwrap(),
+        "--to",
+        "Red de Defensoras",
+        "--json",
+    ]);
+    assert_eq!(res.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&res.stdout).unwrap();
+    assert_eq!(v["status"], "failed", "{v}");
+    assert!(
+        v["error_es"]
+            .as_str()
+            .unwrap()
+            .contains("se intentará de nuevo"),
+        "{v}"
+    );
+    intake.start();
+    let run = env.json(&["outbox", "run"]);
+    assert_eq!(run[0]["status"], "done", "{run}");
+    assert!(PathBuf::from(format!("{}.receipt.json", report.display())).exists());
+}
+
+#[test]
+fn a_changed_organization_file_is_refused() {
+    let env = Env::new();
+    let intake = Intake::init(&env);
+    let text = std::fs::read_to_string(intake.org_file()).unwrap();
+    let changed = env.path("otra.testigo-org");
+    std::fs::write(&changed, text.replace("127.0.0.1", "127.0.0.2")).unwrap();
+    let e = env.fails(&["org", "add", changed.to_str().unwrap()], 2);
+    assert!(e.contains("changed after it was signed"), "{e}");
+    let e = env.fails(&["submit", "nada.zip", "--to", "Red"], 2);
+    assert!(e.contains("no organization"), "{e}");
+}
