@@ -9,7 +9,7 @@ command -v npm >/dev/null || apt_need nodejs npm
 apt_need "${CORE_PACKAGES[@]}" "${TAURI_PACKAGES[@]}"
 # Standard tools the bundle tests check Testigo's output with (tests/bundle.rs
 # skips a tool that is missing; here they are installed so CI really runs them).
-apt_need minisign age unzip python3 python3-pip
+apt_need minisign age unzip python3 python3-pip postgresql
 # The packet tests read the PDFs with poppler (pdftotext, pdffonts, pdfinfo);
 # they fail rather than skip without it.
 apt_need poppler-utils
@@ -66,6 +66,9 @@ export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 # --timings writes $CARGO_TARGET_DIR/cargo-timings/cargo-timing.html: what
 # a cold build spent its time on.
 cargo build --workspace --all-targets --timings
+echo "== services for the intake server's tests, on 127.0.0.1"
+source scripts/services.sh
+trap stop_services EXIT
 echo "== cargo test (core, CLI, desktop shell, bindings up to date)"
 cargo test --workspace --all-targets
 echo "== end-to-end tests of the desktop app"

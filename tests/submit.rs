@@ -21,6 +21,79 @@ fn intake_bin() -> PathBuf {
     p
 }
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A TCP relay on 127.0.0.1 that, while `stall` is set, stops passing the
+/// client's bytes on once `after` bytes went through: a link that hangs
+/// in the middle of an upload.
+struct StallingRelay {
+    listener: std::net::TcpListener,
+    stall: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    stalled: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl StallingRelay {
+    fn bind() -> StallingRelay {
+        StallingRelay {
+            listener: std::net::TcpListener::bind("127.0.0.1:0").unwrap(),
+            stall: Default::default(),
+            stalled: Default::default(),
+        }
+    }
+
+    fn port(&self) -> u16 {
+        self.listener.local_addr().unwrap().port()
+    }
+
+    fn run(&self, upstream: u16, after: usize) {
+        use std::io::{Read as _, Write as _};
+        use std::sync::atomic::Ordering::SeqCst;
+        let listener = self.listener.try_clone().unwrap();
+        let (stall, stalled) = (self.stall.clone(), self.stalled.clone());
+        stall.store(true, SeqCst);
+        std::thread::spawn(move || {
+            let total = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            for client in listener.incoming() {
+                let Ok(mut client) = client else { return };
+                let Ok(mut server) = std::net::TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
+                let (mut back_from, mut back_to) =
+                    (server.try_clone().unwrap(), client.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut back_from, &mut back_to);
+                });
+                let (stall, stalled, total) = (stall.clone(), stalled.clone(), total.clone());
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 16 * 1024];
+                    loop {
+                        let n = match client.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        if total.fetch_add(n, SeqCst) + n > after {
+                            while stall.load(SeqCst) {
+                                stalled.store(true, SeqCst);
+                                std::thread::sleep(Duration::from_millis(50));
+                            }
+                        }
+                        if server.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = server.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+    }
+}
+
 struct Intake {
     dir: PathBuf,
     port: u16,
@@ -29,11 +102,12 @@ struct Intake {
 
 impl Intake {
     fn init(env: &Env) -> Intake {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
+        Intake::init_at(env, port, port)
+    }
+
+    /// A server listening on `port` that tells reporters to come by `public_port`.
+    fn init_at(env: &Env, port: u16, public_port: u16) -> Intake {
         let dir = env.root.path().join("intake");
         let out = Command::new(intake_bin())
             .args([
@@ -45,7 +119,7 @@ impl Intake {
             ])
             .args([
                 "--url",
-                &format!("http://127.0.0.1:{port}"),
+                &format!("http://127.0.0.1:{public_port}"),
                 "--listen",
                 &format!("127.0.0.1:{port}"),
             ])
@@ -204,4 +278,75 @@ fn a_changed_organization_file_is_refused() {
     assert!(e.contains("changed after it was signed"), "{e}");
     let e = env.fails(&["submit", "nada.zip", "--to", "Red"], 2);
     assert!(e.contains("no organization"), "{e}");
+}
+
+#[test]
+fn a_client_killed_mid_upload_resumes_from_the_servers_offset_with_outbox_run() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let env = Env::new();
+    let relay = StallingRelay::bind();
+    let server_port = free_port();
+    let mut intake = Intake::init_at(&env, server_port, relay.port());
+    intake.start();
+    relay.run(server_port, 3 << 20);
+    env.ok(&["org", "add", intake.org_file().to_str().unwrap()]);
+    // A report of about 6 MB: a recording, as a file item.
+    env.case("c");
+    let mut bytes = vec![0u8; 6 << 20];
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for b in bytes.iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    let file = env.path("grabacion.bin");
+    std::fs::write(&file, &bytes).unwrap();
+    env.ok(&["add", file.to_str().unwrap(), "--case", "c"]);
+    let report = env.path("grande.zip");
+    env.ok(&["seal", "--case", "c", "--out", report.to_str().unwrap()]);
+    let mut submit = env
+        .command(&[
+            "submit",
+            report.to_str().unwrap(),
+            "--to",
+            "Red de Defensoras",
+            "--json",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..600 {
+        if relay.stalled.load(SeqCst) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        relay.stalled.load(SeqCst),
+        "the upload never reached the stall"
+    );
+    submit.kill().unwrap();
+    let _ = submit.wait();
+    relay.stall.store(false, SeqCst);
+    let before = env.json(&["outbox"]);
+    let sent = before[0]["sent"].as_u64().unwrap();
+    assert!(sent > 0, "{before}");
+    assert_eq!(before[0]["status"], "uploading");
+    let run = env.json(&["outbox", "run"]);
+    assert_eq!(run[0]["status"], "done", "{run}");
+    assert_eq!(run[0]["attempts"], 2, "{run}");
+    let check = Command::new("minisign")
+        .arg("-Vm")
+        .arg(format!("{}.receipt.json", report.display()))
+        .arg("-P")
+        .arg(intake.key())
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
 }

@@ -10,11 +10,10 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use sha2::Digest as _;
-use support::{Report, Server, meta, tuspy};
+use support::{Report, Server, Storage, meta, tuspy};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn tuspy_sends_a_report_and_the_receipt_verifies_with_minisign() {
-    let srv = Server::start().await;
+async fn tuspy_sends_a_report_and_the_receipt_verifies_with_minisign(storage: Storage) {
+    let srv = Server::start(storage).await;
     let report = Report::seal(&srv.tmp, "plain", false).await;
     let out = tuspy(&srv, &report, 40_000, true);
     let receipt_id = out["receipt_id"]
@@ -39,9 +38,8 @@ async fn tuspy_sends_a_report_and_the_receipt_verifies_with_minisign() {
     assert_eq!(std::fs::read(&exported).unwrap(), report.bytes);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_tampered_report_is_refused_in_both_languages_and_nothing_is_kept() {
-    let srv = Server::start().await;
+async fn a_tampered_report_is_refused_in_both_languages_and_nothing_is_kept(storage: Storage) {
+    let srv = Server::start(storage).await;
     let mut report = Report::seal(&srv.tmp, "tampered", false).await;
     // One bit inside the archive, then announced with its new hash, as an
     // attacker in the middle would.
@@ -80,9 +78,8 @@ async fn a_tampered_report_is_refused_in_both_languages_and_nothing_is_kept() {
     assert!(srv.stored_files().is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_corrupted_chunk_is_refused_by_its_checksum_and_sent_again() {
-    let srv = Server::start().await;
+async fn a_corrupted_chunk_is_refused_by_its_checksum_and_sent_again(storage: Storage) {
+    let srv = Server::start(storage).await;
     let report = Report::seal(&srv.tmp, "chunks", false).await;
     let url = srv.create(&report).await;
     let half = report.bytes.len() / 2;
@@ -115,9 +112,8 @@ async fn a_corrupted_chunk_is_refused_by_its_checksum_and_sent_again() {
     assert!(r.headers().contains_key("testigo-receipt-id"));
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_server_killed_mid_upload_resumes_from_its_offset_after_a_restart() {
-    let mut srv = Server::start().await;
+async fn a_server_killed_mid_upload_resumes_from_its_offset_after_a_restart(storage: Storage) {
+    let mut srv = Server::start(storage).await;
     let report = Report::seal(&srv.tmp, "restart", false).await;
     let url = srv.create(&report).await;
     let third = report.bytes.len() / 3;
@@ -178,9 +174,8 @@ async fn a_server_killed_mid_upload_resumes_from_its_offset_after_a_restart() {
     assert_eq!(srv.list().as_array().unwrap().len(), 3);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_same_report_sent_twice_is_stored_once_with_one_receipt() {
-    let srv = Server::start().await;
+async fn the_same_report_sent_twice_is_stored_once_with_one_receipt(storage: Storage) {
+    let srv = Server::start(storage).await;
     let report = Report::seal(&srv.tmp, "twice", false).await;
     let (s1, _) = srv.upload_whole(&report).await;
     let first = srv.last_receipt_id.lock().unwrap().clone();
@@ -192,9 +187,10 @@ async fn the_same_report_sent_twice_is_stored_once_with_one_receipt() {
     assert_eq!(srv.stored_files().len(), 1);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn an_encrypted_report_is_verified_with_the_identity_or_kept_for_staff_without_it() {
-    let srv = Server::start().await;
+async fn an_encrypted_report_is_verified_with_the_identity_or_kept_for_staff_without_it(
+    storage: Storage,
+) {
+    let srv = Server::start(storage).await;
     let recipient = srv.org()["org"]["age_recipient"]
         .as_str()
         .unwrap()
@@ -224,9 +220,8 @@ async fn an_encrypted_report_is_verified_with_the_identity_or_kept_for_staff_wit
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn limits_refuse_oversized_reports_quotas_and_bad_requests() {
-    let srv = Server::start_with(|c| {
+async fn limits_refuse_oversized_reports_quotas_and_bad_requests(storage: Storage) {
+    let srv = Server::start_with(storage, |c| {
         c.replace(
             "max_report_bytes = 4294967296",
             "max_report_bytes = 1000000",
@@ -295,11 +290,11 @@ async fn limits_refuse_oversized_reports_quotas_and_bad_requests() {
     assert_eq!(r.status().as_u16(), 404);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn abandoned_uploads_expire_and_leave_nothing() {
-    let srv =
-        Server::start_with(|c| c.replace("upload_expiry_hours = 72", "upload_expiry_hours = 0"))
-            .await;
+async fn abandoned_uploads_expire_and_leave_nothing(storage: Storage) {
+    let srv = Server::start_with(storage, |c| {
+        c.replace("upload_expiry_hours = 72", "upload_expiry_hours = 0")
+    })
+    .await;
     let report = Report::seal(&srv.tmp, "abandoned", false).await;
     let url = srv.create(&report).await;
     assert_eq!(
@@ -323,9 +318,10 @@ async fn abandoned_uploads_expire_and_leave_nothing() {
     assert!(srv.chunk_files().is_empty(), "{:?}", srv.chunk_files());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn staff_log_in_see_the_report_and_set_its_status_and_forms_need_their_token() {
-    let srv = Server::start().await;
+async fn staff_log_in_see_the_report_and_set_its_status_and_forms_need_their_token(
+    storage: Storage,
+) {
+    let srv = Server::start(storage).await;
     srv.cli_with_env(
         &["user", "add", "ana"],
         &[("TESTIGO_INTAKE_PASSWORD", "una contraseña larga")],
@@ -452,3 +448,294 @@ async fn staff_log_in_see_the_report_and_set_its_status_and_forms_need_their_tok
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(srv.receipt(&receipt_id).await["status"], "in_review");
 }
+
+async fn a_link_cut_mid_chunk_resumes_from_the_servers_offset(storage: Storage) {
+    let srv = Server::start(storage).await;
+    let report = tokio::task::block_in_place(|| Report::seal_large(&srv.tmp, 4 << 20));
+    let path = srv.tmp.path().join("large.zip");
+    std::fs::write(&path, &report.bytes).unwrap();
+    // The link drops after 2 MB: some chunks are in, one is cut.
+    let proxy = support::FlippingProxy::start_with(&srv.url, support::Harm::Cut(2 << 20)).await;
+    let up = testigo_core::submission::send::Upload {
+        server: &proxy.url,
+        path: &path,
+        sha256: &report.sha256,
+        size: report.bytes.len() as u64,
+        key_id: &report.key_id,
+        filename: "large.zip",
+    };
+    use testigo_core::submission::send::{Outcome, Step, send};
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let client = reqwest::Client::new();
+    let mut steps = Vec::new();
+    let first = send(
+        &client,
+        &up,
+        None,
+        256 * 1024,
+        &mut |s| {
+            steps.push(s);
+            Ok(())
+        },
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(first, Outcome::Retry(_)), "{first:?}");
+    let url = steps
+        .iter()
+        .find_map(|s| match s {
+            Step::Created(u) => Some(u.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let held = srv.offset(&url.replace(&proxy.url, &srv.url)).await;
+    assert!(held > 0 && held < report.bytes.len() as u64, "{held}");
+    // Again, over the mended link: from where the server is, not from 0.
+    let mut again = Vec::new();
+    let second = send(
+        &client,
+        &up,
+        Some(url),
+        256 * 1024,
+        &mut |s| {
+            again.push(s);
+            Ok(())
+        },
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(second, Outcome::Received(_)), "{second:?}");
+    assert_eq!(
+        again.first(),
+        Some(&Step::Sent {
+            offset: held,
+            chunk: 256 * 1024
+        })
+    );
+}
+
+async fn fifty_reports_sent_at_once_are_each_stored_once_with_a_receipt(storage: Storage) {
+    let srv = Server::start(storage).await;
+    // Fifty different reports: one vault, a case and a note each.
+    let reports = tokio::task::block_in_place(|| Report::seal_many(&srv.tmp, 50));
+    let client = reqwest::Client::new();
+    let paths: Vec<_> = (0..reports.len())
+        .map(|i| {
+            let path = srv.tmp.path().join(format!("many-{i}.zip"));
+            std::fs::write(&path, &reports[i].bytes).unwrap();
+            path
+        })
+        .collect();
+    // All at once, on one task: fifty uploads in flight together.
+    let sends = reports.iter().zip(&paths).map(|(report, path)| {
+        let client = &client;
+        let url = &srv.url;
+        async move {
+            let up = testigo_core::submission::send::Upload {
+                server: url,
+                path,
+                sha256: &report.sha256,
+                size: report.bytes.len() as u64,
+                key_id: &report.key_id,
+                filename: "many.zip",
+            };
+            let cancel = std::sync::atomic::AtomicBool::new(false);
+            let mut step = |_| Ok(());
+            testigo_core::submission::send::send(client, &up, None, 64 * 1024, &mut step, &cancel)
+                .await
+        }
+    });
+    let outcomes = futures_util::future::join_all(sends).await;
+    let key = testigo_core::PublicKeyInfo::parse(&srv.cli(&["key"])).unwrap();
+    let mut ids = std::collections::HashSet::new();
+    for (outcome, report) in outcomes.into_iter().zip(&reports) {
+        match outcome.unwrap() {
+            testigo_core::submission::send::Outcome::Received(signed) => {
+                let r = signed.verify(&key).unwrap();
+                assert_eq!(r.sha256, report.sha256);
+                assert!(ids.insert(r.receipt_id));
+            }
+            other => panic!("not received: {other:?}"),
+        }
+    }
+    assert_eq!(ids.len(), 50);
+    assert_eq!(srv.list().as_array().unwrap().len(), 50);
+    assert_eq!(srv.stored_files().len(), 50);
+    assert!(srv.chunk_files().is_empty(), "{:?}", srv.chunk_files());
+}
+
+async fn a_chunk_corrupted_in_flight_is_refused_and_sent_again(storage: Storage) {
+    let srv = Server::start(storage).await;
+    let report = Report::seal(&srv.tmp, "in-flight", false).await;
+    // A proxy on 127.0.0.1 that flips one byte of what the client sends,
+    // once, well inside the first chunk's body.
+    let proxy = support::FlippingProxy::start(&srv.url, 4000).await;
+    let path = srv.tmp.path().join("in-flight.zip");
+    std::fs::write(&path, &report.bytes).unwrap();
+    let up = testigo_core::submission::send::Upload {
+        server: &proxy.url,
+        path: &path,
+        sha256: &report.sha256,
+        size: report.bytes.len() as u64,
+        key_id: &report.key_id,
+        filename: "in-flight.zip",
+    };
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let mut steps = Vec::new();
+    let mut step = |s| {
+        steps.push(s);
+        Ok(())
+    };
+    let out = testigo_core::submission::send::send(
+        &reqwest::Client::new(),
+        &up,
+        None,
+        64 * 1024,
+        &mut step,
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assert!(proxy.flipped(), "the proxy changed nothing");
+    match out {
+        testigo_core::submission::send::Outcome::Received(signed) => {
+            let key = testigo_core::PublicKeyInfo::parse(&srv.cli(&["key"])).unwrap();
+            assert_eq!(signed.verify(&key).unwrap().sha256, report.sha256);
+        }
+        other => panic!("not received: {other:?}"),
+    }
+}
+
+async fn an_expired_session_goes_back_to_the_login(storage: Storage) {
+    let srv = Server::start(storage).await;
+    srv.cli_with_env(
+        &["user", "add", "ana"],
+        &[("TESTIGO_INTAKE_PASSWORD", "una contraseña larga")],
+    );
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client
+        .get(format!("{}/inbox/login", srv.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = support::hidden(&page, "csrf");
+    let r = client
+        .post(format!("{}/inbox/login", srv.url))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("user", "ana"),
+            ("password", "una contraseña larga"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(
+        client
+            .get(format!("{}/inbox", srv.url))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    srv.expire_sessions().await;
+    let r = client
+        .get(format!("{}/inbox", srv.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["location"], "/inbox/login");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_certificate_in_the_configuration_it_speaks_only_tls() {
+    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    let mut srv = Server::start_with(Storage::Local, |c| {
+        c.replace(
+            "[storage]",
+            &format!("[tls]\ncert = {cert_path:?}\nkey = {key_path:?}\n\n[storage]"),
+        )
+    })
+    .await;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let client = reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .build()
+        .unwrap();
+    let https = srv.url.replace("http://", "https://");
+    let r = client
+        .get(format!("{https}/org.testigo-org"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.text().await.unwrap().contains("testigo-org/1"));
+    // Plain HTTP gets no answer from it.
+    let plain = reqwest::get(format!("{}/org.testigo-org", srv.url)).await;
+    assert!(!plain.is_ok_and(|r| r.status().is_success()));
+    srv.kill();
+}
+
+/// Every test above, against each storage: SQLite and a folder (one
+/// machine, nothing else installed), and a shared PostgreSQL (started by
+/// `scripts/services.sh` on 127.0.0.1) with the folder.
+macro_rules! on_each_storage {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_and_folder {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(super::Storage::Local).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(super::Storage::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+on_each_storage!(
+    tuspy_sends_a_report_and_the_receipt_verifies_with_minisign,
+    a_tampered_report_is_refused_in_both_languages_and_nothing_is_kept,
+    a_corrupted_chunk_is_refused_by_its_checksum_and_sent_again,
+    a_server_killed_mid_upload_resumes_from_its_offset_after_a_restart,
+    the_same_report_sent_twice_is_stored_once_with_one_receipt,
+    an_encrypted_report_is_verified_with_the_identity_or_kept_for_staff_without_it,
+    limits_refuse_oversized_reports_quotas_and_bad_requests,
+    abandoned_uploads_expire_and_leave_nothing,
+    staff_log_in_see_the_report_and_set_its_status_and_forms_need_their_token,
+    fifty_reports_sent_at_once_are_each_stored_once_with_a_receipt,
+    a_chunk_corrupted_in_flight_is_refused_and_sent_again,
+    an_expired_session_goes_back_to_the_login,
+    a_link_cut_mid_chunk_resumes_from_the_servers_offset,
+);

@@ -65,6 +65,79 @@ impl Report {
         tokio::task::block_in_place(|| Report::make(tmp, name, vec![recipient.to_string()]))
     }
 
+    /// A plain report holding a file of `size` random bytes.
+    pub fn seal_large(tmp: &tempfile::TempDir, size: usize) -> Report {
+        let dir = tmp.path().join("large-vault");
+        let vault = Vault::create(&dir, "una frase de prueba bastante larga").unwrap();
+        let case = vault.create_case("Archivo grande", "").unwrap();
+        let mut bytes = vec![0u8; size];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for b in bytes.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        vault
+            .import_bytes(&case.id, "grabacion.bin", &bytes, &Default::default())
+            .unwrap();
+        let sealed = vault
+            .seal(
+                &SealRequest {
+                    case: case.id,
+                    items: Vec::new(),
+                    out: tmp.path().join("large-sealed.zip"),
+                    encrypt_to: Vec::new(),
+                    source_date_epoch: None,
+                    packet: PacketOptions::default(),
+                },
+                &mut |_| {},
+            )
+            .unwrap();
+        let bytes = std::fs::read(&sealed.path).unwrap();
+        Report {
+            sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+            bytes,
+            report_id: Some(sealed.report_id),
+            key_id: vault.public_key().unwrap().key_id,
+        }
+    }
+
+    /// `n` different plain reports from one vault: a case with one note each.
+    pub fn seal_many(tmp: &tempfile::TempDir, n: usize) -> Vec<Report> {
+        let dir = tmp.path().join("many-vault");
+        let vault = Vault::create(&dir, "una frase de prueba bastante larga").unwrap();
+        let key_id = vault.public_key().unwrap().key_id;
+        (0..n)
+            .map(|i| {
+                let case = vault.create_case(&format!("Caso {i}"), "").unwrap();
+                vault
+                    .add_note(&case.id, &format!("Mensaje {i}"), &Default::default())
+                    .unwrap();
+                let sealed = vault
+                    .seal(
+                        &SealRequest {
+                            case: case.id,
+                            items: Vec::new(),
+                            out: tmp.path().join(format!("sealed-{i}.zip")),
+                            encrypt_to: Vec::new(),
+                            source_date_epoch: None,
+                            packet: PacketOptions::default(),
+                        },
+                        &mut |_| {},
+                    )
+                    .unwrap();
+                let bytes = std::fs::read(&sealed.path).unwrap();
+                Report {
+                    sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+                    bytes,
+                    report_id: Some(sealed.report_id),
+                    key_id: key_id.clone(),
+                }
+            })
+            .collect()
+    }
+
     /// Bytes that claim to be a report.
     pub fn raw(bytes: Vec<u8>, key_id: &str) -> Report {
         Report {
@@ -105,21 +178,54 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Where a test server keeps its index and files.
+#[derive(Debug, Clone, Copy)]
+pub enum Storage {
+    /// SQLite and a folder, in the server's folder.
+    Local,
+    /// A database of its own in the PostgreSQL that `scripts/services.sh`
+    /// started (`TESTIGO_TEST_POSTGRES`), and the folder.
+    Postgres,
+}
+
+/// Makes a fresh database in the test PostgreSQL; its connection string.
+async fn fresh_database() -> String {
+    let base = std::env::var("TESTIGO_TEST_POSTGRES").expect(
+        "TESTIGO_TEST_POSTGRES is not set: run the tests with scripts/test.sh, which starts PostgreSQL on 127.0.0.1",
+    );
+    let (client, conn) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+        .await
+        .expect("connect to the test PostgreSQL");
+    tokio::spawn(conn);
+    let name = format!("intake_{}", ulid::Ulid::new().to_string().to_lowercase());
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create a test database");
+    let kept: Vec<&str> = base
+        .split_whitespace()
+        .filter(|kv| !kv.starts_with("dbname="))
+        .collect();
+    format!("{} dbname={name}", kept.join(" "))
+}
+
 /// A running `testigo-intake serve`.
 pub struct Server {
     pub tmp: tempfile::TempDir,
     pub url: String,
     child: Option<Child>,
+    /// The PostgreSQL database, when the index is there.
+    postgres: Option<String>,
     pub last_receipt_id: Mutex<Option<String>>,
 }
 
 impl Server {
-    pub async fn start() -> Server {
-        Server::start_with(|c| c).await
+    pub async fn start(storage: Storage) -> Server {
+        Server::start_with(storage, |c| c).await
     }
 
     /// Starts a server whose configuration `edit` changed.
-    pub async fn start_with(edit: impl FnOnce(String) -> String) -> Server {
+    pub async fn start_with(storage: Storage, edit: impl FnOnce(String) -> String) -> Server {
         // reqwest shares the core's rustls, which names no provider itself.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let tmp = tempfile::tempdir().unwrap();
@@ -152,12 +258,20 @@ impl Server {
         let config = dir.join("intake.toml");
         let text = std::fs::read_to_string(&config).unwrap();
         // The tests send many requests from one address.
-        let text = text.replace("requests_per_second = 20", "requests_per_second = 1000");
+        let mut text = text.replace("requests_per_second = 20", "requests_per_second = 1000");
+        let mut postgres = None;
+        if let Storage::Postgres = storage {
+            let db = fresh_database().await;
+            text = text.replace("[storage]\n", &format!("[storage]\npostgres = {db:?}\n"));
+            assert!(text.contains("postgres = "), "{text}");
+            postgres = Some(db);
+        }
         std::fs::write(&config, edit(text)).unwrap();
         let mut s = Server {
             tmp,
             url,
             child: None,
+            postgres,
             last_receipt_id: Mutex::new(None),
         };
         s.spawn().await;
@@ -176,11 +290,14 @@ impl Server {
             .spawn()
             .unwrap();
         self.child = Some(child);
-        let client = reqwest::Client::new();
+        let port = self
+            .url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse::<u16>().ok())
+            .expect("a port");
         for _ in 0..200 {
-            if client
-                .request(reqwest::Method::OPTIONS, format!("{}/uploads", self.url))
-                .send()
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
                 .is_ok()
             {
@@ -202,6 +319,24 @@ impl Server {
     pub async fn restart(&mut self) {
         self.kill();
         self.spawn().await;
+    }
+
+    /// Makes every staff session expired, in the index itself.
+    pub async fn expire_sessions(&self) {
+        let sql = "UPDATE sessions SET expires_at = '2000-01-01T00:00:00Z'";
+        match &self.postgres {
+            Some(db) => {
+                let (client, conn) = tokio_postgres::connect(db, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(conn);
+                client.batch_execute(sql).await.unwrap();
+            }
+            None => {
+                let conn = rusqlite::Connection::open(self.dir().join("index.db")).unwrap();
+                conn.execute_batch(sql).unwrap();
+            }
+        }
     }
 
     /// Makes the scratch folder unusable (a file in its place), or usable again.
@@ -412,4 +547,89 @@ print(json.dumps({"url": u.url, "receipt_id": u.request.response_headers.get("te
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// What a [`FlippingProxy`] does to the client's bytes, once.
+#[derive(Clone, Copy)]
+pub enum Harm {
+    /// Flips one bit of the byte at this offset of a connection's stream:
+    /// a chunk damaged in flight.
+    Flip(usize),
+    /// Drops the connection once this many bytes went through it: the
+    /// link cut in the middle of a chunk.
+    Cut(usize),
+}
+
+/// A TCP proxy on 127.0.0.1 in front of a server that harms what the client
+/// sends, once (see [`Harm`]), and passes everything else through.
+pub struct FlippingProxy {
+    pub url: String,
+    flipped: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FlippingProxy {
+    pub async fn start(upstream: &str, at: usize) -> FlippingProxy {
+        FlippingProxy::start_with(upstream, Harm::Flip(at)).await
+    }
+
+    pub async fn start_with(upstream: &str, harm: Harm) -> FlippingProxy {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        let flipped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = flipped.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((client, _)) = listener.accept().await else {
+                    return;
+                };
+                let server = tokio::net::TcpStream::connect(&upstream).await.unwrap();
+                let (mut cr, mut cw) = client.into_split();
+                let (mut sr, mut sw) = server.into_split();
+                let done = done.clone();
+                let back = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut sr, &mut cw).await;
+                    let _ = cw.shutdown().await;
+                });
+                tokio::spawn(async move {
+                    let mut seen = 0usize;
+                    let mut buf = vec![0u8; 16 * 1024];
+                    loop {
+                        let n = match cr.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        if !done.load(std::sync::atomic::Ordering::SeqCst) {
+                            match harm {
+                                Harm::Flip(at) if seen <= at && at < seen + n => {
+                                    buf[at - seen] ^= 0x20;
+                                    done.store(true, std::sync::atomic::Ordering::SeqCst);
+                                }
+                                Harm::Cut(at) if seen + n > at => {
+                                    done.store(true, std::sync::atomic::Ordering::SeqCst);
+                                    let keep = at.saturating_sub(seen);
+                                    let _ = sw.write_all(&buf[..keep]).await;
+                                    // Both ways: the client sees its request fail.
+                                    back.abort();
+                                    return;
+                                }
+                                _ => {}
+                            }
+                        }
+                        seen += n;
+                        if sw.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = sw.shutdown().await;
+                });
+            }
+        });
+        FlippingProxy { url, flipped }
+    }
+
+    pub fn flipped(&self) -> bool {
+        self.flipped.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
