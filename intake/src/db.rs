@@ -125,11 +125,7 @@ impl Db {
     ) -> Result<Option<Vec<u64>>> {
         match self {
             Db::Sqlite(conn) => {
-                let conn = conn.clone();
-                tokio::task::spawn_blocking(move || {
-                    let mut conn = conn
-                        .lock()
-                        .map_err(|_| anyhow!("the index lock was poisoned"))?;
+                on_sqlite(conn, move |conn| {
                     let tx = conn.transaction()?;
                     let mut counts = Vec::new();
                     for (i, (sql, values)) in stmts.iter().enumerate() {
@@ -145,20 +141,15 @@ impl Db {
                     tx.commit()?;
                     Ok(Some(counts))
                 })
-                .await?
+                .await
             }
             Db::Postgres(pool) => {
                 let mut client = pool.get().await.context("cannot reach PostgreSQL")?;
                 let tx = client.transaction().await?;
                 let mut counts = Vec::new();
                 for (i, (sql, values)) in stmts.iter().enumerate() {
-                    let boxed: Vec<Box<dyn tokio_postgres::types::ToSql + Sync + Send>> =
-                        values.iter().map(to_pg).collect();
-                    let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = boxed
-                        .iter()
-                        .map(|b| b.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
-                        .collect();
-                    let n = tx.execute(*sql, &refs).await?;
+                    let boxed = pg_values(values);
+                    let n = tx.execute(*sql, &pg_refs(&boxed)).await?;
                     if i == 0 && guarded && n == 0 {
                         return Ok(None);
                     }
@@ -180,11 +171,7 @@ impl Db {
     pub async fn query(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Row>> {
         match self {
             Db::Sqlite(conn) => {
-                let conn = conn.clone();
-                tokio::task::spawn_blocking(move || {
-                    let conn = conn
-                        .lock()
-                        .map_err(|_| anyhow!("the index lock was poisoned"))?;
+                on_sqlite(conn, move |conn| {
                     let mut stmt = conn.prepare_cached(sql)?;
                     let n = stmt.column_count();
                     let rows = stmt.query_map(
@@ -209,18 +196,13 @@ impl Db {
                     )?;
                     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
                 })
-                .await?
+                .await
             }
             Db::Postgres(pool) => {
                 let client = pool.get().await.context("cannot reach PostgreSQL")?;
-                let boxed: Vec<Box<dyn tokio_postgres::types::ToSql + Sync + Send>> =
-                    values.iter().map(to_pg).collect();
-                let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = boxed
-                    .iter()
-                    .map(|b| b.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
-                    .collect();
+                let boxed = pg_values(&values);
                 let stmt = client.prepare_cached(sql).await?;
-                let rows = client.query(&stmt, &refs).await?;
+                let rows = client.query(&stmt, &pg_refs(&boxed)).await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for r in rows {
                     let mut values = Vec::with_capacity(r.len());
@@ -244,17 +226,7 @@ impl Db {
     /// Runs DDL (the schema), statements separated by `;`.
     pub async fn batch(&self, sql: &'static str) -> Result<()> {
         match self {
-            Db::Sqlite(conn) => {
-                let conn = conn.clone();
-                tokio::task::spawn_blocking(move || {
-                    let conn = conn
-                        .lock()
-                        .map_err(|_| anyhow!("the index lock was poisoned"))?;
-                    conn.execute_batch(sql)?;
-                    Ok(())
-                })
-                .await?
-            }
+            Db::Sqlite(conn) => on_sqlite(conn, move |conn| Ok(conn.execute_batch(sql)?)).await,
             Db::Postgres(pool) => {
                 let client = pool.get().await.context("cannot reach PostgreSQL")?;
                 client.batch_execute(sql).await?;
@@ -262,6 +234,36 @@ impl Db {
             }
         }
     }
+}
+
+/// Runs `f` on the SQLite connection, on a blocking thread, under its lock.
+async fn on_sqlite<T: Send + 'static>(
+    conn: &Arc<Mutex<rusqlite::Connection>>,
+    f: impl FnOnce(&mut rusqlite::Connection) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let conn = conn.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = conn
+            .lock()
+            .map_err(|_| anyhow!("the index lock was poisoned"))?;
+        f(&mut conn)
+    })
+    .await?
+}
+
+/// A PostgreSQL value, boxed so a statement's values can be held across
+/// an `.await`.
+type PgValue = Box<dyn tokio_postgres::types::ToSql + Sync + Send>;
+
+fn pg_values(values: &[Value]) -> Vec<PgValue> {
+    values.iter().map(to_pg).collect()
+}
+
+fn pg_refs(boxed: &[PgValue]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+    boxed
+        .iter()
+        .map(|b| b.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
+        .collect()
 }
 
 fn to_sqlite(v: &Value) -> rusqlite::types::Value {
@@ -272,7 +274,7 @@ fn to_sqlite(v: &Value) -> rusqlite::types::Value {
     }
 }
 
-fn to_pg(v: &Value) -> Box<dyn tokio_postgres::types::ToSql + Sync + Send> {
+fn to_pg(v: &Value) -> PgValue {
     match v {
         Value::Int(i) => Box::new(*i),
         Value::Text(t) => Box::new(t.clone()),

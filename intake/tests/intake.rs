@@ -14,7 +14,7 @@ use support::{Report, Server, Storage, meta, tuspy};
 
 async fn tuspy_sends_a_report_and_the_receipt_verifies_with_minisign(storage: Storage) {
     let srv = Server::start(storage).await;
-    let report = Report::seal(&srv.tmp, "plain", false).await;
+    let report = Report::seal(&srv.tmp, "plain").await;
     let out = tuspy(&srv, &report, 40_000, true);
     let receipt_id = out["receipt_id"]
         .as_str()
@@ -40,7 +40,7 @@ async fn tuspy_sends_a_report_and_the_receipt_verifies_with_minisign(storage: St
 
 async fn a_tampered_report_is_refused_in_both_languages_and_nothing_is_kept(storage: Storage) {
     let srv = Server::start(storage).await;
-    let mut report = Report::seal(&srv.tmp, "tampered", false).await;
+    let mut report = Report::seal(&srv.tmp, "tampered").await;
     // One bit inside the archive, then announced with its new hash, as an
     // attacker in the middle would.
     let n = report.bytes.len() / 2;
@@ -64,7 +64,7 @@ async fn a_tampered_report_is_refused_in_both_languages_and_nothing_is_kept(stor
     assert!(srv.stored_files().is_empty(), "{:?}", srv.stored_files());
 
     // A report whose bytes are not the ones announced is refused too.
-    let mut report = Report::seal(&srv.tmp, "wrong-hash", false).await;
+    let mut report = Report::seal(&srv.tmp, "wrong-hash").await;
     report.sha256 = "0".repeat(64);
     let (status, body) = srv.upload_whole(&report).await;
     assert_eq!(status, 422, "{body}");
@@ -80,7 +80,7 @@ async fn a_tampered_report_is_refused_in_both_languages_and_nothing_is_kept(stor
 
 async fn a_corrupted_chunk_is_refused_by_its_checksum_and_sent_again(storage: Storage) {
     let srv = Server::start(storage).await;
-    let report = Report::seal(&srv.tmp, "chunks", false).await;
+    let report = Report::seal(&srv.tmp, "chunks").await;
     let url = srv.create(&report).await;
     let half = report.bytes.len() / 2;
     let good = &report.bytes[..half];
@@ -114,7 +114,7 @@ async fn a_corrupted_chunk_is_refused_by_its_checksum_and_sent_again(storage: St
 
 async fn a_server_killed_mid_upload_resumes_from_its_offset_after_a_restart(storage: Storage) {
     let mut srv = Server::start(storage).await;
-    let report = Report::seal(&srv.tmp, "restart", false).await;
+    let report = Report::seal(&srv.tmp, "restart").await;
     let url = srv.create(&report).await;
     let third = report.bytes.len() / 3;
     assert_eq!(
@@ -141,7 +141,7 @@ async fn a_server_killed_mid_upload_resumes_from_its_offset_after_a_restart(stor
     // Every byte arrived but finishing failed (here: its scratch folder is
     // unusable): the upload waits, whole, for a retry. An empty PATCH
     // finishes it once the server can...
-    let report = Report::seal(&srv.tmp, "restart-2", false).await;
+    let report = Report::seal(&srv.tmp, "restart-2").await;
     let url = srv.create(&report).await;
     srv.break_scratch(true);
     let r = srv.patch(&url, 0, report.bytes.clone(), None).await;
@@ -153,7 +153,7 @@ async fn a_server_killed_mid_upload_resumes_from_its_offset_after_a_restart(stor
         .await;
     assert_eq!(r.status().as_u16(), 204, "{:?}", r.text().await);
     // ...and a restart finishes it on its own.
-    let report = Report::seal(&srv.tmp, "restart-3", false).await;
+    let report = Report::seal(&srv.tmp, "restart-3").await;
     let url = srv.create(&report).await;
     srv.break_scratch(true);
     assert_eq!(
@@ -176,7 +176,7 @@ async fn a_server_killed_mid_upload_resumes_from_its_offset_after_a_restart(stor
 
 async fn the_same_report_sent_twice_is_stored_once_with_one_receipt(storage: Storage) {
     let srv = Server::start(storage).await;
-    let report = Report::seal(&srv.tmp, "twice", false).await;
+    let report = Report::seal(&srv.tmp, "twice").await;
     let (s1, _) = srv.upload_whole(&report).await;
     let first = srv.last_receipt_id.lock().unwrap().clone();
     let (s2, _) = srv.upload_whole(&report).await;
@@ -295,7 +295,7 @@ async fn abandoned_uploads_expire_and_leave_nothing(storage: Storage) {
         c.replace("upload_expiry_hours = 72", "upload_expiry_hours = 0")
     })
     .await;
-    let report = Report::seal(&srv.tmp, "abandoned", false).await;
+    let report = Report::seal(&srv.tmp, "abandoned").await;
     let url = srv.create(&report).await;
     assert_eq!(
         srv.patch(&url, 0, report.bytes[..1000].to_vec(), None)
@@ -326,7 +326,7 @@ async fn staff_log_in_see_the_report_and_set_its_status_and_forms_need_their_tok
         &["user", "add", "ana"],
         &[("TESTIGO_INTAKE_PASSWORD", "una contraseña larga")],
     );
-    let report = Report::seal(&srv.tmp, "inbox", false).await;
+    let report = Report::seal(&srv.tmp, "inbox").await;
     srv.upload_whole(&report).await;
     let receipt_id = srv.last_receipt_id.lock().unwrap().clone().unwrap();
     let client = reqwest::Client::builder()
@@ -568,7 +568,7 @@ async fn fifty_reports_sent_at_once_are_each_stored_once_with_a_receipt(storage:
 
 async fn a_chunk_corrupted_in_flight_is_refused_and_sent_again(storage: Storage) {
     let srv = Server::start(storage).await;
-    let report = Report::seal(&srv.tmp, "in-flight", false).await;
+    let report = Report::seal(&srv.tmp, "in-flight").await;
     // A proxy on 127.0.0.1 that flips one byte of what the client sends,
     // once, well inside the first chunk's body.
     let proxy = support::FlippingProxy::start(&srv.url, 4000).await;

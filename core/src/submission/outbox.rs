@@ -401,18 +401,20 @@ impl Vault {
     ) -> Result<Submission> {
         let org = self.org(&self.submission(id)?.org_id)?;
         let key = org.org.receipt_key()?;
+        // The file must still be the one queued. Read once per run: a
+        // change during the run is caught by the server, which checks the
+        // whole report's SHA-256 against the one announced.
+        let queued = self.submission(id)?;
+        let unchanged = hash_file(&queued.report_path).map(|(sha, _)| sha == queued.report_sha256);
+        if !matches!(unchanged, Ok(true)) {
+            self.set_state(id, "refused", Some(&send::changed_file()))?;
+            let s = self.submission(id)?;
+            progress(&s);
+            return Ok(s);
+        }
         let mut delay = opts.first_delay;
         loop {
             let row = self.submission_row(id)?;
-            // The file must still be the one queued.
-            let unchanged =
-                hash_file(&row.s.report_path).map(|(sha, _)| sha == row.s.report_sha256);
-            if !matches!(unchanged, Ok(true)) {
-                self.set_state(id, "refused", Some(&send::changed_file()))?;
-                let s = self.submission(id)?;
-                progress(&s);
-                return Ok(s);
-            }
             self.db.execute(
                 "UPDATE submissions SET state = 'uploading', attempts = attempts + 1, error = NULL, error_es = NULL WHERE id = ?1",
                 [id],

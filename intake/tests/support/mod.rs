@@ -20,6 +20,30 @@ pub struct Report {
     pub key_id: String,
 }
 
+/// Seals every item of a case into `out`, and reads it back.
+fn sealed(vault: &Vault, case: &str, out: PathBuf, encrypt_to: Vec<String>) -> Report {
+    let sealed = vault
+        .seal(
+            &SealRequest {
+                case: case.to_string(),
+                items: Vec::new(),
+                out,
+                encrypt_to,
+                source_date_epoch: None,
+                packet: PacketOptions::default(),
+            },
+            &mut |_| {},
+        )
+        .unwrap();
+    let bytes = std::fs::read(&sealed.path).unwrap();
+    Report {
+        sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+        bytes,
+        report_id: Some(sealed.report_id),
+        key_id: vault.public_key().unwrap().key_id,
+    }
+}
+
 impl Report {
     fn make(tmp: &tempfile::TempDir, name: &str, encrypt_to: Vec<String>) -> Report {
         let dir = tmp.path().join(format!("{name}-vault"));
@@ -33,30 +57,11 @@ impl Report {
             )
             .unwrap();
         let out = tmp.path().join(format!("{name}.zip"));
-        let sealed = vault
-            .seal(
-                &SealRequest {
-                    case: case.id,
-                    items: Vec::new(),
-                    out,
-                    encrypt_to,
-                    source_date_epoch: None,
-                    packet: PacketOptions::default(),
-                },
-                &mut |_| {},
-            )
-            .unwrap();
-        let bytes = std::fs::read(&sealed.path).unwrap();
-        Report {
-            sha256: hex::encode(sha2::Sha256::digest(&bytes)),
-            bytes,
-            report_id: Some(sealed.report_id),
-            key_id: vault.public_key().unwrap().key_id,
-        }
+        sealed(&vault, &case.id, out, encrypt_to)
     }
 
     /// A plain sealed report of one note.
-    pub async fn seal(tmp: &tempfile::TempDir, name: &str, _large: bool) -> Report {
+    pub async fn seal(tmp: &tempfile::TempDir, name: &str) -> Report {
         tokio::task::block_in_place(|| Report::make(tmp, name, Vec::new()))
     }
 
@@ -81,59 +86,30 @@ impl Report {
         vault
             .import_bytes(&case.id, "grabacion.bin", &bytes, &Default::default())
             .unwrap();
-        let sealed = vault
-            .seal(
-                &SealRequest {
-                    case: case.id,
-                    items: Vec::new(),
-                    out: tmp.path().join("large-sealed.zip"),
-                    encrypt_to: Vec::new(),
-                    source_date_epoch: None,
-                    packet: PacketOptions::default(),
-                },
-                &mut |_| {},
-            )
-            .unwrap();
-        let bytes = std::fs::read(&sealed.path).unwrap();
-        Report {
-            sha256: hex::encode(sha2::Sha256::digest(&bytes)),
-            bytes,
-            report_id: Some(sealed.report_id),
-            key_id: vault.public_key().unwrap().key_id,
-        }
+        sealed(
+            &vault,
+            &case.id,
+            tmp.path().join("large-sealed.zip"),
+            Vec::new(),
+        )
     }
 
     /// `n` different plain reports from one vault: a case with one note each.
     pub fn seal_many(tmp: &tempfile::TempDir, n: usize) -> Vec<Report> {
         let dir = tmp.path().join("many-vault");
         let vault = Vault::create(&dir, "una frase de prueba bastante larga").unwrap();
-        let key_id = vault.public_key().unwrap().key_id;
         (0..n)
             .map(|i| {
                 let case = vault.create_case(&format!("Caso {i}"), "").unwrap();
                 vault
                     .add_note(&case.id, &format!("Mensaje {i}"), &Default::default())
                     .unwrap();
-                let sealed = vault
-                    .seal(
-                        &SealRequest {
-                            case: case.id,
-                            items: Vec::new(),
-                            out: tmp.path().join(format!("sealed-{i}.zip")),
-                            encrypt_to: Vec::new(),
-                            source_date_epoch: None,
-                            packet: PacketOptions::default(),
-                        },
-                        &mut |_| {},
-                    )
-                    .unwrap();
-                let bytes = std::fs::read(&sealed.path).unwrap();
-                Report {
-                    sha256: hex::encode(sha2::Sha256::digest(&bytes)),
-                    bytes,
-                    report_id: Some(sealed.report_id),
-                    key_id: key_id.clone(),
-                }
+                sealed(
+                    &vault,
+                    &case.id,
+                    tmp.path().join(format!("sealed-{i}.zip")),
+                    Vec::new(),
+                )
             })
             .collect()
     }
