@@ -22,9 +22,10 @@ apt_need() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# The packages the core needs to build: a C compiler, make and perl for the
-# vendored OpenSSL that SQLCipher uses, pkg-config.
-CORE_PACKAGES=(build-essential pkg-config perl make)
+# The packages the core needs to build: a C compiler, pkg-config, and
+# Debian's OpenSSL headers, which SQLCipher links against (building OpenSSL
+# from source was the longest step of a cold build).
+CORE_PACKAGES=(build-essential pkg-config perl make libssl-dev)
 # The packages the Tauri desktop app needs to build (Debian bookworm names).
 TAURI_PACKAGES=(file libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev)
 
