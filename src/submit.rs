@@ -202,7 +202,16 @@ pub fn submit(vault: &Vault, report: &Path, to: &str, json: bool) -> Result<Exit
             state_word(s.state),
             shown::line(reason(&s).unwrap_or(""))
         );
-        if s.state != State::Refused {
+        if s.state == State::Paused {
+            errln!(
+                "{} testigo outbox resume {}",
+                tr(
+                    "It is paused in the outbox; to send it:",
+                    "Está en pausa en la bandeja de salida; para enviarlo:"
+                ),
+                s.id
+            );
+        } else if s.state != State::Refused {
             errln!(
                 "{}",
                 tr(

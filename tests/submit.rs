@@ -193,6 +193,36 @@ fn sealed(env: &Env) -> PathBuf {
     out
 }
 
+/// A sealed report of about 6 MB: a recording, as a file item.
+fn sealed_large(env: &Env) -> PathBuf {
+    env.case("c");
+    let mut bytes = vec![0u8; 6 << 20];
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for b in bytes.iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    let file = env.path("grabacion.bin");
+    std::fs::write(&file, &bytes).unwrap();
+    env.ok(&["add", file.to_str().unwrap(), "--case", "c"]);
+    let report = env.path("grande.zip");
+    env.ok(&["seal", "--case", "c", "--out", report.to_str().unwrap()]);
+    report
+}
+
+/// Waits until the relay holds the upload.
+fn wait_for_stall(relay: &StallingRelay) {
+    for _ in 0..600 {
+        if relay.stalled.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the upload never reached the stall");
+}
+
 #[test]
 fn a_report_is_submitted_and_its_receipt_verifies_with_minisign() {
     let env = Env::new();
@@ -236,6 +266,19 @@ fn a_report_is_submitted_and_its_receipt_verifies_with_minisign() {
     let logged = env.log_of("submitted");
     assert_eq!(logged.len(), 1);
     assert_eq!(logged[0]["detail"]["receipt_id"], out["receipt_id"]);
+    // It belongs to the case sealed, and the case's packet prints the receipt.
+    assert_eq!(logged[0]["case_id"], env.log_of("sealed")[0]["case_id"]);
+    let pdf = env.path("expediente.pdf");
+    env.ok(&["packet", "--case", "c", "--out", pdf.to_str().unwrap()]);
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (scripts/test.sh installs poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout).replace('\u{200b}', "");
+    assert!(text.contains("Acuses de recibo"), "{text}");
+    assert!(text.contains(out["receipt_id"].as_str().unwrap()), "{text}");
+    assert!(text.contains("Red de Defensoras"), "{text}");
 }
 
 #[test]
@@ -290,21 +333,7 @@ fn a_client_killed_mid_upload_resumes_from_the_servers_offset_with_outbox_run() 
     intake.start();
     relay.run(server_port, 3 << 20);
     env.ok(&["org", "add", intake.org_file().to_str().unwrap()]);
-    // A report of about 6 MB: a recording, as a file item.
-    env.case("c");
-    let mut bytes = vec![0u8; 6 << 20];
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    for b in bytes.iter_mut() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        *b = x as u8;
-    }
-    let file = env.path("grabacion.bin");
-    std::fs::write(&file, &bytes).unwrap();
-    env.ok(&["add", file.to_str().unwrap(), "--case", "c"]);
-    let report = env.path("grande.zip");
-    env.ok(&["seal", "--case", "c", "--out", report.to_str().unwrap()]);
+    let report = sealed_large(&env);
     let mut submit = env
         .command(&[
             "submit",
@@ -317,16 +346,7 @@ fn a_client_killed_mid_upload_resumes_from_the_servers_offset_with_outbox_run() 
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    for _ in 0..600 {
-        if relay.stalled.load(SeqCst) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(
-        relay.stalled.load(SeqCst),
-        "the upload never reached the stall"
-    );
+    wait_for_stall(&relay);
     submit.kill().unwrap();
     let _ = submit.wait();
     relay.stall.store(false, SeqCst);
@@ -349,4 +369,50 @@ fn a_client_killed_mid_upload_resumes_from_the_servers_offset_with_outbox_run() 
         "{}",
         String::from_utf8_lossy(&check.stderr)
     );
+}
+
+#[test]
+fn a_submission_paused_mid_upload_stops_after_its_chunk_and_goes_only_when_resumed() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let env = Env::new();
+    let relay = StallingRelay::bind();
+    let server_port = free_port();
+    let mut intake = Intake::init_at(&env, server_port, relay.port());
+    intake.start();
+    relay.run(server_port, 3 << 20);
+    env.ok(&["org", "add", intake.org_file().to_str().unwrap()]);
+    let report = sealed_large(&env);
+    let submit = env
+        .command(&[
+            "submit",
+            report.to_str().unwrap(),
+            "--to",
+            "Red de Defensoras",
+            "--json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_stall(&relay);
+    // Paused from another process while a chunk hangs on the link.
+    let id = env.json(&["outbox"])[0]["id"].as_str().unwrap().to_string();
+    let paused = env.json(&["outbox", "pause", &id]);
+    assert_eq!(paused[0]["status"], "paused", "{paused}");
+    relay.stall.store(false, SeqCst);
+    let out = submit.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], "paused", "{v}");
+    let size = std::fs::metadata(&report).unwrap().len();
+    let sent = env.json(&["outbox"])[0]["sent"].as_u64().unwrap();
+    assert!(sent > 0 && sent < size, "sent {sent} of {size}");
+    // A run leaves it alone; resumed, it goes on from the server's offset.
+    let run = env.json(&["outbox", "run"]);
+    assert_eq!(run, serde_json::json!([]), "{run}");
+    assert_eq!(env.json(&["outbox"])[0]["status"], "paused");
+    env.json(&["outbox", "resume", &id]);
+    let run = env.json(&["outbox", "run"]);
+    assert_eq!(run[0]["status"], "done", "{run}");
+    assert!(env.log_of("submitted").len() == 1);
 }

@@ -295,6 +295,7 @@ pub fn entries(conn: &Connection, scope: Scope<'_>) -> Result<Vec<Entry>> {
         Scope::All => rows(conn, "", None)?,
         Scope::Case(c) => rows(conn, "WHERE case_id = ?1", Some(c))?,
         Scope::Item(i) => rows(conn, "WHERE item_id = ?1", Some(i))?,
+        Scope::Action(a) => rows(conn, "WHERE action = ?1", Some(a.as_str()))?,
     };
     Ok(rows.into_iter().map(to_entry).collect())
 }
@@ -308,6 +309,8 @@ pub enum Scope<'a> {
     Case(&'a str),
     /// One item.
     Item(&'a str),
+    /// Every entry of one kind.
+    Action(Action),
 }
 
 /// Walks the whole chain: the number of entries, and every break in it,

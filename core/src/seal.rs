@@ -86,7 +86,59 @@ pub struct Sealed {
     pub sealed_at: String,
 }
 
+/// A report this vault sealed, as its `sealed` custody entry recorded it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SealedReport {
+    /// The report id.
+    pub report_id: String,
+    /// The case sealed.
+    pub case_id: String,
+    /// Where it was written.
+    pub path: PathBuf,
+    /// SHA-256 of the file written.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Whether it is age-encrypted.
+    pub encrypted: bool,
+    /// Items sealed.
+    pub items: usize,
+    /// When it was sealed.
+    pub sealed_at: chrono::DateTime<chrono::Utc>,
+    /// Whether the file is still where it was written, unchanged in size.
+    pub present: bool,
+}
+
 impl Vault {
+    /// Every report this vault sealed, newest first, from the custody log.
+    pub fn sealed_reports(&self) -> Result<Vec<SealedReport>> {
+        let mut out: Vec<SealedReport> =
+            custody::entries(&self.db, custody::Scope::Action(Action::Sealed))?
+                .into_iter()
+                .filter_map(|e| {
+                    let d = &e.detail;
+                    let path = PathBuf::from(d["to"].as_str()?);
+                    let size = d["size"].as_u64()?;
+                    let present =
+                        std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == size);
+                    Some(SealedReport {
+                        report_id: d["report_id"].as_str()?.to_string(),
+                        case_id: e.case_id?,
+                        sha256: d["bundle_sha256"].as_str()?.to_string(),
+                        size,
+                        encrypted: d["encrypted_to"].as_array().is_some_and(|r| !r.is_empty()),
+                        items: d["items"].as_array().map_or(0, Vec::len),
+                        sealed_at: e.at,
+                        present,
+                        path,
+                    })
+                })
+                .collect();
+        out.reverse();
+        Ok(out)
+    }
+
     /// Seals items of a case into a signed bundle; see the module docs.
     pub fn seal(
         &self,
@@ -127,7 +179,7 @@ impl Vault {
             .render_packet(
                 &report,
                 &req.packet,
-                Some(&in_bundle),
+                packet::Place::InBundle(&in_bundle),
                 sealed_at,
                 &mut packet_progress,
                 &never,

@@ -43,6 +43,20 @@ pub enum Picture {
     Failed(String),
 }
 
+/// An organization's signed receipt for a report sealed from the case.
+pub struct PrintedReceipt {
+    /// The organization's name, as its `.testigo-org` file says.
+    pub organization: String,
+    /// Its receipt key's fingerprint.
+    pub fingerprint: String,
+    /// The receipt.
+    pub receipt: crate::submission::Receipt,
+    /// The receipt's exact JSON and its minisign signature.
+    pub json: String,
+    /// The `.minisig` text.
+    pub minisig: String,
+}
+
 /// Everything [`build`] needs.
 pub struct Inputs<'a> {
     /// The drafted report (case, items, files, custody, signer, id), as
@@ -74,6 +88,8 @@ pub struct Inputs<'a> {
     pub in_bundle: Option<&'a InBundle>,
     /// When the packet was generated.
     pub generated_at: DateTime<Utc>,
+    /// Receipts of the case's submitted reports (standalone packets only).
+    pub receipts: &'a [PrintedReceipt],
 }
 
 /// The print order: by posted time (captured time when the post's time is
@@ -392,6 +408,30 @@ pub fn build(inp: &Inputs<'_>) -> Value {
         "items": item_docs,
         "minimal": inp.minimal.iter().collect::<Vec<_>>(),
         "custody": custody,
+        "receipts": inp.receipts.iter().map(|p| receipt_doc(p, tz, lang)).collect::<Vec<_>>(),
+    })
+}
+
+/// A receipt as the template prints it. Its texts came from a server:
+/// they are cleaned like any other text.
+fn receipt_doc(p: &PrintedReceipt, tz: Tz, lang: Lang) -> Value {
+    let r = &p.receipt;
+    let (en, es) = r.verification.label();
+    json!({
+        "organization": clean(&p.organization, 200).0,
+        "fingerprint": crate::signing::grouped(&p.fingerprint),
+        "receipt_id": r.receipt_id,
+        "report_id": r.report_id,
+        "sha256": r.sha256,
+        "size": r.size,
+        "received": DateTime::parse_from_rfc3339(&r.received_at)
+            .map(|t| time(t.with_timezone(&Utc), tz))
+            .unwrap_or_else(|_| json!({ "utc": clean(&r.received_at, 40).0 })),
+        "verification": if lang == Lang::Es { es } else { en },
+        "server": clean(&r.server, 200).0,
+        "server_url": clean(&r.server_url, 300).0,
+        "json": clean(&p.json, 4_000).0,
+        "minisig": clean(&p.minisig, 1_000).0,
     })
 }
 

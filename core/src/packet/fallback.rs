@@ -267,6 +267,7 @@ mod tests {
                     report_qr: None,
                     in_bundle: None,
                     generated_at: report.case.created_at,
+                    receipts: &[],
                 });
                 assert_eq!(doc["items"][0]["url_link"], serde_json::Value::Null);
                 let t = typeset::render(

@@ -236,6 +236,14 @@ pub(crate) struct InBundle {
     pub verify_txt: String,
 }
 
+/// Where a packet is printed.
+pub(crate) enum Place<'a> {
+    /// On its own, with the receipts of the case's submitted reports.
+    Alone(&'a [data::PrintedReceipt]),
+    /// Inside a sealed report.
+    InBundle(&'a InBundle),
+}
+
 impl Vault {
     /// Prints items of a case to a PDF packet; see the module docs.
     ///
@@ -258,8 +266,14 @@ impl Vault {
             &public,
             Some(req.options.describe()),
         )?;
-        let Some(rendered) =
-            self.render_packet(&report, &req.options, None, at, progress, cancel)?
+        let Some(rendered) = self.render_packet(
+            &report,
+            &req.options,
+            Place::Alone(&self.printed_receipts(&report.case.id)?),
+            at,
+            progress,
+            cancel,
+        )?
         else {
             return Ok(None);
         };
@@ -321,6 +335,23 @@ impl Vault {
         }))
     }
 
+    /// The receipts of the reports sealed from a case, as a packet prints them.
+    fn printed_receipts(&self, case_id: &str) -> Result<Vec<data::PrintedReceipt>> {
+        self.case_receipts(case_id)?
+            .into_iter()
+            .filter_map(|(s, signed)| {
+                let receipt = s.receipt.clone()?;
+                Some(self.org(&s.org_id).map(|o| data::PrintedReceipt {
+                    organization: s.org_name,
+                    fingerprint: o.fingerprint,
+                    receipt,
+                    json: signed.json,
+                    minisig: signed.minisig,
+                }))
+            })
+            .collect()
+    }
+
     /// Renders the packet of a drafted report: decrypts and downscales the
     /// screenshots (in memory only, on all cores), builds the data and
     /// typesets it. `None` when cancelled.
@@ -328,7 +359,7 @@ impl Vault {
         &self,
         report: &Report,
         options: &PacketOptions,
-        in_bundle: Option<&InBundle>,
+        place: Place<'_>,
         at: DateTime<Utc>,
         progress: &mut dyn FnMut(PacketProgress),
         cancel: &AtomicBool,
@@ -391,6 +422,10 @@ impl Vault {
                 }
             }
         }
+        let (in_bundle, receipts) = match place {
+            Place::Alone(receipts) => (None, receipts),
+            Place::InBundle(b) => (Some(b), &[][..]),
+        };
         let qr_text = data::qr_text(&report.report_id, in_bundle.map(|b| &*b.payload_sha256));
         let mut qr = |name: String, text: &str| -> Option<String> {
             let svg = images::qr_svg(text)?;
@@ -429,6 +464,7 @@ impl Vault {
                 report_qr: report_qr.clone(),
                 in_bundle,
                 generated_at: at,
+                receipts,
             });
             typeset::render(serde_json::to_vec(&doc)?, &files, &report.report_id, at)
         };

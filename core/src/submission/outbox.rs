@@ -8,7 +8,7 @@
 //! with a `submitted` entry in the custody log.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -230,6 +230,27 @@ impl Vault {
         self.submission(&id)
     }
 
+    /// The finished submissions of the reports sealed from a case (by id),
+    /// with their receipts, oldest first: what the case's packet prints.
+    pub fn case_receipts(&self, case_id: &str) -> Result<Vec<(Submission, SignedReceipt)>> {
+        let sealed: std::collections::HashSet<String> = self
+            .sealed_reports()?
+            .into_iter()
+            .filter(|r| r.case_id == case_id)
+            .map(|r| r.sha256)
+            .collect();
+        let mut out = Vec::new();
+        for s in self.outbox()? {
+            if s.state == State::Done
+                && sealed.contains(&s.report_sha256)
+                && let Some(signed) = self.submission_receipt(&s.id)?
+            {
+                out.push((s, signed));
+            }
+        }
+        Ok(out)
+    }
+
     /// Every submission, oldest first.
     pub fn outbox(&self) -> Result<Vec<Submission>> {
         let mut stmt = self
@@ -434,9 +455,15 @@ impl Vault {
                 key_id: &row.key_id,
                 filename: &filename,
             };
+            // Stops after the chunk in flight when the run is cancelled or
+            // this submission is paused (here or by another process).
+            let stop = AtomicBool::new(false);
             let mut step = |st: Step| {
                 self.record_step(id, &st)?;
                 if let Ok(s) = self.submission(id) {
+                    if s.state == State::Paused || cancel.load(Ordering::Relaxed) {
+                        stop.store(true, Ordering::Relaxed);
+                    }
                     progress(&s);
                 }
                 Ok(())
@@ -447,7 +474,7 @@ impl Vault {
                 row.upload_url.clone(),
                 row.s.chunk_size,
                 &mut step,
-                cancel,
+                &stop,
             )
             .await?;
             match outcome {
@@ -480,8 +507,11 @@ impl Vault {
                     continue;
                 }
                 Outcome::Retry(e) => {
-                    let attempts = self.submission(id)?.attempts;
-                    if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                    let now = self.submission(id)?;
+                    let attempts = now.attempts;
+                    if now.state == State::Paused {
+                        // Paused while it was sent: it stays paused.
+                    } else if stop.load(Ordering::Relaxed) || cancel.load(Ordering::Relaxed) {
                         self.set_state(id, "paused", None)?;
                     } else if attempts % opts.max_attempts.max(1) == 0 {
                         let next =
@@ -496,6 +526,11 @@ impl Vault {
                         progress(&self.submission(id)?);
                         tokio::time::sleep(delay).await;
                         delay = (delay * 2).min(Duration::from_secs(60));
+                        if self.submission(id)?.state == State::Paused {
+                            let s = self.submission(id)?;
+                            progress(&s);
+                            return Ok(s);
+                        }
                         continue;
                     }
                     let s = self.submission(id)?;
@@ -522,6 +557,12 @@ impl Vault {
                 "el acuse de la organización es de otros bytes que los del reporte enviado; pregunta a la organización",
             ));
         }
+        // The case whose sealed report this is, when this vault sealed it.
+        let case_id = self
+            .sealed_reports()?
+            .into_iter()
+            .find(|r| r.sha256 == s.report_sha256)
+            .map(|r| r.case_id);
         let _lock = self.write_lock()?;
         let tx = self.db.unchecked_transaction()?;
         tx.execute(
@@ -533,7 +574,7 @@ impl Vault {
             &tx,
             NewEntry {
                 action: Action::Submitted,
-                case_id: None,
+                case_id: case_id.as_deref(),
                 item_id: None,
                 sha256: Some(&s.report_sha256),
                 detail: json!({
