@@ -2,6 +2,7 @@
 # End-to-end tests of the desktop app: builds the UI and the app, then runs
 # the tests in e2e/ under Xvfb through tauri-driver and WebKitWebDriver.
 # Screenshots of every main screen land in e2e-shots/.
+# Usage: scripts/e2e.sh [TEST-NAME-FILTER]   (all of them by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -34,9 +35,9 @@ xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   driver=$!
   for _ in $(seq 1 100); do (echo >/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
   set +e
-  # Only e2e/tests/app.rs has ignored tests; the same selection as the test
+  # Only e2e/tests/ has ignored tests; the same selection as the test
   # build, so nothing is compiled again.
-  cargo test --workspace --all-targets -- --ignored --test-threads=1 --nocapture
+  cargo test --workspace --all-targets -- --ignored --test-threads=1 --nocapture '"${1:-}"'
   rc=$?
   kill $driver 2>/dev/null
   [ $rc -eq 0 ] || cat "'"$work"'/driver.log" >&2

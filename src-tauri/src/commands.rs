@@ -109,9 +109,16 @@ pub fn create_vault(state: State<'_, AppState>, passphrase: String) -> AppResult
 
 #[tauri::command]
 #[specta::specta]
-pub async fn unlock(state: State<'_, AppState>, passphrase: String) -> AppResult<()> {
+pub async fn unlock(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    passphrase: String,
+) -> AppResult<()> {
     let vault = Vault::open(&state.vault_dir()?, &passphrase)?;
     *state.session()? = Session::Unlocked(Box::new(vault));
+    // What an earlier session left in the outbox goes on by itself; if
+    // the sender cannot start now, the outbox screen's retry starts it.
+    let _ = crate::submissions::start_sender(&app, &state);
     Ok(())
 }
 
@@ -119,6 +126,7 @@ pub async fn unlock(state: State<'_, AppState>, passphrase: String) -> AppResult
 #[specta::specta]
 pub fn lock(state: State<'_, AppState>) -> AppResult<()> {
     state.cancel_import.store(true, Ordering::Relaxed);
+    state.cancel_outbox.store(true, Ordering::Relaxed);
     *state.session()? = Session::Locked;
     Ok(())
 }

@@ -40,6 +40,8 @@ pub enum OpenFor {
     Identity,
     /// The vault's folder.
     VaultFolder,
+    /// An organization's `.testigo-org` file.
+    OrgFile,
 }
 
 /// What a save dialog is for.
@@ -56,6 +58,8 @@ pub enum SaveFor {
     Bundle,
     /// A PDF packet.
     Packet,
+    /// A receipt's JSON (its `.minisig` goes beside it).
+    Receipt,
 }
 
 /// Files or folders dropped on the window, sent as the `files-dropped` event
@@ -74,6 +78,7 @@ impl OpenFor {
             OpenFor::TrustedKey => Use::TrustedKey,
             OpenFor::Identity => Use::Identity,
             OpenFor::VaultFolder => Use::VaultFolder,
+            OpenFor::OrgFile => Use::OrgFile,
         }
     }
 
@@ -94,6 +99,10 @@ impl OpenFor {
                 "Elige la identidad age que descifra el reporte",
             ),
             OpenFor::VaultFolder => ("Choose the vault's folder", "Elige la carpeta de la bóveda"),
+            OpenFor::OrgFile => (
+                "Choose the organization's file (.testigo-org)",
+                "Elige el archivo de la organización (.testigo-org)",
+            ),
         };
         in_ui_language(en, es)
     }
@@ -107,6 +116,7 @@ impl SaveFor {
             SaveFor::PublicKey => Use::SavePublicKey,
             SaveFor::Bundle => Use::SaveBundle,
             SaveFor::Packet => Use::SavePacket,
+            SaveFor::Receipt => Use::SaveReceipt,
         }
     }
 
@@ -117,6 +127,7 @@ impl SaveFor {
             SaveFor::PublicKey => ("Save the public key", "Guardar la clave pública"),
             SaveFor::Bundle => ("Save the signed report", "Guardar el reporte firmado"),
             SaveFor::Packet => ("Save the PDF packet", "Guardar el expediente PDF"),
+            SaveFor::Receipt => ("Save the receipt", "Guardar el acuse de recibo"),
         };
         in_ui_language(en, es)
     }
@@ -128,6 +139,7 @@ impl SaveFor {
             SaveFor::PublicKey => Some(("minisign", &["pub"])),
             SaveFor::Bundle => Some(("ZIP", &["zip"])),
             SaveFor::Packet => Some(("PDF", &["pdf"])),
+            SaveFor::Receipt => Some(("JSON", &["json"])),
         }
     }
 }
@@ -150,6 +162,7 @@ pub async fn choose_open(
     let builder = match purpose {
         OpenFor::Bundle => builder.add_filter("ZIP / age", &["zip", "age"]),
         OpenFor::TrustedKey => builder.add_filter("minisign", &["pub"]),
+        OpenFor::OrgFile => builder.add_filter("Testigo", &["testigo-org"]),
         _ => builder,
     };
     let chosen = answer(&state, move || {
@@ -157,7 +170,7 @@ pub async fn choose_open(
             OpenFor::ImportFiles => builder.blocking_pick_files(),
             OpenFor::ImportFolders => builder.blocking_pick_folders(),
             OpenFor::VaultFolder => builder.blocking_pick_folder().map(|p| vec![p]),
-            OpenFor::Bundle | OpenFor::TrustedKey | OpenFor::Identity => {
+            OpenFor::Bundle | OpenFor::TrustedKey | OpenFor::Identity | OpenFor::OrgFile => {
                 builder.blocking_pick_file().map(|p| vec![p])
             }
         };

@@ -25,6 +25,8 @@ pub enum Use {
     Identity,
     /// The folder for the vault.
     VaultFolder,
+    /// An organization's `.testigo-org` file, to add it.
+    OrgFile,
     /// Where to save an item's original.
     SaveOriginal,
     /// Where to save a capture's WARC file.
@@ -35,6 +37,8 @@ pub enum Use {
     SaveBundle,
     /// Where to write a PDF packet.
     SavePacket,
+    /// Where to write a receipt (and its `.minisig` beside it).
+    SaveReceipt,
 }
 
 /// Why a path was refused.

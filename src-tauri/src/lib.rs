@@ -11,6 +11,7 @@ mod links;
 mod protocol;
 mod reports;
 mod state;
+mod submissions;
 mod work;
 
 use tauri::Manager;
@@ -67,6 +68,15 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             reports::verify_bundle,
             reports::reveal,
             reports::open_written,
+            submissions::orgs,
+            submissions::add_org,
+            submissions::sealed_reports,
+            submissions::outbox,
+            submissions::submit,
+            submissions::pause_submission,
+            submissions::retry_outbox,
+            submissions::receipt,
+            submissions::export_receipt,
         ])
         .events(collect_events![
             commands::ImportProgress,
@@ -74,7 +84,9 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             links::CaptureProgress,
             reports::SealProgress,
             reports::PacketProgress,
-            reports::VerifyProgress
+            reports::VerifyProgress,
+            submissions::OutboxProgress,
+            submissions::OutboxError
         ])
 }
 

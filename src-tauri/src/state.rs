@@ -60,6 +60,10 @@ pub struct AppState {
     pub cancel_import: Arc<AtomicBool>,
     /// Set to stop the packet being printed.
     pub cancel_packet: Arc<AtomicBool>,
+    /// Set while the outbox's sender thread runs.
+    pub outbox_running: AtomicBool,
+    /// Set to stop the sender (the vault locks).
+    pub cancel_outbox: AtomicBool,
     outputs: Mutex<HashSet<PathBuf>>,
     grants: Mutex<Grants>,
     /// The end-to-end tests' dialog answers (debug builds only).
@@ -80,6 +84,8 @@ impl AppState {
             prefs_path,
             cancel_import: Arc::new(AtomicBool::new(false)),
             cancel_packet: Arc::new(AtomicBool::new(false)),
+            outbox_running: AtomicBool::new(false),
+            cancel_outbox: AtomicBool::new(false),
             outputs: Mutex::new(HashSet::new()),
             grants: Mutex::new(Grants::default()),
             e2e: E2eSeam::from_env(),

@@ -86,20 +86,47 @@ impl Vault {
         rows.map(|r| entry(r?)).collect()
     }
 
-    /// One organization, by its id (or a unique prefix) or its exact name
-    /// (ignoring case).
+    /// One organization, by its id (or a unique prefix), its name, or the
+    /// start of its name when only one begins so (ignoring case).
     pub fn org(&self, query: &str) -> Result<OrgEntry> {
         let q = query.trim();
         let found = self
             .db
-            .query_row(
-                &format!("{SELECT} WHERE id = upper(?1) OR lower(name) = lower(?1)"),
-                [q],
-                from_row,
-            )
+            .query_row(&format!("{SELECT} WHERE id = upper(?1)"), [q], from_row)
             .optional()?;
         if let Some(f) = found {
             return entry(f);
+        }
+        let wanted = q.to_lowercase();
+        let all = self.orgs()?;
+        if let Some(o) = all.iter().find(|o| o.org.name.to_lowercase() == wanted) {
+            return Ok(o.clone());
+        }
+        let starting: Vec<&OrgEntry> = all
+            .iter()
+            .filter(|o| !wanted.is_empty() && o.org.name.to_lowercase().starts_with(&wanted))
+            .collect();
+        match starting.as_slice() {
+            [one] => return Ok((*one).clone()),
+            [] => {}
+            several => {
+                let names: Vec<String> = several
+                    .iter()
+                    .map(|o| crate::text::untrusted_line(&o.org.name, 80))
+                    .collect();
+                return Err(Error::invalid(
+                    format!(
+                        "`{}` could be any of: {}; give more of the name, or the id",
+                        q.escape_default(),
+                        names.join(", ")
+                    ),
+                    format!(
+                        "`{}` puede ser cualquiera de: {}; escribe más del nombre, o el id",
+                        q.escape_default(),
+                        names.join(", ")
+                    ),
+                ));
+            }
         }
         let id = crate::db::resolve_prefix(&self.db, "orgs", "organization", q).map_err(|_| {
             Error::invalid(
@@ -111,5 +138,48 @@ impl Vault {
             self.db
                 .query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)?,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::signing::SigningKey;
+    use crate::submission::org::{FORMAT, Org};
+    use crate::vault::Vault;
+
+    fn add(v: &Vault, name: &str) -> String {
+        let (key, _) = SigningKey::generate_unattended().unwrap();
+        let org = Org {
+            format: FORMAT.into(),
+            name: name.into(),
+            url: "https://intake.example.org".into(),
+            contact: String::new(),
+            age_recipient: age::x25519::Identity::generate().to_public().to_string(),
+            receipt_key: key.public().public_key,
+        };
+        let text = org.sign(&key).unwrap().to_text().unwrap();
+        v.add_org(&text).unwrap().id
+    }
+
+    #[test]
+    fn an_organization_is_found_by_id_name_or_the_unique_start_of_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = Vault::create(&dir.path().join("v"), "una frase de prueba bastante larga").unwrap();
+        let red = add(&v, "Red de Defensoras");
+        let article = add(&v, "Artículo 19 México");
+        assert_eq!(v.org(&red).unwrap().id, red);
+        assert_eq!(v.org(&red[..6].to_lowercase()).unwrap().id, red);
+        assert_eq!(v.org("  red de DEFENSORAS ").unwrap().id, red);
+        assert_eq!(v.org("artículo").unwrap().id, article);
+        assert_eq!(v.org("ARTÍCULO 19").unwrap().id, article);
+        let other = add(&v, "Red Nacional");
+        let e = v.org("red").unwrap_err().to_string();
+        assert!(
+            e.contains("Red de Defensoras") && e.contains("Red Nacional"),
+            "{e}"
+        );
+        assert_eq!(v.org("red n").unwrap().id, other);
+        let e = v.org("Fiscalía").unwrap_err().to_string();
+        assert!(e.contains("no organization"), "{e}");
     }
 }

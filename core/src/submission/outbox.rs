@@ -301,6 +301,39 @@ impl Vault {
         self.submission(&s.id)
     }
 
+    /// When the outbox has work next: zero when something is queued or half
+    /// sent, the wait until a failed submission's next try, or `None` when
+    /// nothing is left to send (paused, refused and done ones wait for the
+    /// person).
+    pub fn outbox_due_in(&self) -> Result<Option<Duration>> {
+        let subs = self.outbox()?;
+        if subs
+            .iter()
+            .any(|s| matches!(s.state, State::Queued | State::Uploading))
+        {
+            return Ok(Some(Duration::ZERO));
+        }
+        let now = Utc::now();
+        Ok(subs
+            .iter()
+            .filter(|s| s.state == State::Failed)
+            .filter_map(|s| s.next_attempt_at)
+            .min()
+            .map(|t| (t - now).to_std().unwrap_or(Duration::ZERO)))
+    }
+
+    /// Makes a failed submission due now instead of at its next try.
+    pub fn retry_now(&self, id: &str) -> Result<Submission> {
+        let s = self.submission(id)?;
+        if s.state == State::Failed {
+            self.db.execute(
+                "UPDATE submissions SET state = 'queued', next_attempt_at = NULL, updated_at = ?2 WHERE id = ?1",
+                params![s.id, format_time(&Utc::now())],
+            )?;
+        }
+        self.submission(&s.id)
+    }
+
     fn set_state(&self, id: &str, state: &str, error: Option<&Error>) -> Result<()> {
         self.db.execute(
             "UPDATE submissions SET state = ?2, error = ?3, error_es = ?4, updated_at = ?5 WHERE id = ?1",
@@ -436,11 +469,17 @@ impl Vault {
         let mut delay = opts.first_delay;
         loop {
             let row = self.submission_row(id)?;
-            self.db.execute(
-                "UPDATE submissions SET state = 'uploading', attempts = attempts + 1, error = NULL, error_es = NULL WHERE id = ?1",
+            // A pause (here or from another process) wins over a retry.
+            let going = self.db.execute(
+                "UPDATE submissions SET state = 'uploading', attempts = attempts + 1, error = NULL, error_es = NULL
+                 WHERE id = ?1 AND state <> 'paused'",
                 [id],
             )?;
-            progress(&self.submission(id)?);
+            let s = self.submission(id)?;
+            progress(&s);
+            if going == 0 {
+                return Ok(s);
+            }
             let filename = row
                 .s
                 .report_path
@@ -509,10 +548,12 @@ impl Vault {
                 Outcome::Retry(e) => {
                     let now = self.submission(id)?;
                     let attempts = now.attempts;
-                    if now.state == State::Paused {
-                        // Paused while it was sent: it stays paused.
-                    } else if stop.load(Ordering::Relaxed) || cancel.load(Ordering::Relaxed) {
-                        self.set_state(id, "paused", None)?;
+                    if now.state == State::Paused
+                        || stop.load(Ordering::Relaxed)
+                        || cancel.load(Ordering::Relaxed)
+                    {
+                        // Paused while it was sent, or the run was
+                        // cancelled: it stays where it is.
                     } else if attempts % opts.max_attempts.max(1) == 0 {
                         let next =
                             Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
@@ -522,15 +563,14 @@ impl Vault {
                             params![id, format_time(&next)],
                         )?;
                     } else {
-                        self.set_state(id, "uploading", Some(&e))?;
+                        // Still uploading (unless paused meanwhile), with the reason.
+                        self.db.execute(
+                            "UPDATE submissions SET error = ?2, error_es = ?3 WHERE id = ?1 AND state = 'uploading'",
+                            params![id, e.localized(crate::error::Lang::En), e.localized(crate::error::Lang::Es)],
+                        )?;
                         progress(&self.submission(id)?);
                         tokio::time::sleep(delay).await;
                         delay = (delay * 2).min(Duration::from_secs(60));
-                        if self.submission(id)?.state == State::Paused {
-                            let s = self.submission(id)?;
-                            progress(&s);
-                            return Ok(s);
-                        }
                         continue;
                     }
                     let s = self.submission(id)?;

@@ -3,7 +3,7 @@
 import { commands, events } from "./bindings";
 import type {
   AppError, MetaInput, ItemFilter, Prefs, ImportProgress, CaptureProgress, SealProgress, VerifyProgress, Signer,
-  PacketProgress, PrintOptions, OpenFor, SaveFor,
+  PacketProgress, PrintOptions, OpenFor, SaveFor, Submission,
 } from "./bindings";
 
 type Res<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
@@ -72,6 +72,17 @@ export const api = {
   onVerifyProgress: (f: (p: VerifyProgress) => void) => events.verifyProgress.listen((e) => f(e.payload)),
   reveal: (path: string) => unwrap(commands.reveal(path)),
   openWritten: (path: string) => unwrap(commands.openWritten(path)),
+  orgs: () => unwrap(commands.orgs()),
+  addOrg: (path: string) => unwrap(commands.addOrg(path)),
+  sealedReports: () => unwrap(commands.sealedReports()),
+  outbox: () => unwrap(commands.outbox()),
+  submit: (report: string, orgId: string) => unwrap(commands.submit(report, orgId)),
+  pauseSubmission: (id: string, paused: boolean) => unwrap(commands.pauseSubmission(id, paused)),
+  retryOutbox: () => unwrap(commands.retryOutbox()),
+  receipt: (id: string) => unwrap(commands.receipt(id)),
+  exportReceipt: (id: string, path: string) => unwrap(commands.exportReceipt(id, path)),
+  onOutboxProgress: (f: (s: Submission) => void) => events.outboxProgress.listen((e) => f(e.payload.submission)),
+  onOutboxError: (f: (message: string) => void) => events.outboxError.listen((e) => f(e.payload.message)),
 };
 
 /** Fields to leave as they are (nothing given). */

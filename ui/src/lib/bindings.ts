@@ -405,6 +405,104 @@ async openWritten(path: string) : Promise<Result<null, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async orgs() : Promise<Result<OrgEntry[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("orgs") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Adds an organization from the `.testigo-org` file the person chose; its
+ * signature is checked first.
+ */
+async addOrg(path: string) : Promise<Result<OrgEntry, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_org", { path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The reports this vault sealed, newest first.
+ */
+async sealedReports() : Promise<Result<SealedReport[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sealed_reports") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async outbox() : Promise<Result<Submission[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("outbox") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Queues a sealed report for an organization and starts sending. The
+ * report is one this vault sealed (from `sealed_reports`) or a file the
+ * person chose to verify or submit.
+ */
+async submit(report: string, orgId: string) : Promise<Result<Submission, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("submit", { report, orgId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Pauses a submission (an upload stops after the chunk in flight) or
+ * resumes one (and starts sending).
+ */
+async pauseSubmission(id: string, paused: boolean) : Promise<Result<Submission, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pause_submission", { id, paused }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Tries what is queued or failed now, without waiting for the next try.
+ */
+async retryOutbox() : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("retry_outbox") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * A finished submission's receipt.
+ */
+async receipt(id: string) : Promise<Result<ReceiptView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("receipt", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes a receipt where the person chose, with its signature beside it
+ * (`PATH.minisig`), so `minisign -Vm PATH -P KEY` checks it.
+ */
+async exportReceipt(id: string, path: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_receipt", { id, path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -415,6 +513,8 @@ export const events = __makeEvents__<{
 captureProgress: CaptureProgress,
 filesDropped: FilesDropped,
 importProgress: ImportProgress,
+outboxError: OutboxError,
+outboxProgress: OutboxProgress,
 packetProgress: PacketProgress,
 sealProgress: SealProgress,
 verifyProgress: VerifyProgress
@@ -422,6 +522,8 @@ verifyProgress: VerifyProgress
 captureProgress: "capture-progress",
 filesDropped: "files-dropped",
 importProgress: "import-progress",
+outboxError: "outbox-error",
+outboxProgress: "outbox-progress",
 packetProgress: "packet-progress",
 sealProgress: "seal-progress",
 verifyProgress: "verify-progress"
@@ -1630,7 +1732,79 @@ export type OpenFor =
 /**
  * The vault's folder.
  */
-"vault_folder"
+"vault_folder" | 
+/**
+ * An organization's `.testigo-org` file.
+ */
+"org_file"
+/**
+ * An organization that receives reports, as its file describes it.
+ */
+export type Org = { 
+/**
+ * Always [`FORMAT`].
+ */
+format: string; 
+/**
+ * Its name, as it signs.
+ */
+name: string; 
+/**
+ * The address of its intake server (`https://…`, or `http://` on a
+ * loopback address or behind a proxy that adds TLS).
+ */
+url: string; 
+/**
+ * How to reach a person there (an address, a phone, a web page).
+ */
+contact: string; 
+/**
+ * The age recipient (`age1…`) reports may be encrypted to.
+ */
+age_recipient: string; 
+/**
+ * The minisign public key (base64) that signs its receipts.
+ */
+receipt_key: string }
+/**
+ * An organization in the vault.
+ */
+export type OrgEntry = { 
+/**
+ * Its receipt key's key id.
+ */
+id: string; 
+/**
+ * What its file says.
+ */
+org: Org; 
+/**
+ * The receipt key's fingerprint, for the person to compare.
+ */
+fingerprint: string; 
+/**
+ * When it was added.
+ */
+added_at: string }
+/**
+ * The sender stopped on an error that belongs to no one submission (the
+ * vault's database failed, say), sent as the `outbox-error` event; it
+ * tries again a little later.
+ */
+export type OutboxError = { 
+/**
+ * What failed, in the UI's language.
+ */
+message: string }
+/**
+ * A submission changed (state, bytes sent, chunk size, reason), sent as the
+ * `outbox-progress` event.
+ */
+export type OutboxProgress = { 
+/**
+ * The submission as it is now.
+ */
+submission: Submission }
 /**
  * A packet written.
  */
@@ -1925,6 +2099,78 @@ export type Purpose =
  */
 "oembed"
 /**
+ * A receipt: the organization's statement that these exact bytes arrived.
+ */
+export type Receipt = { 
+/**
+ * Always [`FORMAT`].
+ */
+format: string; 
+/**
+ * The receipt's id (a ULID): the reporter asks the status with it.
+ */
+receipt_id: string; 
+/**
+ * The sealed report's id, when the server could read it.
+ */
+report_id: string | null; 
+/**
+ * SHA-256 (hex) of the exact bytes received.
+ */
+sha256: string; 
+/**
+ * Their size in bytes.
+ */
+size: number; 
+/**
+ * When the last byte arrived and was stored (UTC, RFC 3339).
+ */
+received_at: string; 
+/**
+ * Whether the report was encrypted (with age) as received.
+ */
+encrypted: boolean; 
+/**
+ * What the server could check.
+ */
+verification: Verification; 
+/**
+ * The organization's name.
+ */
+server: string; 
+/**
+ * The server's address.
+ */
+server_url: string; 
+/**
+ * Key id of the receipt key that signed it.
+ */
+key_id: string }
+/**
+ * A receipt as the app shows it.
+ */
+export type ReceiptView = { 
+/**
+ * What it says (its signature checked when it was stored).
+ */
+receipt: Receipt; 
+/**
+ * The exact JSON the organization signed.
+ */
+json: string; 
+/**
+ * Its minisign signature (`.minisig` text).
+ */
+minisig: string; 
+/**
+ * The organization's receipt key (minisign public key).
+ */
+public_key: string; 
+/**
+ * That key's fingerprint, to compare with the organization's.
+ */
+fingerprint: string }
+/**
  * Where an item was reported, with the ticket number and the response.
  */
 export type ReportedTo = { 
@@ -1963,7 +2209,11 @@ export type SaveFor =
 /**
  * A PDF packet.
  */
-"packet"
+"packet" | 
+/**
+ * A receipt's JSON (its `.minisig` goes beside it).
+ */
+"receipt"
 /**
  * How far sealing is, sent as the `seal-progress` event.
  */
@@ -2037,6 +2287,46 @@ key_id: string;
  */
 sealed_at: string }
 /**
+ * A report this vault sealed, as its `sealed` custody entry recorded it.
+ */
+export type SealedReport = { 
+/**
+ * The report id.
+ */
+report_id: string; 
+/**
+ * The case sealed.
+ */
+case_id: string; 
+/**
+ * Where it was written.
+ */
+path: string; 
+/**
+ * SHA-256 of the file written.
+ */
+sha256: string; 
+/**
+ * Its size in bytes.
+ */
+size: number; 
+/**
+ * Whether it is age-encrypted.
+ */
+encrypted: boolean; 
+/**
+ * Items sealed.
+ */
+items: number; 
+/**
+ * When it was sealed.
+ */
+sealed_at: string; 
+/**
+ * Whether the file is still where it was written, unchanged in size.
+ */
+present: boolean }
+/**
  * Who signs, as written into bundles. Every field is optional.
  */
 export type Signer = { 
@@ -2086,6 +2376,34 @@ contact: string | null;
  */
 organization: string | null }
 /**
+ * Where a submission is.
+ */
+export type State = 
+/**
+ * Waiting its turn.
+ */
+"queued" | 
+/**
+ * Bytes are going.
+ */
+"uploading" | 
+/**
+ * Paused by the person.
+ */
+"paused" | 
+/**
+ * The link or the server failed; it will be tried again.
+ */
+"failed" | 
+/**
+ * The server refused the report.
+ */
+"refused" | 
+/**
+ * Received: the receipt is checked and stored.
+ */
+"done"
+/**
  * The verdict.
  */
 export type Status = 
@@ -2102,6 +2420,74 @@ export type Status =
  * Something is wrong; see the problems.
  */
 "invalid"
+/**
+ * A sealed report on its way to an organization.
+ */
+export type Submission = { 
+/**
+ * Its id (a ULID).
+ */
+id: string; 
+/**
+ * The organization's id.
+ */
+org_id: string; 
+/**
+ * Its name.
+ */
+org_name: string; 
+/**
+ * The sealed report's file.
+ */
+report_path: string; 
+/**
+ * Its SHA-256 when it was queued.
+ */
+report_sha256: string; 
+/**
+ * Its size.
+ */
+size: number; 
+/**
+ * The report's id, when it could be read (not for an encrypted one).
+ */
+report_id: string | null; 
+/**
+ * Where it is.
+ */
+state: State; 
+/**
+ * Bytes the server holds.
+ */
+sent: number; 
+/**
+ * The chunk size chosen for the link.
+ */
+chunk_size: number; 
+/**
+ * Why it failed or was refused, in English.
+ */
+error: string | null; 
+/**
+ * The same, in Spanish.
+ */
+error_es: string | null; 
+/**
+ * Tries so far.
+ */
+attempts: number; 
+/**
+ * When it will be tried again, if it failed.
+ */
+next_attempt_at: string | null; 
+/**
+ * Once done: the receipt.
+ */
+receipt: Receipt | null; 
+/**
+ * When it was queued.
+ */
+created_at: string }
 /**
  * How serious the person documenting judges the item.
  */
@@ -2145,6 +2531,20 @@ chain: PeerCertificate[];
  * What the facts hold, and what could not be recorded.
  */
 note: string }
+/**
+ * What the server could check of the report when it arrived.
+ */
+export type Verification = 
+/**
+ * The server verified it as `testigo verify` does (decrypting it
+ * first when it was encrypted to the organization): valid.
+ */
+"verified" | 
+/**
+ * Encrypted to an identity the server does not hold: kept exactly as
+ * received, to be verified on a staff machine.
+ */
+"verify_on_staff_machine"
 /**
  * How far verifying is, sent as the `verify-progress` event.
  */

@@ -100,3 +100,13 @@ export function shown(s: string | null | undefined): string {
     return `\\u{${c.codePointAt(0)!.toString(16)}}`;
   });
 }
+
+/** A key fingerprint in groups of four, as people read it aloud to compare. */
+export function grouped(hex: string): string {
+  return hex.match(/.{1,4}/g)?.join(" ") ?? hex;
+}
+
+/** The last part of a path (a file's name). */
+export function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}
