@@ -15,6 +15,9 @@ apt_need minisign age unzip python3 python3-pip postgresql
 apt_need poppler-utils
 # The capture-limit and decoding-budget tests read a child's peak memory with GNU time.
 apt_need time
+# The intake server's inbox is tested in a real browser: Debian's Chromium,
+# headless, through its chromedriver.
+apt_need chromium chromium-driver
 if ! command -v bagit.py >/dev/null; then
   python3 -m pip install --quiet bagit 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages bagit

@@ -45,10 +45,10 @@ fn sealed(vault: &Vault, case: &str, out: PathBuf, encrypt_to: Vec<String>) -> R
 }
 
 impl Report {
-    fn make(tmp: &tempfile::TempDir, name: &str, encrypt_to: Vec<String>) -> Report {
+    fn make(tmp: &tempfile::TempDir, name: &str, title: &str, encrypt_to: Vec<String>) -> Report {
         let dir = tmp.path().join(format!("{name}-vault"));
         let vault = Vault::create(&dir, "una frase de prueba bastante larga").unwrap();
-        let case = vault.create_case("Campaña de bots", "").unwrap();
+        let case = vault.create_case(title, "").unwrap();
         vault
             .add_note(
                 &case.id,
@@ -62,12 +62,19 @@ impl Report {
 
     /// A plain sealed report of one note.
     pub async fn seal(tmp: &tempfile::TempDir, name: &str) -> Report {
-        tokio::task::block_in_place(|| Report::make(tmp, name, Vec::new()))
+        Report::seal_titled(tmp, name, "Campaña de bots").await
+    }
+
+    /// The same, its case named `title`.
+    pub async fn seal_titled(tmp: &tempfile::TempDir, name: &str, title: &str) -> Report {
+        tokio::task::block_in_place(|| Report::make(tmp, name, title, Vec::new()))
     }
 
     /// The same, encrypted with age to `recipient`.
     pub async fn seal_to(tmp: &tempfile::TempDir, name: &str, recipient: &str) -> Report {
-        tokio::task::block_in_place(|| Report::make(tmp, name, vec![recipient.to_string()]))
+        tokio::task::block_in_place(|| {
+            Report::make(tmp, name, "Campaña de bots", vec![recipient.to_string()])
+        })
     }
 
     /// A plain report holding a file of `size` random bytes.
@@ -146,7 +153,8 @@ pub fn hidden(page: &str, name: &str) -> String {
     page[start..].split('"').next().unwrap().to_string()
 }
 
-fn free_port() -> u16 {
+/// A port free on 127.0.0.1 (for a server about to start).
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
