@@ -15,6 +15,9 @@ apt_need minisign age unzip python3 python3-pip postgresql
 apt_need poppler-utils
 # The capture-limit and decoding-budget tests read a child's peak memory with GNU time.
 apt_need time
+# The intake server's inbox is tested in a real browser: Debian's Chromium,
+# headless, through its chromedriver.
+apt_need chromium chromium-driver
 if ! command -v bagit.py >/dev/null; then
   python3 -m pip install --quiet bagit 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages bagit
@@ -36,6 +39,13 @@ echo "== tuspy (the intake server's tests upload with this tus client nobody her
 if ! python3 -c "import tusclient" 2>/dev/null; then
   python3 -m pip install --quiet tuspy 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages tuspy
+fi
+echo "== Garage (the intake server's S3 storage is tested against it; scripts/services.sh runs it)"
+# Built once per machine (about 9 minutes on 2 cores) into $HOME/.cache/garage,
+# in a target folder of its own, without the workspace's clippy wrapper.
+if [ ! -x "$HOME/.cache/garage/bin/garage" ]; then
+  env -u CARGO_TARGET_DIR -u RUSTC_WORKSPACE_WRAPPER \
+    cargo install garage --version 2.5.0 --locked --root "$HOME/.cache/garage"
 fi
 
 echo "== cargo fmt --check"

@@ -52,10 +52,18 @@ const AGE_ARMOR: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
 
 /// Finishes an upload whose bytes have all arrived.
 pub async fn finish(state: &State, upload: &Upload) -> Result<Finished> {
-    let tmp = state.dir.join("tmp").join(format!("{}.part", upload.id));
-    let result = assemble_and_store(state, upload, &tmp).await;
-    let _ = std::fs::remove_file(&tmp);
-    let finished = result?;
+    // A scratch file of this run's own (0600, removed when dropped): the
+    // housekeeping and a client's PATCH may finish the same upload at once.
+    let scratch = state.dir.join("tmp");
+    testigo_core::private::create_dir_all(&scratch)
+        .with_context(|| format!("cannot create {}", scratch.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("{}-", upload.id))
+        .suffix(".part")
+        .tempfile_in(&scratch)
+        .with_context(|| format!("cannot create a file in {}", scratch.display()))?;
+    let finished = assemble_and_store(state, upload, tmp.path()).await?;
+    drop(tmp);
     // Whatever the outcome, the chunks are no longer needed.
     for (start, _) in state.index.chunks(&upload.id).await? {
         state.blobs.delete(&chunk_key(&upload.id, start)).await?;
@@ -87,7 +95,6 @@ async fn assemble_and_store(state: &State, upload: &Upload, tmp: &Path) -> Resul
             upload.length
         );
     }
-    testigo_core::private::create_dir_all(tmp.parent().unwrap_or(Path::new(".")))?;
     let mut file = std::io::BufWriter::with_capacity(
         1 << 20,
         testigo_core::private::create_file(tmp)

@@ -153,6 +153,7 @@ fn strings(lang: &str) -> Value {
         "posted": s("Publicado", "Posted"),
         "author": s("Autor", "Author"),
         "text": s("Texto", "Text"),
+        "refused": s("No se aceptó el formulario", "The form was not accepted"),
     })
 }
 
@@ -168,6 +169,37 @@ fn status_label(status: &str, lang: &str) -> String {
         _ => status,
     }
     .to_string()
+}
+
+/// An item's kind in the glossary's words (ARCHITECTURE.md).
+fn kind_label(kind: &str, lang: &str) -> String {
+    let es = lang != "en";
+    match (kind, es) {
+        ("screenshot", true) => "captura de pantalla",
+        ("file", true) => "archivo",
+        ("link", true) => "enlace",
+        ("note", true) => "nota",
+        ("screenshot", false) => "screenshot",
+        ("file", false) => "file",
+        ("link", false) => "link",
+        ("note", false) => "note",
+        (other, _) => other,
+    }
+    .to_string()
+}
+
+/// An RFC 3339 time as people read it: `2026-12-02 05:30 UTC`.
+fn time_label(t: Option<&Value>) -> Option<String> {
+    let t = t?.as_str()?;
+    Some(
+        chrono::DateTime::parse_from_rfc3339(t)
+            .map(|d| {
+                d.with_timezone(&chrono::Utc)
+                    .format("%Y-%m-%d %H:%M UTC")
+                    .to_string()
+            })
+            .unwrap_or_else(|_| t.to_string()),
+    )
 }
 
 fn verification_label(v: &str, lang: &str) -> String {
@@ -241,13 +273,18 @@ fn to_login() -> Response {
     Redirect::to("/inbox/login").into_response()
 }
 
-fn forbidden(lang: &str) -> Response {
+/// A form without its session's token: a page that says so, 403.
+fn forbidden(state: &State, lang: &str) -> Response {
     let msg = if lang == "en" {
         "This form expired or did not come from this page; go back, reload it and try again."
     } else {
         "Este formulario caducó o no vino de esta página; regresa, recárgala e inténtalo de nuevo."
     };
-    (StatusCode::FORBIDDEN, msg).into_response()
+    let mut ctx = base(state, lang);
+    ctx.insert("message".into(), msg.into());
+    let mut r = render(state, "refused.html", Value::Object(ctx));
+    *r.status_mut() = StatusCode::FORBIDDEN;
+    r
 }
 
 async fn login_page(
@@ -256,14 +293,22 @@ async fn login_page(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let lang = lang(&h, &q);
-    login_form(&state, lang, None, &q)
+    login_form(&state, lang, None, "", &q)
 }
 
-fn login_form(state: &State, lang: &str, error: Option<&str>, q: &LangQuery) -> Response {
+/// The login form; after a failed attempt, with why and the name typed.
+fn login_form(
+    state: &State,
+    lang: &str,
+    error: Option<&str>,
+    name: &str,
+    q: &LangQuery,
+) -> Response {
     let csrf = random_token();
     let mut ctx = base(state, lang);
     ctx.insert("csrf".into(), csrf.clone().into());
     ctx.insert("error".into(), error.into());
+    ctx.insert("name".into(), name.into());
     let mut r = render(state, "login.html", Value::Object(ctx));
     if error.is_some() {
         *r.status_mut() = StatusCode::UNAUTHORIZED;
@@ -291,7 +336,7 @@ async fn login(Extract(state): Extract<State>, h: HeaderMap, Form(f): Form<Login
         .cloned()
         .unwrap_or_default();
     if !same(&f.csrf, &expected) {
-        return forbidden(lang);
+        return forbidden(&state, lang);
     }
     let hash = state
         .index
@@ -313,7 +358,7 @@ async fn login(Extract(state): Extract<State>, h: HeaderMap, Form(f): Form<Login
         } else {
             "Usuario o contraseña incorrectos."
         };
-        return login_form(&state, lang, Some(msg), &q);
+        return login_form(&state, lang, Some(msg), f.user.trim(), &q);
     }
     let token = random_token();
     let expires = (chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS))
@@ -353,7 +398,7 @@ async fn logout(Extract(state): Extract<State>, h: HeaderMap, Form(f): Form<Csrf
         return to_login();
     };
     if !same(&f.csrf, &s.csrf) {
-        return forbidden(lang);
+        return forbidden(&state, lang);
     }
     if let Some(token) = cookies(&h).get(SESSION_COOKIE) {
         let _ = state.index.end_session(&token_hash(token)).await;
@@ -370,6 +415,17 @@ fn summary(r: &Report) -> Value {
 
 fn report_view(r: &Report, lang: &str) -> Value {
     let s = summary(r);
+    let items: Option<Vec<Value>> = s.get("item_list").and_then(Value::as_array).map(|list| {
+        list.iter()
+            .map(|it| {
+                let mut it = it.clone();
+                let kind = it.get("kind").and_then(Value::as_str).unwrap_or("");
+                it["kind_label"] = kind_label(kind, lang).into();
+                it["posted"] = time_label(it.get("posted_at")).into();
+                it
+            })
+            .collect()
+    });
     json!({
         "receipt_id": r.receipt_id,
         "report_id": r.report_id,
@@ -378,6 +434,7 @@ fn report_view(r: &Report, lang: &str) -> Value {
         "filename": r.filename,
         "key_id": r.key_id,
         "received_at": r.received_at,
+        "received": time_label(Some(&r.received_at.clone().into())),
         "encrypted": r.encrypted,
         "verification": r.verification,
         "verification_label": verification_label(&r.verification, lang),
@@ -386,8 +443,9 @@ fn report_view(r: &Report, lang: &str) -> Value {
         "case": s.get("case"),
         "items": s.get("items"),
         "sealed_at": s.get("sealed_at"),
+        "sealed": time_label(s.get("sealed_at")),
         "signer": s.pointer("/signer/name"),
-        "item_list": s.get("item_list"),
+        "item_list": items,
         "packet": s.get("packet").and_then(Value::as_bool).unwrap_or(false),
     })
 }
@@ -485,7 +543,7 @@ async fn set_status(
         return to_login();
     };
     if !same(&f.csrf, &s.csrf) {
-        return forbidden(lang);
+        return forbidden(&state, lang);
     }
     if !STATUSES.contains(&f.status.as_str()) || find(&state, &id).await.is_none() {
         return StatusCode::BAD_REQUEST.into_response();

@@ -9,6 +9,7 @@ pub fn environment() -> minijinja::Environment<'static> {
         ("login.html", include_str!("../templates/login.html")),
         ("list.html", include_str!("../templates/list.html")),
         ("show.html", include_str!("../templates/show.html")),
+        ("refused.html", include_str!("../templates/refused.html")),
     ] {
         env.add_template(name, text)
             .expect("the inbox's templates parse");

@@ -9,7 +9,8 @@
 //! Every route has a body limit (uploads: the report limit, streamed;
 //! the rest: 64 KiB), a per-address rate limit, and time limits for slow
 //! clients. Abandoned uploads are removed after `upload_expiry_hours`, and
-//! uploads whose bytes all arrived before a stop are finished at start.
+//! uploads whose bytes all arrived before a stop are finished at start,
+//! before the server listens.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -134,18 +135,18 @@ pub fn router(state: State) -> axum::Router {
         .with_state(state)
 }
 
-/// Finishes uploads whose bytes all arrived before the server stopped, and
-/// removes those abandoned for longer than the expiry; then again every minute.
+/// [`sweep`] every minute (the first one runs before the server listens).
 async fn housekeeping(state: State) {
     loop {
+        tokio::time::sleep(Duration::from_secs(60)).await;
         if let Err(e) = sweep(&state).await {
             eprintln!("testigo-intake: housekeeping: {e:#}");
         }
-        tokio::time::sleep(Duration::from_secs(60)).await;
     }
 }
 
-/// One round of [`housekeeping`].
+/// Finishes uploads whose bytes all arrived before the server stopped, and
+/// removes those abandoned for longer than the expiry.
 pub async fn sweep(state: &State) -> Result<()> {
     let expiry = chrono::Duration::hours(state.config.limits.upload_expiry_hours as i64);
     let before = (chrono::Utc::now() - expiry).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -169,6 +170,11 @@ pub async fn serve(dir: &std::path::Path, listen: Option<&str>) -> Result<()> {
         .unwrap_or(&state.config.listen)
         .parse()
         .context("the listen address must be IP:PORT")?;
+    // Uploads left whole by a stop are finished before anyone can ask
+    // about them (a client's HEAD then sees the receipt).
+    if let Err(e) = sweep(&state).await {
+        eprintln!("testigo-intake: housekeeping: {e:#}");
+    }
     tokio::spawn(housekeeping(state.clone()));
     let tls = state.config.tls.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();

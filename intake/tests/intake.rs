@@ -1,14 +1,20 @@
 //! The intake server as reporters and staff meet it: the real binary on
 //! 127.0.0.1, real sealed reports, a tus client nobody here wrote (tuspy),
-//! receipts checked with the `minisign` CLI.
+//! receipts checked with the `minisign` CLI. The staff inbox's tests are
+//! in `inbox/` (over HTTP, and in Chromium); helpers in `support/`.
 
 #![allow(clippy::unwrap_used)] // tests fail loudly by design
 
+mod inbox;
 mod support;
 
 use std::time::Duration;
 
 use base64::Engine as _;
+use inbox::{
+    an_expired_session_goes_back_to_the_login,
+    staff_log_in_see_the_report_and_set_its_status_and_forms_need_their_token,
+};
 use sha2::Digest as _;
 use support::{Report, Server, Storage, meta, tuspy};
 
@@ -30,7 +36,12 @@ async fn tuspy_sends_a_report_and_the_receipt_verifies_with_minisign(storage: St
     assert_eq!(receipt["report_id"].as_str(), report.report_id.as_deref());
     assert_eq!(receipt["server"], "Red de Defensoras");
     srv.minisign_verifies(json, status["receipt"]["minisig"].as_str().unwrap());
-    // Stored once, byte for byte, and listed.
+    // Stored once, under its hash, byte for byte, and listed.
+    assert_eq!(
+        srv.stored_files().await,
+        vec![format!("reports/{}", report.sha256)]
+    );
+    assert_eq!(srv.chunk_files().await, Vec::<String>::new());
     let listed = srv.list();
     assert_eq!(listed.as_array().unwrap().len(), 1);
     let exported = srv.tmp.path().join("exported.zip");
@@ -61,7 +72,7 @@ async fn a_tampered_report_is_refused_in_both_languages_and_nothing_is_kept(stor
         "{v}"
     );
     assert_eq!(srv.list().as_array().unwrap().len(), 0);
-    assert!(srv.stored_files().is_empty(), "{:?}", srv.stored_files());
+    assert_eq!(srv.stored_files().await, Vec::<String>::new());
 
     // A report whose bytes are not the ones announced is refused too.
     let mut report = Report::seal(&srv.tmp, "wrong-hash").await;
@@ -69,13 +80,14 @@ async fn a_tampered_report_is_refused_in_both_languages_and_nothing_is_kept(stor
     let (status, body) = srv.upload_whole(&report).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("not the"), "{body}");
-    assert!(srv.stored_files().is_empty());
+    assert_eq!(srv.stored_files().await, Vec::<String>::new());
 
     // And a file that is not a sealed report at all.
     let junk = Report::raw(b"hola, esto no es un ZIP".to_vec(), "ABCDEF0123456789");
     let (status, body) = srv.upload_whole(&junk).await;
     assert_eq!(status, 422, "{body}");
-    assert!(srv.stored_files().is_empty());
+    assert_eq!(srv.stored_files().await, Vec::<String>::new());
+    assert_eq!(srv.chunk_files().await, Vec::<String>::new());
 }
 
 async fn a_corrupted_chunk_is_refused_by_its_checksum_and_sent_again(storage: Storage) {
@@ -96,11 +108,17 @@ async fn a_corrupted_chunk_is_refused_by_its_checksum_and_sent_again(storage: St
         0,
         "nothing of a refused chunk is kept"
     );
+    assert_eq!(srv.chunk_files().await, Vec::<String>::new());
     let r = srv
         .patch(&url, 0, good.to_vec(), Some(format!("sha256 {digest}")))
         .await;
     assert_eq!(r.status().as_u16(), 204);
     assert_eq!(srv.offset(&url).await, half as u64);
+    let id = url.rsplit('/').next().unwrap();
+    assert_eq!(
+        srv.chunk_files().await,
+        vec![format!("uploads/{id}/{:020}", 0)]
+    );
     // A PATCH at the wrong offset is a conflict, and says the right one.
     let r = srv.patch(&url, 0, good.to_vec(), None).await;
     assert_eq!(r.status().as_u16(), 409);
@@ -110,6 +128,8 @@ async fn a_corrupted_chunk_is_refused_by_its_checksum_and_sent_again(storage: St
         .await;
     assert_eq!(r.status().as_u16(), 204);
     assert!(r.headers().contains_key("testigo-receipt-id"));
+    assert_eq!(srv.chunk_files().await, Vec::<String>::new());
+    assert_eq!(srv.stored_files().await.len(), 1);
 }
 
 async fn a_server_killed_mid_upload_resumes_from_its_offset_after_a_restart(storage: Storage) {
@@ -184,7 +204,7 @@ async fn the_same_report_sent_twice_is_stored_once_with_one_receipt(storage: Sto
     assert_eq!((s1, s2), (204, 204));
     assert_eq!(first, second);
     assert_eq!(srv.list().as_array().unwrap().len(), 1);
-    assert_eq!(srv.stored_files().len(), 1);
+    assert_eq!(srv.stored_files().await.len(), 1);
 }
 
 async fn an_encrypted_report_is_verified_with_the_identity_or_kept_for_staff_without_it(
@@ -315,138 +335,7 @@ async fn abandoned_uploads_expire_and_leave_nothing(storage: Storage) {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 404);
-    assert!(srv.chunk_files().is_empty(), "{:?}", srv.chunk_files());
-}
-
-async fn staff_log_in_see_the_report_and_set_its_status_and_forms_need_their_token(
-    storage: Storage,
-) {
-    let srv = Server::start(storage).await;
-    srv.cli_with_env(
-        &["user", "add", "ana"],
-        &[("TESTIGO_INTAKE_PASSWORD", "una contraseña larga")],
-    );
-    let report = Report::seal(&srv.tmp, "inbox").await;
-    srv.upload_whole(&report).await;
-    let receipt_id = srv.last_receipt_id.lock().unwrap().clone().unwrap();
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    // Not logged in: to the login page.
-    let r = client
-        .get(format!("{}/inbox", srv.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    let page = client
-        .get(format!("{}/inbox/login", srv.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains("Entrar a la bandeja"), "{page}");
-    let csrf = support::hidden(&page, "csrf");
-    // Without the form's token: refused.
-    let r = client
-        .post(format!("{}/inbox/login", srv.url))
-        .form(&[("user", "ana"), ("password", "una contraseña larga")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 403);
-    // A wrong password.
-    let r = client
-        .post(format!("{}/inbox/login", srv.url))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("user", "ana"),
-            ("password", "otra contraseña"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 401);
-    let page = r.text().await.unwrap();
-    assert!(page.contains("Usuario o contraseña incorrectos"), "{page}");
-    let csrf = support::hidden(&page, "csrf");
-    let r = client
-        .post(format!("{}/inbox/login", srv.url))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("user", "ana"),
-            ("password", "una contraseña larga"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
-        "{cookie}"
-    );
-    let list = client
-        .get(format!("{}/inbox", srv.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(list.contains(&receipt_id), "{list}");
-    assert!(list.contains("verificado"), "{list}");
-    let show = client
-        .get(format!("{}/inbox/reports/{receipt_id}?lang=en", srv.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    // The reporter's text is shown, escaped: never as HTML.
-    assert!(show.contains("Amenaza &lt;b&gt;recibida"), "{show}");
-    assert!(!show.contains("<b>recibida"), "{show}");
-    assert!(show.contains("Open the packet (PDF)"), "{show}");
-    let pdf = client
-        .get(format!("{}/inbox/reports/{receipt_id}/packet.pdf", srv.url))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert!(pdf.starts_with(b"%PDF"));
-    let file = client
-        .get(format!("{}/inbox/reports/{receipt_id}/file", srv.url))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(file.as_ref(), report.bytes.as_slice());
-    let token = support::hidden(&show, "csrf");
-    // A status change without the session's token is refused; with it, kept.
-    let r = client
-        .post(format!("{}/inbox/reports/{receipt_id}/status", srv.url))
-        .form(&[("csrf", "0".repeat(64).as_str()), ("status", "closed")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 403);
-    let r = client
-        .post(format!("{}/inbox/reports/{receipt_id}/status", srv.url))
-        .form(&[("csrf", token.as_str()), ("status", "in_review")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    assert_eq!(srv.receipt(&receipt_id).await["status"], "in_review");
+    assert_eq!(srv.chunk_files().await, Vec::<String>::new());
 }
 
 async fn a_link_cut_mid_chunk_resumes_from_the_servers_offset(storage: Storage) {
@@ -562,8 +451,8 @@ async fn fifty_reports_sent_at_once_are_each_stored_once_with_a_receipt(storage:
     }
     assert_eq!(ids.len(), 50);
     assert_eq!(srv.list().as_array().unwrap().len(), 50);
-    assert_eq!(srv.stored_files().len(), 50);
-    assert!(srv.chunk_files().is_empty(), "{:?}", srv.chunk_files());
+    assert_eq!(srv.stored_files().await.len(), 50);
+    assert_eq!(srv.chunk_files().await, Vec::<String>::new());
 }
 
 async fn a_chunk_corrupted_in_flight_is_refused_and_sent_again(storage: Storage) {
@@ -608,57 +497,6 @@ async fn a_chunk_corrupted_in_flight_is_refused_and_sent_again(storage: Storage)
     }
 }
 
-async fn an_expired_session_goes_back_to_the_login(storage: Storage) {
-    let srv = Server::start(storage).await;
-    srv.cli_with_env(
-        &["user", "add", "ana"],
-        &[("TESTIGO_INTAKE_PASSWORD", "una contraseña larga")],
-    );
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = client
-        .get(format!("{}/inbox/login", srv.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = support::hidden(&page, "csrf");
-    let r = client
-        .post(format!("{}/inbox/login", srv.url))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("user", "ana"),
-            ("password", "una contraseña larga"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    assert_eq!(
-        client
-            .get(format!("{}/inbox", srv.url))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        200
-    );
-    srv.expire_sessions().await;
-    let r = client
-        .get(format!("{}/inbox", srv.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 303);
-    assert_eq!(r.headers()["location"], "/inbox/login");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn with_a_certificate_in_the_configuration_it_speaks_only_tls() {
     let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
@@ -701,8 +539,9 @@ async fn with_a_certificate_in_the_configuration_it_speaks_only_tls() {
 }
 
 /// Every test above, against each storage: SQLite and a folder (one
-/// machine, nothing else installed), and a shared PostgreSQL (started by
-/// `scripts/services.sh` on 127.0.0.1) with the folder.
+/// machine, nothing else installed); a shared PostgreSQL with the folder;
+/// and PostgreSQL with a bucket in Garage, a real S3-compatible server
+/// (both started by `scripts/services.sh` on 127.0.0.1).
 macro_rules! on_each_storage {
     ($($name:ident),* $(,)?) => {
         mod sqlite_and_folder {
@@ -718,6 +557,14 @@ macro_rules! on_each_storage {
                 #[tokio::test(flavor = "multi_thread")]
                 async fn $name() {
                     super::$name(super::Storage::Postgres).await
+                }
+            )*
+        }
+        mod postgres_and_garage {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    super::$name(super::Storage::PostgresS3).await
                 }
             )*
         }

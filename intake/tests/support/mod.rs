@@ -45,10 +45,10 @@ fn sealed(vault: &Vault, case: &str, out: PathBuf, encrypt_to: Vec<String>) -> R
 }
 
 impl Report {
-    fn make(tmp: &tempfile::TempDir, name: &str, encrypt_to: Vec<String>) -> Report {
+    fn make(tmp: &tempfile::TempDir, name: &str, title: &str, encrypt_to: Vec<String>) -> Report {
         let dir = tmp.path().join(format!("{name}-vault"));
         let vault = Vault::create(&dir, "una frase de prueba bastante larga").unwrap();
-        let case = vault.create_case("Campaña de bots", "").unwrap();
+        let case = vault.create_case(title, "").unwrap();
         vault
             .add_note(
                 &case.id,
@@ -62,12 +62,19 @@ impl Report {
 
     /// A plain sealed report of one note.
     pub async fn seal(tmp: &tempfile::TempDir, name: &str) -> Report {
-        tokio::task::block_in_place(|| Report::make(tmp, name, Vec::new()))
+        Report::seal_titled(tmp, name, "Campaña de bots").await
+    }
+
+    /// The same, its case named `title`.
+    pub async fn seal_titled(tmp: &tempfile::TempDir, name: &str, title: &str) -> Report {
+        tokio::task::block_in_place(|| Report::make(tmp, name, title, Vec::new()))
     }
 
     /// The same, encrypted with age to `recipient`.
     pub async fn seal_to(tmp: &tempfile::TempDir, name: &str, recipient: &str) -> Report {
-        tokio::task::block_in_place(|| Report::make(tmp, name, vec![recipient.to_string()]))
+        tokio::task::block_in_place(|| {
+            Report::make(tmp, name, "Campaña de bots", vec![recipient.to_string()])
+        })
     }
 
     /// A plain report holding a file of `size` random bytes.
@@ -146,7 +153,8 @@ pub fn hidden(page: &str, name: &str) -> String {
     page[start..].split('"').next().unwrap().to_string()
 }
 
-fn free_port() -> u16 {
+/// A port free on 127.0.0.1 (for a server about to start).
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -162,13 +170,105 @@ pub enum Storage {
     /// A database of its own in the PostgreSQL that `scripts/services.sh`
     /// started (`TESTIGO_TEST_POSTGRES`), and the folder.
     Postgres,
+    /// A database of its own, and a bucket of its own in the Garage that
+    /// `scripts/services.sh` started (`TESTIGO_TEST_S3_*`).
+    PostgresS3,
+}
+
+/// Where a service `scripts/services.sh` started is, from its environment.
+fn service(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!(
+            "{var} is not set: run the tests with scripts/test.sh, or `source scripts/services.sh` first (it starts PostgreSQL and Garage on 127.0.0.1)"
+        )
+    })
+}
+
+/// Runs the test Garage's `garage` command; its output.
+fn garage(args: &[&str]) -> String {
+    let out = Command::new(service("TESTIGO_TEST_GARAGE"))
+        .args(args)
+        .env("GARAGE_CONFIG_FILE", service("TESTIGO_TEST_GARAGE_CONFIG"))
+        .output()
+        .expect("the garage command (scripts/test.sh builds it)");
+    assert!(
+        out.status.success(),
+        "garage {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A test's bucket of its own in the test Garage, and a client of it
+/// (the test's, not the server's) to see what the server keeps there.
+struct Bucket {
+    name: String,
+    client: object_store::aws::AmazonS3,
+}
+
+impl Bucket {
+    /// Makes a fresh bucket with the tests' key allowed to read and write it
+    /// (with the `garage` command: the key may not make buckets through
+    /// S3); the server's settings for it.
+    fn fresh() -> (Bucket, testigo_intake::config::S3) {
+        let key_id = service("TESTIGO_TEST_S3_KEY_ID");
+        let name = format!("intake-{}", ulid::Ulid::new().to_string().to_lowercase());
+        garage(&["bucket", "create", &name]);
+        garage(&[
+            "bucket", "allow", "--read", "--write", "--owner", &name, "--key", &key_id,
+        ]);
+        let s3 = testigo_intake::config::S3 {
+            endpoint: service("TESTIGO_TEST_S3_ENDPOINT"),
+            bucket: name.clone(),
+            region: service("TESTIGO_TEST_S3_REGION"),
+            access_key_id: key_id,
+            secret_access_key: service("TESTIGO_TEST_S3_SECRET"),
+        };
+        let client = object_store::aws::AmazonS3Builder::new()
+            .with_endpoint(&s3.endpoint)
+            .with_bucket_name(&s3.bucket)
+            .with_region(&s3.region)
+            .with_access_key_id(&s3.access_key_id)
+            .with_secret_access_key(&s3.secret_access_key)
+            .with_allow_http(true)
+            .build()
+            .unwrap();
+        (Bucket { name, client }, s3)
+    }
+
+    /// The keys of the objects under `prefix`, sorted.
+    async fn keys(&self, prefix: &str) -> Vec<String> {
+        use futures_util::TryStreamExt as _;
+        use object_store::ObjectStore as _;
+        let mut keys: Vec<String> = self
+            .client
+            .list(Some(&object_store::path::Path::from(prefix)))
+            .map_ok(|m| m.location.to_string())
+            .try_collect()
+            .await
+            .unwrap();
+        keys.sort();
+        keys
+    }
+
+    /// Writes begun and neither completed nor aborted (multipart uploads
+    /// above all), which listing objects does not show: Garage counts them.
+    fn unfinished_writes(&self) -> i64 {
+        let info = garage(&[
+            "json-api",
+            "GetBucketInfo",
+            &serde_json::json!({ "globalAlias": self.name }).to_string(),
+        ]);
+        let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+        info["unfinishedUploads"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no unfinishedUploads in {info}"))
+    }
 }
 
 /// Makes a fresh database in the test PostgreSQL; its connection string.
 async fn fresh_database() -> String {
-    let base = std::env::var("TESTIGO_TEST_POSTGRES").expect(
-        "TESTIGO_TEST_POSTGRES is not set: run the tests with scripts/test.sh, which starts PostgreSQL on 127.0.0.1",
-    );
+    let base = service("TESTIGO_TEST_POSTGRES");
     let (client, conn) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
         .await
         .expect("connect to the test PostgreSQL");
@@ -192,6 +292,8 @@ pub struct Server {
     child: Option<Child>,
     /// The PostgreSQL database, when the index is there.
     postgres: Option<String>,
+    /// The bucket, when report files and chunks are there.
+    bucket: Option<Bucket>,
     pub last_receipt_id: Mutex<Option<String>>,
 }
 
@@ -236,11 +338,20 @@ impl Server {
         // The tests send many requests from one address.
         let mut text = text.replace("requests_per_second = 20", "requests_per_second = 1000");
         let mut postgres = None;
-        if let Storage::Postgres = storage {
+        if let Storage::Postgres | Storage::PostgresS3 = storage {
             let db = fresh_database().await;
             text = text.replace("[storage]\n", &format!("[storage]\npostgres = {db:?}\n"));
             assert!(text.contains("postgres = "), "{text}");
             postgres = Some(db);
+        }
+        let mut bucket = None;
+        if let Storage::PostgresS3 = storage {
+            let (b, s3) = tokio::task::block_in_place(Bucket::fresh);
+            text.push_str(&format!(
+                "\n[storage.s3]\n{}",
+                toml::to_string(&s3).unwrap()
+            ));
+            bucket = Some(b);
         }
         std::fs::write(&config, edit(text)).unwrap();
         let mut s = Server {
@@ -248,6 +359,7 @@ impl Server {
             url,
             child: None,
             postgres,
+            bucket,
             last_receipt_id: Mutex::new(None),
         };
         s.spawn().await;
@@ -360,7 +472,12 @@ impl Server {
         serde_json::from_slice(&std::fs::read(self.dir().join("org.testigo-org")).unwrap()).unwrap()
     }
 
-    fn files_under(&self, sub: &str) -> Vec<PathBuf> {
+    /// The keys under `prefix` in the store, sorted: the files in the
+    /// server's folder, or the objects in its bucket.
+    async fn keys_under(&self, prefix: &str) -> Vec<String> {
+        if let Some(bucket) = &self.bucket {
+            return bucket.keys(prefix).await;
+        }
         fn walk(p: &Path, out: &mut Vec<PathBuf>) {
             if let Ok(rd) = std::fs::read_dir(p) {
                 for e in rd.flatten() {
@@ -373,19 +490,38 @@ impl Server {
                 }
             }
         }
-        let mut out = Vec::new();
-        walk(&self.dir().join("store").join(sub), &mut out);
-        out
+        let store = self.dir().join("store");
+        let mut files = Vec::new();
+        walk(&store.join(prefix), &mut files);
+        let mut keys: Vec<String> = files
+            .iter()
+            .map(|f| {
+                f.strip_prefix(&store)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        keys.sort();
+        keys
     }
 
     /// Report files kept.
-    pub fn stored_files(&self) -> Vec<PathBuf> {
-        self.files_under("reports")
+    pub async fn stored_files(&self) -> Vec<String> {
+        self.keys_under("reports").await
     }
 
-    /// Chunks of unfinished uploads kept.
-    pub fn chunk_files(&self) -> Vec<PathBuf> {
-        self.files_under("uploads")
+    /// Chunks of unfinished uploads kept; in a bucket, also any write
+    /// begun and neither completed nor aborted.
+    pub async fn chunk_files(&self) -> Vec<String> {
+        let mut kept = self.keys_under("uploads").await;
+        if let Some(bucket) = &self.bucket {
+            let n = tokio::task::block_in_place(|| bucket.unfinished_writes());
+            if n > 0 {
+                kept.push(format!("({n} unfinished writes in the bucket)"));
+            }
+        }
+        kept
     }
 
     pub async fn receipt(&self, id: &str) -> serde_json::Value {
