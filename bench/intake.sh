@@ -109,7 +109,9 @@ for storage in $STORAGES; do
   if [ "$storage" = pg-garage ]; then
     source scripts/services.sh
     export TESTIGO_BENCH_POSTGRES="$TESTIGO_TEST_POSTGRES"
-    export TESTIGO_BENCH_BUCKET="$(new_test_bucket)"
+    export TESTIGO_BENCH_BUCKET="bench-$$"
+    "$garage_bin" bucket create "$TESTIGO_BENCH_BUCKET" >/dev/null
+    "$garage_bin" bucket allow --read --write --owner "$TESTIGO_BENCH_BUCKET" --key testigo-tests >/dev/null
   fi
   echo "[$storage] $COUNT reports of 1 MiB, $PARALLEL at a time" >&2
   start_server "$storage"
