@@ -110,8 +110,9 @@ for storage in $STORAGES; do
     source scripts/services.sh
     export TESTIGO_BENCH_POSTGRES="$TESTIGO_TEST_POSTGRES"
     export TESTIGO_BENCH_BUCKET="bench-$$"
-    "$garage_bin" bucket create "$TESTIGO_BENCH_BUCKET" >/dev/null
-    "$garage_bin" bucket allow --read --write --owner "$TESTIGO_BENCH_BUCKET" --key testigo-tests >/dev/null
+    garage() { GARAGE_CONFIG_FILE="$TESTIGO_TEST_GARAGE_CONFIG" "$TESTIGO_TEST_GARAGE" "$@" >/dev/null; }
+    garage bucket create "$TESTIGO_BENCH_BUCKET"
+    garage bucket allow --read --write --owner "$TESTIGO_BENCH_BUCKET" --key testigo-tests
   fi
   echo "[$storage] $COUNT reports of 1 MiB, $PARALLEL at a time" >&2
   start_server "$storage"
