@@ -212,14 +212,49 @@ fn sealed_large(env: &Env) -> PathBuf {
     report
 }
 
-/// Waits until the relay holds the upload.
-fn wait_for_stall(relay: &StallingRelay) {
+/// A `testigo submit` of a 6 MB report whose link hangs after 3 MB.
+struct Stalled {
+    relay: StallingRelay,
+    intake: Intake,
+    report: PathBuf,
+    submit: Child,
+}
+
+/// Starts a server behind a stalling relay, adds it, seals a large report
+/// and submits it until the relay holds the upload.
+fn submit_until_stalled(env: &Env) -> Stalled {
+    let relay = StallingRelay::bind();
+    let server_port = free_port();
+    let mut intake = Intake::init_at(env, server_port, relay.port());
+    intake.start();
+    relay.run(server_port, 3 << 20);
+    env.ok(&["org", "add", intake.org_file().to_str().unwrap()]);
+    let report = sealed_large(env);
+    let mut submit = env
+        .command(&[
+            "submit",
+            report.to_str().unwrap(),
+            "--to",
+            "Red de Defensoras",
+            "--json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     for _ in 0..600 {
         if relay.stalled.load(std::sync::atomic::Ordering::SeqCst) {
-            return;
+            return Stalled {
+                relay,
+                intake,
+                report,
+                submit,
+            };
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = submit.kill();
+    let _ = submit.wait();
     panic!("the upload never reached the stall");
 }
 
@@ -323,26 +358,12 @@ fn a_changed_organization_file_is_refused() {
 fn a_client_killed_mid_upload_resumes_from_the_servers_offset_with_outbox_run() {
     use std::sync::atomic::Ordering::SeqCst;
     let env = Env::new();
-    let relay = StallingRelay::bind();
-    let server_port = free_port();
-    let mut intake = Intake::init_at(&env, server_port, relay.port());
-    intake.start();
-    relay.run(server_port, 3 << 20);
-    env.ok(&["org", "add", intake.org_file().to_str().unwrap()]);
-    let report = sealed_large(&env);
-    let mut submit = env
-        .command(&[
-            "submit",
-            report.to_str().unwrap(),
-            "--to",
-            "Red de Defensoras",
-            "--json",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_stall(&relay);
+    let Stalled {
+        relay,
+        intake,
+        report,
+        mut submit,
+    } = submit_until_stalled(&env);
     submit.kill().unwrap();
     let _ = submit.wait();
     relay.stall.store(false, SeqCst);
@@ -371,26 +392,12 @@ fn a_client_killed_mid_upload_resumes_from_the_servers_offset_with_outbox_run() 
 fn a_submission_paused_mid_upload_stops_after_its_chunk_and_goes_only_when_resumed() {
     use std::sync::atomic::Ordering::SeqCst;
     let env = Env::new();
-    let relay = StallingRelay::bind();
-    let server_port = free_port();
-    let mut intake = Intake::init_at(&env, server_port, relay.port());
-    intake.start();
-    relay.run(server_port, 3 << 20);
-    env.ok(&["org", "add", intake.org_file().to_str().unwrap()]);
-    let report = sealed_large(&env);
-    let submit = env
-        .command(&[
-            "submit",
-            report.to_str().unwrap(),
-            "--to",
-            "Red de Defensoras",
-            "--json",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_stall(&relay);
+    let Stalled {
+        relay,
+        intake: _intake,
+        report,
+        submit,
+    } = submit_until_stalled(&env);
     // Paused from another process while a chunk hangs on the link.
     let id = env.json(&["outbox"])[0]["id"].as_str().unwrap().to_string();
     let paused = env.json(&["outbox", "pause", &id]);

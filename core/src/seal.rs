@@ -111,27 +111,34 @@ pub struct SealedReport {
 }
 
 impl Vault {
-    /// Every report this vault sealed, newest first, from the custody log.
+    /// Every report this vault sealed, newest first, from the custody log,
+    /// each with whether its file is still there.
     pub fn sealed_reports(&self) -> Result<Vec<SealedReport>> {
+        let mut out = self.sealed_entries()?;
+        for r in &mut out {
+            r.present = std::fs::metadata(&r.path).is_ok_and(|m| m.is_file() && m.len() == r.size);
+        }
+        Ok(out)
+    }
+
+    /// The reports this vault sealed, newest first, as the custody log
+    /// recorded them; `present` is left false (no file is looked at).
+    pub(crate) fn sealed_entries(&self) -> Result<Vec<SealedReport>> {
         let mut out: Vec<SealedReport> =
             custody::entries(&self.db, custody::Scope::Action(Action::Sealed))?
                 .into_iter()
                 .filter_map(|e| {
                     let d = &e.detail;
-                    let path = PathBuf::from(d["to"].as_str()?);
-                    let size = d["size"].as_u64()?;
-                    let present =
-                        std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == size);
                     Some(SealedReport {
                         report_id: d["report_id"].as_str()?.to_string(),
                         case_id: e.case_id?,
+                        path: PathBuf::from(d["to"].as_str()?),
                         sha256: d["bundle_sha256"].as_str()?.to_string(),
-                        size,
+                        size: d["size"].as_u64()?,
                         encrypted: d["encrypted_to"].as_array().is_some_and(|r| !r.is_empty()),
                         items: d["items"].as_array().map_or(0, Vec::len),
                         sealed_at: e.at,
-                        present,
-                        path,
+                        present: false,
                     })
                 })
                 .collect();

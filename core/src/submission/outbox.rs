@@ -234,7 +234,7 @@ impl Vault {
     /// with their receipts, oldest first: what the case's packet prints.
     pub fn case_receipts(&self, case_id: &str) -> Result<Vec<(Submission, SignedReceipt)>> {
         let sealed: std::collections::HashSet<String> = self
-            .sealed_reports()?
+            .sealed_entries()?
             .into_iter()
             .filter(|r| r.case_id == case_id)
             .map(|r| r.sha256)
@@ -599,7 +599,7 @@ impl Vault {
         }
         // The case whose sealed report this is, when this vault sealed it.
         let case_id = self
-            .sealed_reports()?
+            .sealed_entries()?
             .into_iter()
             .find(|r| r.sha256 == s.report_sha256)
             .map(|r| r.case_id);
