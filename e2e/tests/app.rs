@@ -132,12 +132,7 @@ async fn a_person_documents_a_campaign() {
     // Switch language.
     app.click("#nav-settings").await;
     app.shot("es-1280-07-settings").await;
-    app.find("#pref-language")
-        .await
-        .select_by_value("en")
-        .await
-        .unwrap();
-    app.click("#pref-save").await;
+    app.choose_language("en").await;
     app.wait_text("#nav-cases", "Cases").await;
     app.shot("en-1280-07-settings").await;
     app.click("#nav-cases").await;
@@ -270,12 +265,7 @@ async fn evidence_is_added_every_way_sealed_and_verified() {
 
     // In Spanish, a new case.
     app.click("#nav-settings").await;
-    app.find("#pref-language")
-        .await
-        .select_by_value("es")
-        .await
-        .unwrap();
-    app.click("#pref-save").await;
+    app.choose_language("es").await;
     app.wait_text("#nav-cases", "Casos").await;
     app.find("#signing-key").await;
     app.find("#capture-settings").await;

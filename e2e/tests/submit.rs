@@ -115,12 +115,7 @@ async fn a_sealed_report_is_submitted_and_its_receipt_shown_in_spanish() {
     app.open_vault("una frase bastante larga para la bóveda")
         .await;
     app.click("#nav-settings").await;
-    app.find("#pref-language")
-        .await
-        .select_by_value("es")
-        .await
-        .unwrap();
-    app.click("#pref-save").await;
+    app.choose_language("es").await;
     app.wait_text("#nav-outbox", "Bandeja de salida").await;
 
     // A case with a note, sealed.

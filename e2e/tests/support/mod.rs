@@ -172,6 +172,16 @@ impl App {
             .unwrap_or_else(|e| panic!("invoke {command}: {e}"))
     }
 
+    /// On the settings screen: chooses the language (`es`, `en`) and saves.
+    pub async fn choose_language(&self, lang: &str) {
+        self.find("#pref-language")
+            .await
+            .select_by_value(lang)
+            .await
+            .unwrap();
+        self.click("#pref-save").await;
+    }
+
     /// Creates the vault (first run) or unlocks it.
     pub async fn open_vault(&self, passphrase: &str) {
         self.find("#passphrase").await;
