@@ -6,6 +6,33 @@ mod browser;
 
 use crate::support::{self, Report, Server, Storage};
 
+/// The login page's HTML.
+async fn login_page(client: &reqwest::Client, url: &str) -> String {
+    client
+        .get(format!("{url}/inbox/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Posts the login form as `ana`, with the form's token.
+async fn log_in(
+    client: &reqwest::Client,
+    url: &str,
+    csrf: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(format!("{url}/inbox/login"))
+        .form(&[("csrf", csrf), ("user", "ana"), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
 pub async fn staff_log_in_see_the_report_and_set_its_status_and_forms_need_their_token(
     storage: Storage,
 ) {
@@ -29,14 +56,7 @@ pub async fn staff_log_in_see_the_report_and_set_its_status_and_forms_need_their
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 303);
-    let page = client
-        .get(format!("{}/inbox/login", srv.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = login_page(&client, &srv.url).await;
     assert!(page.contains("Entrar a la bandeja"), "{page}");
     let csrf = support::hidden(&page, "csrf");
     // Without the form's token: refused.
@@ -48,30 +68,12 @@ pub async fn staff_log_in_see_the_report_and_set_its_status_and_forms_need_their
         .unwrap();
     assert_eq!(r.status().as_u16(), 403);
     // A wrong password.
-    let r = client
-        .post(format!("{}/inbox/login", srv.url))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("user", "ana"),
-            ("password", "otra contraseña"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = log_in(&client, &srv.url, &csrf, "otra contraseña").await;
     assert_eq!(r.status().as_u16(), 401);
     let page = r.text().await.unwrap();
     assert!(page.contains("Usuario o contraseña incorrectos"), "{page}");
     let csrf = support::hidden(&page, "csrf");
-    let r = client
-        .post(format!("{}/inbox/login", srv.url))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("user", "ana"),
-            ("password", "una contraseña larga"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = log_in(&client, &srv.url, &csrf, "una contraseña larga").await;
     assert_eq!(r.status().as_u16(), 303);
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(
@@ -148,25 +150,9 @@ pub async fn an_expired_session_goes_back_to_the_login(storage: Storage) {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let page = client
-        .get(format!("{}/inbox/login", srv.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = login_page(&client, &srv.url).await;
     let csrf = support::hidden(&page, "csrf");
-    let r = client
-        .post(format!("{}/inbox/login", srv.url))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("user", "ana"),
-            ("password", "una contraseña larga"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = log_in(&client, &srv.url, &csrf, "una contraseña larga").await;
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(
         client
