@@ -300,8 +300,9 @@ async fn limits_refuse_oversized_reports_quotas_and_bad_requests(storage: Storag
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 413);
-    // An id that is no upload.
-    let r = client
+    // An id that is no upload. A new connection: the server may close the
+    // one whose body it refused unread, and a pooled reuse would race that.
+    let r = reqwest::Client::new()
         .head(format!("{}/uploads/..%2Fetc", srv.url))
         .header("Tus-Resumable", "1.0.0")
         .send()
