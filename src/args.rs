@@ -204,6 +204,51 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<OutboxCommand>,
     },
+    /// Import a file of posts for campaign analysis / Importa un archivo de publicaciones para el análisis de campañas
+    ImportPosts {
+        /// The file: QUT toolkit CSV, twarc2 JSONL, Zeeschuimer NDJSON or Telegram Desktop result.json
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Case id or name
+        #[arg(long, value_name = "CASE")]
+        case: String,
+        /// qut, twarc2, zeeschuimer or telegram
+        #[arg(long, value_name = "FORMAT")]
+        format: String,
+        /// The platform, when the file does not say (QUT CSV): x, tiktok, ...
+        #[arg(long, value_name = "PLATFORM")]
+        platform: Option<String>,
+    },
+    /// List or search imported posts / Lista o busca publicaciones importadas
+    Posts {
+        /// Case id or name
+        #[arg(long, value_name = "CASE")]
+        case: String,
+        /// Only posts matching these words (accents ignored)
+        #[arg(long, value_name = "WORDS")]
+        search: Option<String>,
+        /// Only posts by this handle
+        #[arg(long, value_name = "HANDLE")]
+        account: Option<String>,
+        /// Show at most this many, newest first
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        limit: usize,
+    },
+    /// Find coordinated campaigns in a case / Busca campañas coordinadas en un caso
+    Analyze {
+        /// Case id or name
+        #[arg(long, value_name = "CASE")]
+        case: String,
+        /// How close in time posts must be: 1m, 10m, 1h, auto (estimated from the data) or seconds
+        #[arg(long, value_name = "WINDOW", default_value = "1m")]
+        window: String,
+        /// Instead of analysing, write the latest results as csv, graphml or json
+        #[arg(long, value_name = "FORMAT", requires = "out")]
+        export: Option<String>,
+        /// The file to write the export to
+        #[arg(long, value_name = "FILE", requires = "export")]
+        out: Option<PathBuf>,
+    },
     /// Verify a sealed report; needs no vault / Verifica un reporte sellado; no necesita bóveda
     Verify {
         /// The sealed report (.zip, or .age with --identity)

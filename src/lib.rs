@@ -27,6 +27,7 @@ macro_rules! errln {
     };
 }
 
+mod analysis;
 mod args;
 mod bundle;
 mod capture_text;
@@ -116,6 +117,9 @@ fn command_name(c: &Command) -> &'static str {
         Command::Org(_) => "org",
         Command::Submit { .. } => "submit",
         Command::Outbox { .. } => "outbox",
+        Command::ImportPosts { .. } => "import-posts",
+        Command::Posts { .. } => "posts",
+        Command::Analyze { .. } => "analyze",
     }
 }
 
@@ -473,6 +477,48 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
         Command::Outbox { command } => {
             let vault = open(&dir)?;
             return submit::outbox(&vault, command.unwrap_or(OutboxCommand::List), json);
+        }
+        Command::ImportPosts {
+            file,
+            case,
+            format,
+            platform,
+        } => {
+            let vault = open(&dir)?;
+            return analysis::import_posts(
+                &vault,
+                &file,
+                &case,
+                &format,
+                platform.as_deref(),
+                json,
+            );
+        }
+        Command::Posts {
+            case,
+            search,
+            account,
+            limit,
+        } => {
+            let vault = open(&dir)?;
+            return analysis::posts(
+                &vault,
+                &case,
+                search.as_deref(),
+                account.as_deref(),
+                limit,
+                json,
+            );
+        }
+        Command::Analyze {
+            case,
+            window,
+            export,
+            out,
+        } => {
+            let vault = open(&dir)?;
+            let export = export.as_deref().zip(out.as_deref());
+            return analysis::analyze(&vault, &case, &window, export, json);
         }
         Command::Passphrase => {
             if !testigo_core::vault::exists(&dir) {

@@ -119,6 +119,9 @@ const TABLE_OWNERS: &[(&str, &str)] = &[
     ("captures", "capture/record.rs"),
     ("orgs", "submission/orgs.rs"),
     ("submissions", "submission/outbox.rs"),
+    ("posts", "posts/mod.rs"),
+    ("posts_fts", "posts/mod.rs"),
+    ("analyses", "analysis/stored.rs"),
 ];
 
 /// The code of a Rust source without its tests and comments.

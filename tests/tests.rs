@@ -6,6 +6,7 @@
 mod support;
 
 mod accounts;
+mod analysis;
 mod architecture;
 mod bundle;
 mod capture;

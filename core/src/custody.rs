@@ -45,6 +45,10 @@ pub enum Action {
     Submitted,
     /// A printable packet (PDF) of items was written out of the vault.
     Printed,
+    /// Posts were read from a bulk post file kept as an item.
+    PostsImported,
+    /// A campaign analysis ran; its results were kept.
+    Analysed,
 }
 
 impl Action {
@@ -62,6 +66,8 @@ impl Action {
         Action::Sealed,
         Action::Submitted,
         Action::Printed,
+        Action::PostsImported,
+        Action::Analysed,
     ];
 
     /// The stable identifier.
@@ -79,6 +85,8 @@ impl Action {
             Action::Sealed => "sealed",
             Action::Submitted => "submitted",
             Action::Printed => "printed",
+            Action::PostsImported => "posts_imported",
+            Action::Analysed => "analysed",
         }
     }
 }
@@ -447,9 +455,11 @@ mod tests {
             Action::Sealed => 9,
             Action::Submitted => 10,
             Action::Printed => 11,
+            Action::PostsImported => 12,
+            Action::Analysed => 13,
         };
         let listed: Vec<usize> = Action::ALL.iter().map(|a| index(*a)).collect();
-        assert_eq!(listed, (0..12).collect::<Vec<_>>());
+        assert_eq!(listed, (0..14).collect::<Vec<_>>());
     }
 
     fn log() -> Connection {

@@ -177,6 +177,50 @@ pub const MIGRATIONS: &[&str] = &[
         updated_at    TEXT NOT NULL
     );
     "#,
+    // 5: campaign analysis: posts imported from bulk files (each naming the
+    // item that keeps its file, and its line there), their search index, and
+    // the stored results of analyses with the parameters that produced them.
+    r#"
+    CREATE TABLE posts (
+        id              INTEGER PRIMARY KEY,
+        case_id         TEXT NOT NULL REFERENCES cases(id),
+        source_item     TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        line            INTEGER NOT NULL,
+        message_id      TEXT NOT NULL,
+        platform        TEXT,
+        account_id      INTEGER REFERENCES accounts(id),
+        user_id         TEXT,
+        handle          TEXT NOT NULL,
+        author_name     TEXT,
+        account_created INTEGER,
+        posted_at       INTEGER NOT NULL,
+        text            TEXT NOT NULL,
+        url             TEXT,
+        reply_to        TEXT,
+        repost_of       TEXT,
+        hashtags        TEXT NOT NULL DEFAULT '[]',
+        links           TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE UNIQUE INDEX posts_source_message ON posts(source_item, message_id);
+    CREATE INDEX posts_case_time ON posts(case_id, posted_at);
+    CREATE INDEX posts_case_message ON posts(case_id, message_id);
+    CREATE INDEX posts_account ON posts(account_id);
+    CREATE VIRTUAL TABLE posts_fts USING fts5(
+        body,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER posts_unindex AFTER DELETE ON posts
+        BEGIN DELETE FROM posts_fts WHERE rowid = old.id; END;
+    CREATE TABLE analyses (
+        id          TEXT PRIMARY KEY,
+        case_id     TEXT NOT NULL REFERENCES cases(id),
+        created_at  TEXT NOT NULL,
+        parameters  TEXT NOT NULL,
+        result      TEXT NOT NULL,
+        sha256      TEXT NOT NULL
+    );
+    CREATE INDEX analyses_case ON analyses(case_id, created_at);
+    "#,
 ];
 
 /// Opens (creating if needed) the encrypted database and brings its schema up to date.

@@ -312,6 +312,18 @@ pub(crate) fn matching(
     Ok(ids)
 }
 
+/// The case's items with an author and a posting time: those an analysis reads as posts.
+pub(crate) fn with_author_and_time(conn: &Connection, case_id: &str) -> Result<Vec<Item>> {
+    let mut stmt = conn.prepare(
+        "SELECT id FROM items WHERE case_id = ?1 AND posted_at IS NOT NULL
+           AND author IS NOT NULL AND trim(author) != '' ORDER BY id",
+    )?;
+    let ids = stmt
+        .query_map([case_id], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    load_items(conn, &ids)
+}
+
 /// The link item with this URL in a case, if there is one.
 pub(crate) fn link_in_case(conn: &Connection, case_id: &str, url: &str) -> Result<Option<String>> {
     Ok(conn

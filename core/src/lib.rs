@@ -11,9 +11,11 @@
 //! log ([`Vault::log`]) and [`Vault::check`]. The record itself is in
 //! [`model`]. Signed report bundles: [`Vault::seal`], [`bundle::verify::verify`]
 //! (no vault needed) and the signing key in [`signing`]. Printable PDF
-//! packets: [`Vault::packet`], in [`packet`].
+//! packets: [`Vault::packet`], in [`packet`]. Bulk posts ([`Vault::import_posts`],
+//! in [`posts`]) and campaign analysis ([`Vault::analyze`], in [`analysis`]).
 
 pub mod accounts;
+pub mod analysis;
 pub mod artifacts;
 pub mod bundle;
 pub mod capture;
@@ -31,6 +33,7 @@ pub mod import;
 pub mod items;
 pub mod model;
 pub mod packet;
+pub mod posts;
 pub mod private;
 pub mod record;
 pub mod report;

@@ -58,6 +58,8 @@ pub(crate) const SIGNING_PASSWORD_PURPOSE: &str = "minisign signing key password
 /// | `seal` | [`seal`](Vault::seal) |
 /// | `packet` | [`packet`](Vault::packet) |
 /// | `check` | [`check`](Vault::check) |
+/// | `posts` | [`import_posts`](Vault::import_posts), [`posts`](Vault::posts), [`post_count`](Vault::post_count) |
+/// | `analysis::stored` | [`analyze`](Vault::analyze), [`analyze_with`](Vault::analyze_with), [`analysis`](Vault::analysis), [`export_analysis`](Vault::export_analysis), [`post_source`](Vault::post_source) |
 /// | the crate root | [`log`](Vault::log) |
 pub struct Vault {
     dir: PathBuf,

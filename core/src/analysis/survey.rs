@@ -1,0 +1,247 @@
+//! The first pass, pure: how often each text, link, hashtag and referenced
+//! post occurs in the whole input, and over what span of time, so the second
+//! pass can tell a burst from steady repetition; and, when asked, the
+//! coordination window estimated from the data as CooRnet does.
+//!
+//! Counts go into a count-min sketch of fixed size ([`SKETCH_WIDTH`] x
+//! [`SKETCH_DEPTH`] counters, 16 MiB): memory does not grow with the input,
+//! and a count can only be overestimated, which makes a burst look less
+//! unusual, never more. The window estimate keeps the share times of a
+//! sample of repeated texts and links, the sample halving whenever it
+//! passes [`SAMPLE_TIMES`] times (chosen by hash, so the same input gives
+//! the same sample).
+//!
+//! Main types: [`Survey`], [`Background`].
+
+use std::collections::HashMap;
+
+use super::{Behaviour, PostKeys};
+
+/// Counters per row of the sketch.
+pub const SKETCH_WIDTH: usize = 1 << 20;
+/// Rows of the sketch.
+pub const SKETCH_DEPTH: usize = 4;
+/// Share times kept for the window estimate, at most.
+pub const SAMPLE_TIMES: usize = 4_000_000;
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// How often things occur in the whole input, and its time span.
+pub struct Background {
+    counters: Vec<u32>,
+    first: Option<i64>,
+    last: Option<i64>,
+}
+
+impl Background {
+    fn new() -> Background {
+        Background {
+            counters: vec![0; SKETCH_WIDTH * SKETCH_DEPTH],
+            first: None,
+            last: None,
+        }
+    }
+
+    fn slots(behaviour: Behaviour, key: u64) -> [usize; SKETCH_DEPTH] {
+        let mut out = [0; SKETCH_DEPTH];
+        let base = mix(key ^ (u64::from(behaviour.tag()) << 56));
+        for (row, slot) in out.iter_mut().enumerate() {
+            let h = mix(base.wrapping_add((row as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)));
+            *slot = row * SKETCH_WIDTH + (h as usize & (SKETCH_WIDTH - 1));
+        }
+        out
+    }
+
+    fn add(&mut self, behaviour: Behaviour, key: u64) {
+        for s in Self::slots(behaviour, key) {
+            self.counters[s] = self.counters[s].saturating_add(1);
+        }
+    }
+
+    /// How many posts had this key (never fewer than the truth).
+    pub fn count(&self, behaviour: Behaviour, key: u64) -> u64 {
+        Self::slots(behaviour, key)
+            .iter()
+            .map(|s| u64::from(self.counters[*s]))
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// The first post's time.
+    pub fn first_time(&self) -> Option<i64> {
+        self.first
+    }
+
+    /// The last post's time.
+    pub fn last_time(&self) -> Option<i64> {
+        self.last
+    }
+
+    /// Seconds from the first post to the last.
+    pub fn span(&self) -> i64 {
+        match (self.first, self.last) {
+            (Some(a), Some(b)) => b - a,
+            _ => 0,
+        }
+    }
+}
+
+/// The first pass over the input.
+pub struct Survey {
+    /// The counts.
+    pub background: Background,
+    /// Posts read.
+    pub posts: u64,
+    sample: HashMap<u64, Vec<i64>>,
+    sample_times: usize,
+    /// A key is sampled when its mixed hash is a multiple of this.
+    modulus: u64,
+}
+
+impl Default for Survey {
+    fn default() -> Self {
+        Survey::new()
+    }
+}
+
+impl Survey {
+    /// An empty survey.
+    pub fn new() -> Survey {
+        Survey {
+            background: Background::new(),
+            posts: 0,
+            sample: HashMap::new(),
+            sample_times: 0,
+            modulus: 1,
+        }
+    }
+
+    /// Counts one post (posts come in time order).
+    pub fn add(&mut self, time: i64, keys: &PostKeys) {
+        self.posts += 1;
+        let b = &mut self.background;
+        b.first = Some(b.first.map_or(time, |f| f.min(time)));
+        b.last = Some(b.last.map_or(time, |l| l.max(time)));
+        if !keys.text.tokens.is_empty() {
+            b.add(Behaviour::CoPost, keys.text.exact);
+            self.sample(keys.text.exact, time);
+        }
+        for (_, k) in &keys.links {
+            self.background.add(Behaviour::CoLink, *k);
+            self.sample(*k ^ 1, time);
+        }
+        for (_, k) in &keys.hashtags {
+            self.background.add(Behaviour::CoHashtag, *k);
+        }
+        if let Some((_, k)) = &keys.repost {
+            self.background.add(Behaviour::CoRepost, *k);
+        }
+        if let Some((_, k)) = &keys.reply {
+            self.background.add(Behaviour::CoReply, *k);
+        }
+    }
+
+    fn sample(&mut self, key: u64, time: i64) {
+        if !mix(key).is_multiple_of(self.modulus) {
+            return;
+        }
+        self.sample.entry(key).or_default().push(time);
+        self.sample_times += 1;
+        while self.sample_times > SAMPLE_TIMES {
+            self.modulus *= 2;
+            let m = self.modulus;
+            self.sample.retain(|k, _| mix(*k).is_multiple_of(m));
+            self.sample_times = self.sample.values().map(Vec::len).sum();
+        }
+    }
+
+    /// The coordination window estimated from the data (CooRnet's
+    /// `estimate_coord_interval` with q = 0.1, p = 0.5): for every text or
+    /// link posted more than once, the seconds from its first post until
+    /// more than half of its posts were out; the 10th percentile of those.
+    /// `None` when nothing was posted twice.
+    pub fn estimated_window(&self) -> Option<f64> {
+        let mut delays: Vec<i64> = self
+            .sample
+            .values()
+            .filter(|times| times.len() > 1)
+            .map(|times| {
+                let n = times.len();
+                // The first share with rank / n > 0.5 (ranks from 1).
+                let i = n / 2;
+                times[i] - times[0]
+            })
+            .collect();
+        if delays.is_empty() {
+            return None;
+        }
+        delays.sort_unstable();
+        Some(quantile(&delays, 0.1))
+    }
+}
+
+/// The `q` quantile of sorted values, interpolated (R's default, type 7).
+fn quantile(sorted: &[i64], q: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    sorted[lo] as f64 + (h - lo as f64) * (sorted[hi] - sorted[lo]) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::text::Normalized;
+
+    fn keys(text: &str) -> PostKeys {
+        PostKeys {
+            text: Normalized::new(text),
+            links: Vec::new(),
+            hashtags: Vec::new(),
+            repost: None,
+            reply: None,
+        }
+    }
+
+    #[test]
+    fn counts_are_never_under_and_the_span_is_first_to_last() {
+        let mut s = Survey::new();
+        for t in 0..50 {
+            s.add(100 + t, &keys("la misma frase"));
+        }
+        s.add(500, &keys("otra cosa"));
+        let k = Normalized::new("la misma frase").exact;
+        assert!(s.background.count(Behaviour::CoPost, k) >= 50);
+        assert!(s.background.count(Behaviour::CoPost, k) < 52);
+        assert_eq!(s.background.count(Behaviour::CoLink, k), 0);
+        assert_eq!(s.background.span(), 400);
+    }
+
+    #[test]
+    fn the_window_estimate_follows_the_quickest_tenth() {
+        let mut s = Survey::new();
+        // Nine texts whose halves are out after 600 s, one after 20 s.
+        let mut posts: Vec<(i64, String)> = Vec::new();
+        for i in 0..9 {
+            for k in 0..4 {
+                posts.push((k * 300, format!("texto lento {i}")));
+            }
+        }
+        for k in 0..4 {
+            posts.push((k * 10, "texto rapido".to_string()));
+        }
+        posts.sort();
+        for (t, text) in &posts {
+            s.add(*t, &keys(text));
+        }
+        // Delays: 20 and nine of 600; the 10th percentile lies between.
+        let w = s.estimated_window().unwrap_or_default();
+        assert!((20.0..600.0).contains(&w), "{w}");
+        assert_eq!(Survey::new().estimated_window(), None);
+        assert_eq!(quantile(&[0, 10], 0.5), 5.0);
+    }
+}
