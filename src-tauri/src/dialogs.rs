@@ -42,6 +42,8 @@ pub enum OpenFor {
     VaultFolder,
     /// An organization's `.testigo-org` file.
     OrgFile,
+    /// A bulk file of posts for campaign analysis.
+    PostsFile,
 }
 
 /// What a save dialog is for.
@@ -60,6 +62,12 @@ pub enum SaveFor {
     Packet,
     /// A receipt's JSON (its `.minisig` goes beside it).
     Receipt,
+    /// An analysis's results as CSV.
+    AnalysisCsv,
+    /// An analysis's account network as GraphML.
+    AnalysisGraphml,
+    /// An analysis's results as JSON.
+    AnalysisJson,
 }
 
 /// Files or folders dropped on the window, sent as the `files-dropped` event
@@ -79,6 +87,7 @@ impl OpenFor {
             OpenFor::Identity => Use::Identity,
             OpenFor::VaultFolder => Use::VaultFolder,
             OpenFor::OrgFile => Use::OrgFile,
+            OpenFor::PostsFile => Use::PostsFile,
         }
     }
 
@@ -103,6 +112,10 @@ impl OpenFor {
                 "Choose the organization's file (.testigo-org)",
                 "Elige el archivo de la organización (.testigo-org)",
             ),
+            OpenFor::PostsFile => (
+                "Choose a file of posts (CSV, JSONL, NDJSON or Telegram's result.json)",
+                "Elige un archivo de publicaciones (CSV, JSONL, NDJSON o el result.json de Telegram)",
+            ),
         };
         in_ui_language(en, es)
     }
@@ -117,6 +130,9 @@ impl SaveFor {
             SaveFor::Bundle => Use::SaveBundle,
             SaveFor::Packet => Use::SavePacket,
             SaveFor::Receipt => Use::SaveReceipt,
+            SaveFor::AnalysisCsv | SaveFor::AnalysisGraphml | SaveFor::AnalysisJson => {
+                Use::SaveAnalysis
+            }
         }
     }
 
@@ -128,6 +144,10 @@ impl SaveFor {
             SaveFor::Bundle => ("Save the signed report", "Guardar el reporte firmado"),
             SaveFor::Packet => ("Save the PDF packet", "Guardar el expediente PDF"),
             SaveFor::Receipt => ("Save the receipt", "Guardar el acuse de recibo"),
+            SaveFor::AnalysisCsv | SaveFor::AnalysisGraphml | SaveFor::AnalysisJson => (
+                "Save the analysis's results",
+                "Guardar los resultados del análisis",
+            ),
         };
         in_ui_language(en, es)
     }
@@ -139,7 +159,9 @@ impl SaveFor {
             SaveFor::PublicKey => Some(("minisign", &["pub"])),
             SaveFor::Bundle => Some(("ZIP", &["zip"])),
             SaveFor::Packet => Some(("PDF", &["pdf"])),
-            SaveFor::Receipt => Some(("JSON", &["json"])),
+            SaveFor::Receipt | SaveFor::AnalysisJson => Some(("JSON", &["json"])),
+            SaveFor::AnalysisCsv => Some(("CSV", &["csv"])),
+            SaveFor::AnalysisGraphml => Some(("GraphML (Gephi)", &["graphml"])),
         }
     }
 }
@@ -163,6 +185,9 @@ pub async fn choose_open(
         OpenFor::Bundle => builder.add_filter("ZIP / age", &["zip", "age"]),
         OpenFor::TrustedKey => builder.add_filter("minisign", &["pub"]),
         OpenFor::OrgFile => builder.add_filter("Testigo", &["testigo-org"]),
+        OpenFor::PostsFile => {
+            builder.add_filter("CSV / JSON", &["csv", "jsonl", "ndjson", "json", "txt"])
+        }
         _ => builder,
     };
     let chosen = answer(&state, move || {
@@ -170,9 +195,11 @@ pub async fn choose_open(
             OpenFor::ImportFiles => builder.blocking_pick_files(),
             OpenFor::ImportFolders => builder.blocking_pick_folders(),
             OpenFor::VaultFolder => builder.blocking_pick_folder().map(|p| vec![p]),
-            OpenFor::Bundle | OpenFor::TrustedKey | OpenFor::Identity | OpenFor::OrgFile => {
-                builder.blocking_pick_file().map(|p| vec![p])
-            }
+            OpenFor::Bundle
+            | OpenFor::TrustedKey
+            | OpenFor::Identity
+            | OpenFor::OrgFile
+            | OpenFor::PostsFile => builder.blocking_pick_file().map(|p| vec![p]),
         };
         paths(picked)
     })

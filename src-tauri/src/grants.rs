@@ -39,6 +39,10 @@ pub enum Use {
     SavePacket,
     /// Where to write a receipt (and its `.minisig` beside it).
     SaveReceipt,
+    /// A bulk file of posts to import for campaign analysis.
+    PostsFile,
+    /// Where to write an analysis's results (CSV, GraphML or JSON).
+    SaveAnalysis,
 }
 
 /// Why a path was refused.

@@ -3,6 +3,7 @@
 //! see `commands.rs` for the UI's contract, whose TypeScript bindings are
 //! generated into `ui/src/lib/bindings.ts` by [`specta_builder`].
 
+mod analysis;
 mod commands;
 mod dialogs;
 mod error;
@@ -77,6 +78,13 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             submissions::retry_outbox,
             submissions::receipt,
             submissions::export_receipt,
+            analysis::import_posts,
+            analysis::analyze,
+            analysis::cancel_analysis,
+            analysis::analysis,
+            analysis::export_analysis,
+            analysis::campaign_items,
+            analysis::post_source,
         ])
         .events(collect_events![
             commands::ImportProgress,
@@ -86,7 +94,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
             reports::PacketProgress,
             reports::VerifyProgress,
             submissions::OutboxProgress,
-            submissions::OutboxError
+            submissions::OutboxError,
+            analysis::AnalysisProgress
         ])
 }
 

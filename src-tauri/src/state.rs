@@ -60,6 +60,8 @@ pub struct AppState {
     pub cancel_import: Arc<AtomicBool>,
     /// Set to stop the packet being printed.
     pub cancel_packet: Arc<AtomicBool>,
+    /// Set to stop the analysis running.
+    pub cancel_analysis: Arc<AtomicBool>,
     /// Set while the outbox's sender thread runs.
     pub outbox_running: AtomicBool,
     /// Set to stop the sender (the vault locks).
@@ -84,6 +86,7 @@ impl AppState {
             prefs_path,
             cancel_import: Arc::new(AtomicBool::new(false)),
             cancel_packet: Arc::new(AtomicBool::new(false)),
+            cancel_analysis: Arc::new(AtomicBool::new(false)),
             outbox_running: AtomicBool::new(false),
             cancel_outbox: AtomicBool::new(false),
             outputs: Mutex::new(HashSet::new()),

@@ -411,6 +411,19 @@ fn times(k: usize) -> (String, String) {
     }
 }
 
+/// How many different texts co-post episodes are about: episodes whose
+/// first texts are near-identical count once.
+fn distinct_texts(bursts: &[&Burst]) -> usize {
+    let mut seen: Vec<Vec<u64>> = Vec::new();
+    for b in bursts {
+        let s = super::text::Normalized::new(&b.key).shingles;
+        if !seen.iter().any(|x| super::text::jaccard(x, &s) >= 0.5) {
+            seen.push(s);
+        }
+    }
+    seen.len()
+}
+
 /// Why a campaign was found, in a sentence each language.
 fn reason(group: &[&Burst]) -> (String, String) {
     let mut by: BTreeMap<Behaviour, Vec<&Burst>> = BTreeMap::new();
@@ -441,15 +454,11 @@ fn reason(group: &[&Burst]) -> (String, String) {
                     .flat_map(|b| b.variants.iter().map(|v| v.exact))
                     .collect();
                 let v = variants.len();
-                let texts = if k == 1 {
-                    "this text"
+                let m = distinct_texts(bursts);
+                let (texts, textos) = if m == 1 {
+                    ("this text".to_string(), "este texto".to_string())
                 } else {
-                    "the same texts"
-                };
-                let textos = if k == 1 {
-                    "este texto"
-                } else {
-                    "los mismos textos"
+                    (format!("{m} texts"), format!("{m} textos"))
                 };
                 if v == 1 {
                     (format!("posted {texts}"), format!("publicaron {textos}"))

@@ -230,6 +230,45 @@ impl Vault {
         Ok((path, stored.id, bytes.len() as u64))
     }
 
+    /// The items that hold a campaign's evidence, for sealing or printing
+    /// it: its vault items, and the items keeping the files its imported
+    /// posts were read from; in the order the campaign's posts came.
+    pub fn campaign_items(&self, case: &str, campaign_id: &str) -> Result<Vec<String>> {
+        let Some(stored) = self.analysis(case)? else {
+            return Ok(Vec::new());
+        };
+        let Some(c) = stored
+            .analysis
+            .campaigns
+            .iter()
+            .find(|c| c.id == campaign_id)
+        else {
+            return Err(Error::bilingual(
+                crate::error::ErrorKind::NotFound,
+                format!(
+                    "no campaign {campaign_id} in the latest analysis of this case; run it again to see what it finds now"
+                ),
+                format!(
+                    "no hay una campaña {campaign_id} en el último análisis de este caso; vuelve a ejecutarlo para ver lo que encuentra ahora"
+                ),
+            ));
+        };
+        let mut out: Vec<String> = Vec::new();
+        for p in &c.timeline {
+            let item = if p.item {
+                Some(p.id.clone())
+            } else {
+                crate::posts::source_of(&self.db, &stored.case_id, &p.id)?.map(|(i, _)| i)
+            };
+            if let Some(i) = item
+                && !out.contains(&i)
+            {
+                out.push(i);
+            }
+        }
+        Ok(out)
+    }
+
     /// Where an analysed post came from: the item keeping its source file
     /// and its line there, or (for a vault item) the item itself.
     pub fn post_source(

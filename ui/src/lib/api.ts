@@ -3,7 +3,7 @@
 import { commands, events } from "./bindings";
 import type {
   AppError, MetaInput, ItemFilter, Prefs, ImportProgress, CaptureProgress, SealProgress, VerifyProgress, Signer,
-  PacketProgress, PrintOptions, OpenFor, SaveFor, Submission,
+  PacketProgress, PrintOptions, OpenFor, SaveFor, Submission, Format, Window, AnalysisProgress,
 } from "./bindings";
 
 type Res<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
@@ -83,6 +83,14 @@ export const api = {
   exportReceipt: (id: string, path: string) => unwrap(commands.exportReceipt(id, path)),
   onOutboxProgress: (f: (s: Submission) => void) => events.outboxProgress.listen((e) => f(e.payload.submission)),
   onOutboxError: (f: (message: string) => void) => events.outboxError.listen((e) => f(e.payload.message)),
+  importPosts: (caseId: string, path: string, format: Format) => unwrap(commands.importPosts(caseId, path, format)),
+  analyze: (caseId: string, window: Window) => unwrap(commands.analyze(caseId, window)),
+  cancelAnalysis: () => commands.cancelAnalysis(),
+  onAnalysisProgress: (f: (p: AnalysisProgress) => void) => events.analysisProgress.listen((e) => f(e.payload)),
+  analysis: (caseId: string) => unwrap(commands.analysis(caseId)),
+  exportAnalysis: (caseId: string, format: string, path: string) => unwrap(commands.exportAnalysis(caseId, format, path)),
+  campaignItems: (caseId: string, campaignId: string) => unwrap(commands.campaignItems(caseId, campaignId)),
+  postSource: (caseId: string, postId: string, item: boolean) => unwrap(commands.postSource(caseId, postId, item)),
 };
 
 /** Fields to leave as they are (nothing given). */

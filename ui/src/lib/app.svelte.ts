@@ -3,7 +3,7 @@
 import type { AppStatus, Vocabulary } from "./bindings";
 import { isAppError } from "./api";
 
-export type View = "cases" | "case" | "accounts" | "log" | "outbox" | "verify" | "settings";
+export type View = "cases" | "case" | "analysis" | "accounts" | "log" | "outbox" | "verify" | "settings";
 
 export const app = $state({
   status: null as AppStatus | null,

@@ -503,6 +503,79 @@ async exportReceipt(id: string, path: string) : Promise<Result<null, AppError>> 
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Imports a file of posts, chosen for that in a dialog, into a case.
+ */
+async importPosts(caseId: string, path: string, format: Format) : Promise<Result<PostImport, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("import_posts", { caseId, path, format }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Runs a campaign analysis of a case and keeps its results.
+ */
+async analyze(caseId: string, window: Window) : Promise<Result<StoredAnalysis, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("analyze", { caseId, window }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stops the analysis running.
+ */
+async cancelAnalysis() : Promise<void> {
+    await TAURI_INVOKE("cancel_analysis");
+},
+/**
+ * The latest analysis of a case, if any ran.
+ */
+async analysis(caseId: string) : Promise<Result<StoredAnalysis | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("analysis", { caseId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes the latest analysis of a case where the person chose, as `format`
+ * (`csv`, `graphml` or `json`).
+ */
+async exportAnalysis(caseId: string, format: string, path: string) : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_analysis", { caseId, format, path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The items holding a campaign's evidence, to seal or print them.
+ */
+async campaignItems(caseId: string, campaignId: string) : Promise<Result<string[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("campaign_items", { caseId, campaignId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Where an analysed post's evidence is.
+ */
+async postSource(caseId: string, postId: string, item: boolean) : Promise<Result<PostSource | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("post_source", { caseId, postId, item }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -510,6 +583,7 @@ async exportReceipt(id: string, path: string) : Promise<Result<null, AppError>> 
 
 
 export const events = __makeEvents__<{
+analysisProgress: AnalysisProgress,
 captureProgress: CaptureProgress,
 filesDropped: FilesDropped,
 importProgress: ImportProgress,
@@ -519,6 +593,7 @@ packetProgress: PacketProgress,
 sealProgress: SealProgress,
 verifyProgress: VerifyProgress
 }>({
+analysisProgress: "analysis-progress",
 captureProgress: "capture-progress",
 filesDropped: "files-dropped",
 importProgress: "import-progress",
@@ -571,6 +646,46 @@ last_seen: string;
  * Its items' ids, oldest first.
  */
 items: string[] }
+/**
+ * An account as the results name it.
+ */
+export type AccountRef = { 
+/**
+ * The source's user id, or the handle where the source has none.
+ */
+id: string; 
+/**
+ * Handle, without `@`.
+ */
+handle: string; 
+/**
+ * Platform, where known.
+ */
+platform: string | null }
+/**
+ * An account with its signals.
+ */
+export type AccountSignals = { 
+/**
+ * The source's user id, or the handle where the source has none.
+ */
+id: string; 
+/**
+ * Handle, without `@`.
+ */
+handle: string; 
+/**
+ * Platform, where known.
+ */
+platform: string | null; 
+/**
+ * Posts of it in the analysed data.
+ */
+posts: number; 
+/**
+ * The signals that apply.
+ */
+signals: Signal[] }
 /**
  * The result of adding one thing.
  */
@@ -632,6 +747,46 @@ export type AddStatus =
  * device); `error` says why.
  */
 "skipped"
+/**
+ * The results of a run: what `testigo analyze --json` prints.
+ */
+export type Analysis = { 
+/**
+ * The settings that produced it.
+ */
+parameters: Params; 
+/**
+ * What was read.
+ */
+input: InputSummary; 
+/**
+ * Campaigns, strongest first.
+ */
+campaigns: Campaign[]; 
+/**
+ * The accounts in campaigns, with their signals, most campaigns first.
+ */
+accounts: AccountSignals[]; 
+/**
+ * Who acted with whom, among the accounts in campaigns.
+ */
+edges: Edge[] }
+/**
+ * How far an analysis is, sent as the `analysis-progress` event.
+ */
+export type AnalysisProgress = { 
+/**
+ * 1: counting; 2: finding campaigns.
+ */
+pass: number; 
+/**
+ * Posts read in this pass.
+ */
+done: number; 
+/**
+ * Posts in all.
+ */
+total: number }
 /**
  * An error as the UI receives it.
  */
@@ -748,6 +903,118 @@ media_type: string;
  * When it was made.
  */
 created_at: string }
+/**
+ * What a group of accounts did together.
+ */
+export type Behaviour = 
+/**
+ * The same or near-identical text.
+ */
+"co_post" | 
+/**
+ * The same link.
+ */
+"co_link" | 
+/**
+ * The same hashtag.
+ */
+"co_hashtag" | 
+/**
+ * Reposts of the same post.
+ */
+"co_repost" | 
+/**
+ * Replies to the same post.
+ */
+"co_reply"
+/**
+ * A campaign: accounts that acted together, with the evidence.
+ */
+export type Campaign = { 
+/**
+ * A stable id: the same posts give the same id.
+ */
+id: string; 
+/**
+ * Its accounts, in the order they first posted in it.
+ */
+accounts: AccountRef[]; 
+/**
+ * Its posts' ids (the source's message ids, or item ids for vault items), by time.
+ */
+posts: string[]; 
+/**
+ * Its posts, by time, with who posted what when.
+ */
+timeline: PostRef[]; 
+/**
+ * First post.
+ */
+start: string; 
+/**
+ * Last post.
+ */
+end: string; 
+/**
+ * When the busiest window began.
+ */
+peak_at: string; 
+/**
+ * Distinct accounts in the busiest window.
+ */
+peak_accounts: number; 
+/**
+ * 0 to 100.
+ */
+strength: number; 
+/**
+ * Why it was found, in English.
+ */
+reason: string; 
+/**
+ * Why it was found, in Spanish.
+ */
+reason_es: string; 
+/**
+ * The behaviours seen.
+ */
+behaviours: Behaviour[]; 
+/**
+ * The texts posted together.
+ */
+texts: CampaignText[]; 
+/**
+ * Hashtags, most used first.
+ */
+hashtags: Counted[]; 
+/**
+ * Links shared together, most shared first.
+ */
+links: Counted[]; 
+/**
+ * Mexican federal entities named by its posts or filed on its items.
+ */
+locations: Counted[]; 
+/**
+ * The episodes it is made of.
+ */
+episodes: Episode[] }
+/**
+ * One text of a campaign, with how many near-identical variants it had.
+ */
+export type CampaignText = { 
+/**
+ * The most posted variant, as posted.
+ */
+text: string; 
+/**
+ * Every variant, as first posted, most posted first.
+ */
+variants: string[]; 
+/**
+ * Posts of this text, all variants.
+ */
+posts: number }
 /**
  * One capture of a link, as kept in the vault.
  */
@@ -1014,6 +1281,18 @@ notes: string[];
  */
 notes_es: string[] }
 /**
+ * A thing counted in a campaign: a hashtag, link or federal entity.
+ */
+export type Counted = { 
+/**
+ * What.
+ */
+name: string; 
+/**
+ * In how many of the campaign's posts.
+ */
+posts: number }
+/**
  * A time read out of a post id, with how.
  */
 export type DerivedTime = { 
@@ -1025,6 +1304,34 @@ at: string;
  * How it was derived, in words a reader of a report can check.
  */
 method: string }
+/**
+ * Co-actions between two accounts, for the network.
+ */
+export type Edge = { 
+/**
+ * One account's id.
+ */
+a: string; 
+/**
+ * The other's.
+ */
+b: string; 
+/**
+ * Posts of the same or near-identical text within the window of each other.
+ */
+co_post: number; 
+/**
+ * The same link.
+ */
+co_link: number; 
+/**
+ * Reposts of the same post.
+ */
+co_repost: number; 
+/**
+ * Replies to the same post.
+ */
+co_reply: number }
 /**
  * One entry of the log.
  */
@@ -1066,6 +1373,42 @@ prev_hash: string;
  */
 hash: string }
 /**
+ * One episode of a campaign: a behaviour, in one window.
+ */
+export type Episode = { 
+/**
+ * What the accounts did together.
+ */
+behaviour: Behaviour; 
+/**
+ * What they shared (text, link, hashtag or post).
+ */
+key: string; 
+/**
+ * Distinct accounts.
+ */
+accounts: number; 
+/**
+ * Posts.
+ */
+posts: number; 
+/**
+ * First post.
+ */
+start: string; 
+/**
+ * Last post.
+ */
+end: string; 
+/**
+ * log10 of the chance of it by coincidence.
+ */
+log10_p: number; 
+/**
+ * Posts of the same thing outside its busiest window.
+ */
+outside: number }
+/**
  * One row of the field table: what every client needs to know about a field.
  */
 export type FieldInfo = { 
@@ -1106,6 +1449,26 @@ export type FilesDropped = {
  * The dropped paths, as the system gave them.
  */
 paths: string[] }
+/**
+ * A bulk post file's format.
+ */
+export type Format = 
+/**
+ * The QUT coordination-network-toolkit's CSV.
+ */
+"qut" | 
+/**
+ * twarc2 JSONL: X API v2 responses, or tweets flattened one per line.
+ */
+"twarc_2" | 
+/**
+ * Zeeschuimer NDJSON (X, TikTok, Instagram).
+ */
+"zeeschuimer" | 
+/**
+ * A Telegram Desktop JSON export (`result.json`).
+ */
+"telegram"
 /**
  * One request of a capture and its answer.
  */
@@ -1159,6 +1522,30 @@ total: number;
  * What happened to this file.
  */
 outcome: AddOutcome }
+/**
+ * What was read.
+ */
+export type InputSummary = { 
+/**
+ * Posts read (imported posts and vault items with a posting time).
+ */
+posts: number; 
+/**
+ * Of which vault items.
+ */
+items: number; 
+/**
+ * Distinct accounts.
+ */
+accounts: number; 
+/**
+ * First post.
+ */
+first: string | null; 
+/**
+ * Last post.
+ */
+last: string | null }
 /**
  * One item of evidence with all its fields, as the CLI prints it in JSON.
  */
@@ -1736,7 +2123,11 @@ export type OpenFor =
 /**
  * An organization's `.testigo-org` file.
  */
-"org_file"
+"org_file" | 
+/**
+ * A bulk file of posts for campaign analysis.
+ */
+"posts_file"
 /**
  * An organization that receives reports, as its file describes it.
  */
@@ -1943,6 +2334,47 @@ export type Paper =
  */
 "a4"
 /**
+ * The settings of a run, kept with its results.
+ */
+export type Params = { 
+/**
+ * The window asked for.
+ */
+window_mode: Window; 
+/**
+ * The window used, in seconds.
+ */
+window: number; 
+/**
+ * The window estimated from the data (with [`Window::Auto`]), before
+ * it was kept within [`AUTO_WINDOW_RANGE`].
+ */
+window_estimated: number | null; 
+/**
+ * Fewest distinct accounts in an episode.
+ */
+min_accounts: number; 
+/**
+ * Least Jaccard similarity of two texts' shingles to call them near-identical.
+ */
+similarity: number; 
+/**
+ * Keep only episodes whose chance by coincidence is below `10^significance_log10`.
+ */
+significance: boolean; 
+/**
+ * The threshold, as log10 (-3 is one in a thousand).
+ */
+significance_log10: number; 
+/**
+ * MinHash functions and LSH bands.
+ */
+minhash: [number, number]; 
+/**
+ * Version of the method: results of different versions differ.
+ */
+method_version: number }
+/**
  * One certificate the server presented.
  */
 export type PeerCertificate = { 
@@ -1954,6 +2386,71 @@ sha256: string;
  * The certificate, DER in base64.
  */
 der: string }
+/**
+ * What an import of posts did: `testigo import-posts --json`.
+ */
+export type PostImport = { 
+/**
+ * The item keeping the source file.
+ */
+item: string; 
+/**
+ * Posts imported.
+ */
+imported: number; 
+/**
+ * Rows skipped (bad, or repeating a message id seen earlier in the file).
+ */
+skipped: number; 
+/**
+ * Why rows were skipped, by line (the first [`MAX_LISTED_ERRORS`]).
+ */
+errors: RowError[]; 
+/**
+ * Posts this file had already given the case (nothing new was read).
+ */
+already_imported?: number | null }
+/**
+ * A post as the results name it.
+ */
+export type PostRef = { 
+/**
+ * The source's message id, or the item id of a vault item.
+ */
+id: string; 
+/**
+ * A vault item (true) or an imported post.
+ */
+item: boolean; 
+/**
+ * The account's id (as in [`AccountRef::id`]).
+ */
+account: string; 
+/**
+ * When it was posted.
+ */
+at: string; 
+/**
+ * Its text, as posted.
+ */
+text: string; 
+/**
+ * Behaviours it took part in.
+ */
+behaviours: Behaviour[] }
+/**
+ * Where a post's evidence is: the item (a vault item, or the one keeping
+ * the file the post was read from) and the post's line in that file.
+ */
+export type PostSource = { 
+/**
+ * The item to open.
+ */
+item: string; 
+/**
+ * The line in its file, for an imported post.
+ */
+line: number | null }
 /**
  * The facts a post URL gives.
  */
@@ -2187,6 +2684,22 @@ ticket: string | null;
  */
 response: string | null }
 /**
+ * A row that could not be read, and why.
+ */
+export type RowError = { 
+/**
+ * Line in the file (from 1).
+ */
+line: number; 
+/**
+ * Why, in English.
+ */
+reason: string; 
+/**
+ * Why, in Spanish.
+ */
+reason_es: string }
+/**
  * What a save dialog is for.
  */
 export type SaveFor = 
@@ -2213,7 +2726,19 @@ export type SaveFor =
 /**
  * A receipt's JSON (its `.minisig` goes beside it).
  */
-"receipt"
+"receipt" | 
+/**
+ * An analysis's results as CSV.
+ */
+"analysis_csv" | 
+/**
+ * An analysis's account network as GraphML.
+ */
+"analysis_graphml" | 
+/**
+ * An analysis's results as JSON.
+ */
+"analysis_json"
 /**
  * How far sealing is, sent as the `seal-progress` event.
  */
@@ -2327,6 +2852,36 @@ sealed_at: string;
  */
 present: boolean }
 /**
+ * One signal about an account.
+ */
+export type Signal = { 
+/**
+ * Stable identifier: `account_age_days`, `posts_per_hour`,
+ * `default_handle`, `regular_intervals`, `near_duplicate_share`,
+ * `campaigns`.
+ */
+name: string; 
+/**
+ * Its value.
+ */
+value: JsonValue; 
+/**
+ * What it is, in English.
+ */
+means: string; 
+/**
+ * What it is, in Spanish.
+ */
+means_es: string; 
+/**
+ * What it is not, in English.
+ */
+does_not_mean: string; 
+/**
+ * What it is not, in Spanish.
+ */
+does_not_mean_es: string }
+/**
  * Who signs, as written into bundles. Every field is optional.
  */
 export type Signer = { 
@@ -2420,6 +2975,30 @@ export type Status =
  * Something is wrong; see the problems.
  */
 "invalid"
+/**
+ * An analysis kept in the vault.
+ */
+export type StoredAnalysis = { 
+/**
+ * Its id (ULID).
+ */
+id: string; 
+/**
+ * The case analysed.
+ */
+case_id: string; 
+/**
+ * When it ran.
+ */
+created_at: string; 
+/**
+ * SHA-256 of its results as stored (the JSON export).
+ */
+sha256: string; 
+/**
+ * The results.
+ */
+analysis: Analysis }
 /**
  * A sealed report on its way to an organization.
  */
@@ -2637,6 +3216,30 @@ states: string[];
  * The item record's field table: the item form is built from it.
  */
 fields: FieldInfo[] }
+/**
+ * How close in time posts must be to count as acting together.
+ */
+export type Window = 
+/**
+ * One minute.
+ */
+{ mode: "one_minute" } | 
+/**
+ * Ten minutes.
+ */
+{ mode: "ten_minutes" } | 
+/**
+ * One hour.
+ */
+{ mode: "one_hour" } | 
+/**
+ * Estimated from the data (CooRnet's method).
+ */
+{ mode: "auto" } | 
+/**
+ * A number of seconds.
+ */
+{ mode: "seconds"; seconds: number }
 
 /** tauri-specta globals **/
 
