@@ -290,6 +290,92 @@ fn the_planted_campaign_is_found_explained_and_exported() {
 }
 
 #[test]
+fn the_packet_and_the_sealed_report_print_the_campaigns_of_their_items() {
+    let env = Env::new();
+    env.case("c");
+    let v = import(&env, &example("qut.csv"), "qut");
+    let source = v["item"].as_str().unwrap().to_string();
+    env.ok(&["analyze", "--case", "c"]);
+    let note = env.json(&["note", "otra cosa", "--case", "c"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A packet of the source file prints its campaign, in Spanish by default.
+    let pdf = env.path("c.pdf");
+    env.ok(&[
+        "packet",
+        "--case",
+        "c",
+        "--item",
+        &source,
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    let text = crate::packet::pdf_text(&pdf);
+    assert!(text.contains("Análisis de campañas"), "{text}");
+    assert!(
+        text.contains("6 cuentas publicaron 3 variantes de este texto"),
+        "{text}"
+    );
+    assert!(text.contains("@Patriota10000000"), "{text}");
+    assert!(
+        text.contains("Anexo C · Cómo verificar") || text.contains("C · Cómo verificar"),
+        "{text}"
+    );
+    // In English.
+    let pdf_en = env.path("c-en.pdf");
+    env.ok(&[
+        "packet",
+        "--case",
+        "c",
+        "--item",
+        &source,
+        "--lang",
+        "en",
+        "--out",
+        pdf_en.to_str().unwrap(),
+    ]);
+    let text = crate::packet::pdf_text(&pdf_en);
+    assert!(
+        text.contains("Campaign analysis") && text.contains("6 accounts posted 3 variants"),
+        "{text}"
+    );
+    // A packet of an unrelated note prints none.
+    let other = env.path("n.pdf");
+    env.ok(&[
+        "packet",
+        "--case",
+        "c",
+        "--item",
+        &note,
+        "--out",
+        other.to_str().unwrap(),
+    ]);
+    assert!(!crate::packet::pdf_text(&other).contains("Análisis de campañas"));
+    // The sealed report's packet carries it too.
+    let zip = env.path("c.zip");
+    env.ok(&[
+        "seal",
+        "--case",
+        "c",
+        "--item",
+        &source,
+        "--out",
+        zip.to_str().unwrap(),
+    ]);
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let name = (0..archive.len())
+        .map(|i| archive.by_index(i).unwrap().name().unwrap().to_string())
+        .find(|n| n.ends_with("data/report.pdf"))
+        .unwrap();
+    let mut pdf_bytes = Vec::new();
+    std::io::Read::read_to_end(&mut archive.by_name(&name).unwrap(), &mut pdf_bytes).unwrap();
+    let inner = env.path("inner.pdf");
+    std::fs::write(&inner, pdf_bytes).unwrap();
+    assert!(crate::packet::pdf_text(&inner).contains("6 cuentas publicaron"));
+}
+
+#[test]
 fn hostile_text_is_escaped_on_the_terminal_and_defused_in_spreadsheets() {
     let env = Env::new();
     env.case("c");

@@ -152,7 +152,7 @@ fn poppler(tool: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn pdf_text(pdf: &Path) -> String {
+pub(crate) fn pdf_text(pdf: &Path) -> String {
     poppler("pdftotext", &[pdf.to_str().unwrap(), "-"])
 }
 

@@ -253,6 +253,15 @@ impl Vault {
                 ),
             ));
         };
+        self.evidence_items(&stored, c)
+    }
+
+    /// The items holding one campaign's evidence (see [`Vault::campaign_items`]).
+    pub(crate) fn evidence_items(
+        &self,
+        stored: &StoredAnalysis,
+        c: &super::Campaign,
+    ) -> Result<Vec<String>> {
         let mut out: Vec<String> = Vec::new();
         for p in &c.timeline {
             let item = if p.item {

@@ -57,6 +57,21 @@ pub struct PrintedReceipt {
     pub minisig: String,
 }
 
+/// The case's latest campaign analysis, as a packet prints it: the
+/// campaigns whose evidence is among the packet's items.
+pub struct PrintedAnalysis {
+    /// When it ran.
+    pub created_at: DateTime<Utc>,
+    /// SHA-256 of its stored results.
+    pub sha256: String,
+    /// Its window, in seconds, and whether it was estimated from the data.
+    pub window: (u32, bool),
+    /// Posts and accounts read.
+    pub read: (u64, u64),
+    /// The campaigns printed.
+    pub campaigns: Vec<crate::analysis::Campaign>,
+}
+
 /// Everything [`build`] needs.
 pub struct Inputs<'a> {
     /// The drafted report (case, items, files, custody, signer, id), as
@@ -90,6 +105,8 @@ pub struct Inputs<'a> {
     pub generated_at: DateTime<Utc>,
     /// Receipts of the case's submitted reports (standalone packets only).
     pub receipts: &'a [PrintedReceipt],
+    /// The campaign analysis, when one ran and a campaign's evidence is here.
+    pub campaigns: Option<&'a PrintedAnalysis>,
 }
 
 /// The print order: by posted time (captured time when the post's time is
@@ -409,11 +426,72 @@ pub fn build(inp: &Inputs<'_>) -> Value {
         "minimal": inp.minimal.iter().collect::<Vec<_>>(),
         "custody": custody,
         "receipts": inp.receipts.iter().map(|p| receipt_doc(p, tz, lang)).collect::<Vec<_>>(),
+        "campaigns": inp.campaigns.map(|a| analysis_doc(a, tz, lang)),
     })
 }
 
 /// A receipt as the template prints it. Its texts came from a server:
 /// they are cleaned like any other text.
+/// At most this many handles of a campaign's accounts are printed; the count says the rest.
+const PRINTED_HANDLES: usize = 60;
+
+fn analysis_doc(a: &PrintedAnalysis, tz: Tz, lang: Lang) -> Value {
+    let es = lang == Lang::Es;
+    let (secs, estimated) = a.window;
+    let (w_en, w_es) = crate::analysis::campaigns::duration_words(i64::from(secs));
+    let window = match (es, estimated) {
+        (true, true) => format!("{w_es} (estimada de los datos)"),
+        (true, false) => w_es,
+        (false, true) => format!("{w_en} (estimated from the data)"),
+        (false, false) => w_en,
+    };
+    let read = if es {
+        format!("{} publicaciones de {} cuentas", a.read.0, a.read.1)
+    } else {
+        format!("{} posts by {} accounts", a.read.0, a.read.1)
+    };
+    json!({
+        "when": time(a.created_at, tz),
+        "sha256": a.sha256,
+        "window": window,
+        "read": read,
+        "list": a.campaigns.iter().map(|c| {
+            let mut handles: Vec<String> = c
+                .accounts
+                .iter()
+                .take(PRINTED_HANDLES)
+                .map(|x| format!("@{}", clean(&x.handle, 60).0))
+                .collect();
+            if c.accounts.len() > PRINTED_HANDLES {
+                handles.push(if es {
+                    format!("y {} más", c.accounts.len() - PRINTED_HANDLES)
+                } else {
+                    format!("and {} more", c.accounts.len() - PRINTED_HANDLES)
+                });
+            }
+            let counted = |v: &[crate::analysis::campaigns::Counted], prefix: &str| {
+                v.iter()
+                    .take(12)
+                    .map(|x| format!("{prefix}{} ({})", clean(&x.name, 80).0, x.posts))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            json!({
+                "id": c.id,
+                "strength": c.strength,
+                "reason": clean(if es { &c.reason_es } else { &c.reason }, 600).0,
+                "start": time(c.start, tz),
+                "end": time(c.end, tz),
+                "accounts": handles.join(", "),
+                "posts": c.posts.len(),
+                "texts": c.texts.iter().take(3).map(|x| clean(&x.text, 400).0).collect::<Vec<_>>(),
+                "hashtags": counted(&c.hashtags, "#"),
+                "places": counted(&c.locations, ""),
+            })
+        }).collect::<Vec<_>>(),
+    })
+}
+
 fn receipt_doc(p: &PrintedReceipt, tz: Tz, lang: Lang) -> Value {
     let r = &p.receipt;
     let (en, es) = r.verification.label();

@@ -268,6 +268,7 @@ mod tests {
                     in_bundle: None,
                     generated_at: report.case.created_at,
                     receipts: &[],
+                    campaigns: None,
                 });
                 assert_eq!(doc["items"][0]["url_link"], serde_json::Value::Null);
                 let t = typeset::render(

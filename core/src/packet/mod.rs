@@ -352,6 +352,38 @@ impl Vault {
             .collect()
     }
 
+    /// The case's latest campaign analysis, with the campaigns whose
+    /// evidence is among `items`; `None` when no analysis ran or none of its
+    /// campaigns concerns these items.
+    fn printed_analysis(
+        &self,
+        case_id: &str,
+        items: &[crate::record::Item],
+    ) -> Result<Option<data::PrintedAnalysis>> {
+        let Some(stored) = self.analysis(case_id)? else {
+            return Ok(None);
+        };
+        let here: BTreeSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
+        let mut campaigns = Vec::new();
+        for c in &stored.analysis.campaigns {
+            let evidence = self.evidence_items(&stored, c)?;
+            if evidence.iter().any(|i| here.contains(i.as_str())) {
+                campaigns.push(c.clone());
+            }
+        }
+        if campaigns.is_empty() {
+            return Ok(None);
+        }
+        let p = &stored.analysis.parameters;
+        Ok(Some(data::PrintedAnalysis {
+            created_at: stored.created_at,
+            sha256: stored.sha256.clone(),
+            window: (p.window, p.window_mode == crate::analysis::Window::Auto),
+            read: (stored.analysis.input.posts, stored.analysis.input.accounts),
+            campaigns,
+        }))
+    }
+
     /// Renders the packet of a drafted report: decrypts and downscales the
     /// screenshots (in memory only, on all cores), builds the data and
     /// typesets it. `None` when cancelled.
@@ -448,6 +480,7 @@ impl Vault {
         }
         let printable = printable::printable(report);
         let files = typeset::files(files);
+        let campaigns = self.printed_analysis(&report.case.id, &report.items)?;
         let render = |minimal: &BTreeSet<usize>,
                       only: Option<&BTreeSet<usize>>|
          -> Result<typeset::Typeset> {
@@ -465,6 +498,7 @@ impl Vault {
                 in_bundle,
                 generated_at: at,
                 receipts,
+                campaigns: campaigns.as_ref(),
             });
             typeset::render(serde_json::to_vec(&doc)?, &files, &report.report_id, at)
         };
