@@ -87,6 +87,10 @@ impl Normalized {
         if tokens.is_empty() && !emoji_only.is_empty() {
             tokens.push(emoji_only);
         }
+        // So is a post of links alone, by its links.
+        if tokens.is_empty() {
+            tokens.extend(urls.iter().map(|u| u.to_lowercase()));
+        }
         let joined = tokens.join(" ");
         let exact = hash64(joined.as_bytes());
         let mut shingles: Vec<u64> = tokens.iter().map(|t| hash64(t.as_bytes())).collect();
