@@ -93,3 +93,51 @@ async fn an_imported_file_is_analysed_and_its_campaign_opened() {
     app.shot("en-1024-31-analysis-campaign").await;
     app.quit().await;
 }
+
+/// The network stays readable with hundreds of accounts: a generated week
+/// of 60,000 posts with planted campaigns (bench/gen_posts.py).
+#[tokio::test]
+#[ignore = "needs the built app, tauri-driver and a display: run scripts/e2e.sh"]
+async fn hundreds_of_accounts_in_the_network() {
+    let home = PathBuf::from(std::env::var("TESTIGO_E2E_HOME").expect("TESTIGO_E2E_HOME"));
+    let files = tempfile::tempdir().unwrap();
+    let csv = files.path().join("semana.csv");
+    let truth = files.path().join("verdad.json");
+    let generator = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../bench/gen_posts.py");
+    let out = std::process::Command::new("python3")
+        .arg(&generator)
+        .args(["60000", "3"])
+        .arg(&csv)
+        .arg(&truth)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let app = App::start(&home).await;
+    app.resize(1280, 800).await;
+    app.open_vault("una frase bastante larga para la bóveda")
+        .await;
+    app.click("#nav-settings").await;
+    app.choose_language("es").await;
+    app.click("#nav-cases").await;
+    app.click("#new-case").await;
+    app.type_in("#case-name", "Semana de saqueos").await;
+    app.click("#case-create").await;
+    app.wait_text("#case-title", "Semana de saqueos").await;
+    app.click("#analysis-open").await;
+    app.answer_dialog(csv.canonicalize().unwrap().to_str().unwrap().into())
+        .await;
+    app.click("#posts-import").await;
+    app.wait_text_for("#toast", "Se importaron", 300).await;
+    app.click("#analysis-run").await;
+    app.wait_text_for("#analysis-summary", "Se analizaron", 300)
+        .await;
+    let nodes = app.count("#network circle").await;
+    assert!(nodes >= 300, "{nodes} accounts in the network");
+    app.scroll_to("#network").await;
+    app.shot("es-1280-34-analysis-network-hundreds").await;
+    app.quit().await;
+}

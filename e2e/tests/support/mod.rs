@@ -62,6 +62,19 @@ impl App {
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
 
+    /// Scrolls the element into view, as a person would to look at it.
+    pub async fn scroll_to(&self, css: &str) {
+        let el = self.find(css).await;
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({ block: 'center' });",
+                vec![serde_json::to_value(&el).unwrap()],
+            )
+            .await
+            .ok();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
     pub async fn click(&self, css: &str) {
         let el = self.find(css).await;
         // Bring it into view first, as a person would scroll to it.
@@ -99,7 +112,13 @@ impl App {
 
     /// Waits until the element's text contains `needle`.
     pub async fn wait_text(&self, css: &str, needle: &str) -> String {
-        for _ in 0..100 {
+        self.wait_text_for(css, needle, 20).await
+    }
+
+    /// Like [`App::wait_text`], for work that takes longer (a large import
+    /// or analysis in a debug build): up to `seconds`.
+    pub async fn wait_text_for(&self, css: &str, needle: &str, seconds: u32) -> String {
+        for _ in 0..seconds * 5 {
             if let Ok(el) = self.client.find(Locator::Css(css)).await
                 && let Ok(t) = el.text().await
                 && t.contains(needle)
