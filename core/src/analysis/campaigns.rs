@@ -18,6 +18,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Behaviour;
+use std::rc::Rc;
+
 use super::detect::{AccountInfo, Burst};
 use super::text::hash64;
 
@@ -164,13 +166,13 @@ impl Dsu {
 }
 
 /// Groups kept episodes into campaigns, strongest first.
-pub fn campaigns(bursts: &[Burst], accounts: &[AccountInfo]) -> Vec<Campaign> {
+pub fn campaigns(bursts: &[Burst]) -> Vec<Campaign> {
     let mut order: Vec<usize> = (0..bursts.len()).collect();
     order.sort_by(|&a, &b| {
         let (x, y) = (&bursts[a], &bursts[b]);
         (x.start, x.behaviour, &x.key).cmp(&(y.start, y.behaviour, &y.key))
     });
-    let mut by_account: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    let mut by_account: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
     for (pos, &b) in order.iter().enumerate() {
         for a in &bursts[b].accounts {
             by_account.entry(*a).or_default().push(pos);
@@ -198,10 +200,7 @@ pub fn campaigns(bursts: &[Burst], accounts: &[AccountInfo]) -> Vec<Campaign> {
     for (pos, &b) in order.iter().enumerate() {
         groups.entry(dsu.find(pos)).or_default().push(&bursts[b]);
     }
-    let mut out: Vec<Campaign> = groups
-        .into_values()
-        .map(|g| campaign(&g, accounts))
-        .collect();
+    let mut out: Vec<Campaign> = groups.into_values().map(|g| campaign(&g)).collect();
     out.sort_by(|a, b| {
         b.strength
             .cmp(&a.strength)
@@ -213,11 +212,18 @@ pub fn campaigns(bursts: &[Burst], accounts: &[AccountInfo]) -> Vec<Campaign> {
 
 /// A campaign's post as gathered from its episodes: account, vault item or
 /// not, text, behaviours, federal entities.
-type Seen = (u32, bool, String, BTreeSet<Behaviour>, Vec<&'static str>);
+type Seen = (
+    Rc<AccountInfo>,
+    bool,
+    String,
+    BTreeSet<Behaviour>,
+    Vec<&'static str>,
+);
 
-fn campaign(group: &[&Burst], accounts: &[AccountInfo]) -> Campaign {
+fn campaign(group: &[&Burst]) -> Campaign {
     let mut posts: BTreeMap<(i64, String), Seen> = BTreeMap::new();
-    let mut members: BTreeSet<u32> = BTreeSet::new();
+    let mut members: BTreeSet<u64> = BTreeSet::new();
+    let mut who: BTreeMap<u64, Rc<AccountInfo>> = BTreeMap::new();
     let mut hashtags: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut links: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut texts: Vec<CampaignText> = Vec::new();
@@ -226,9 +232,10 @@ fn campaign(group: &[&Burst], accounts: &[AccountInfo]) -> Campaign {
         behaviours.insert(b.behaviour);
         members.extend(b.accounts.iter().copied());
         for p in &b.posts {
+            who.entry(p.account).or_insert_with(|| p.who.clone());
             let e = posts.entry((p.time, p.id.clone())).or_insert_with(|| {
                 (
-                    p.account,
+                    p.who.clone(),
                     p.item,
                     p.text.clone(),
                     BTreeSet::new(),
@@ -305,18 +312,23 @@ fn campaign(group: &[&Burst], accounts: &[AccountInfo]) -> Campaign {
         .map(|((t, id), (acct, item, text, behs, _))| PostRef {
             id: id.clone(),
             item: *item,
-            account: accounts[*acct as usize].id.clone(),
+            account: acct.id.clone(),
             at: time(*t),
             text: text.clone(),
             behaviours: behs.iter().copied().collect(),
         })
         .collect();
     // Accounts in the order they first posted in the campaign.
-    let mut first_posted: Vec<u32> = Vec::with_capacity(members.len());
-    let mut listed: BTreeSet<u32> = BTreeSet::new();
-    for (acct, ..) in posts.values() {
-        if members.contains(acct) && listed.insert(*acct) {
-            first_posted.push(*acct);
+    let mut first_posted: Vec<u64> = Vec::with_capacity(members.len());
+    let mut listed: BTreeSet<u64> = BTreeSet::new();
+    let mut by_time: Vec<(i64, &str, u64)> = group
+        .iter()
+        .flat_map(|b| b.posts.iter().map(|p| (p.time, p.id.as_str(), p.account)))
+        .collect();
+    by_time.sort_unstable();
+    for (_, _, acct) in by_time {
+        if members.contains(&acct) && listed.insert(acct) {
+            first_posted.push(acct);
         }
     }
     let mut id_source = String::new();
@@ -348,7 +360,7 @@ fn campaign(group: &[&Burst], accounts: &[AccountInfo]) -> Campaign {
         accounts: first_posted
             .iter()
             .map(|a| {
-                let info = &accounts[*a as usize];
+                let info = &who[a];
                 AccountRef {
                     id: info.id.clone(),
                     handle: info.handle.clone(),

@@ -26,8 +26,10 @@ pub struct PostRec {
     pub id: String,
     /// A vault item rather than an imported post.
     pub item: bool,
-    /// Index of its account.
-    pub account: u32,
+    /// Its account's key ([`account_key`]).
+    pub account: u64,
+    /// Its account as the input names it.
+    pub who: Rc<AccountInfo>,
     /// Posted at, Unix seconds.
     pub time: i64,
     /// The text as posted.
@@ -57,8 +59,8 @@ pub struct Burst {
     pub key: String,
     /// Its posts, by time.
     pub posts: Vec<Rc<PostRec>>,
-    /// Its distinct accounts, sorted.
-    pub accounts: Vec<u32>,
+    /// Its distinct accounts' keys, sorted.
+    pub accounts: Vec<u64>,
     /// Co-posts only: the distinct texts, most posted first.
     pub variants: Vec<Variant>,
     /// First post.
@@ -95,6 +97,15 @@ struct Rep {
     last: i64,
 }
 
+/// The key of a post's account: a hash of its platform and id.
+pub fn account_key(p: &InputPost) -> u64 {
+    let mut bytes = Vec::with_capacity(p.account_id.len() + 16);
+    bytes.extend_from_slice(p.platform.as_deref().unwrap_or_default().as_bytes());
+    bytes.push(0);
+    bytes.extend_from_slice(p.account_id.as_bytes());
+    super::text::hash64(&bytes)
+}
+
 /// Per-account tallies for the signals.
 #[derive(Debug, Default, Clone)]
 pub struct AccountTally {
@@ -112,6 +123,23 @@ pub struct AccountTally {
     pub gap_m2: f64,
     /// Posts that were near-duplicates of another account's within the window.
     pub co_posts: u32,
+}
+
+impl AccountTally {
+    /// Counts one more post, at `t` (posts in time order).
+    pub fn add(&mut self, t: i64) {
+        if self.posts > 0 {
+            let gap = (t - self.last) as f64;
+            self.gaps += 1;
+            let d = gap - self.gap_mean;
+            self.gap_mean += d / f64::from(self.gaps);
+            self.gap_m2 += d * (gap - self.gap_mean);
+        } else {
+            self.first = t;
+        }
+        self.posts += 1;
+        self.last = t;
+    }
 }
 
 /// An account as the input names it.
@@ -134,10 +162,11 @@ pub struct Engine<'a> {
     background: &'a Background,
     /// Seconds of data, for the number of windows a coincidence had.
     span: i64,
-    accounts: Vec<AccountInfo>,
-    account_ids: HashMap<String, u32>,
-    /// Tallies, by account index.
-    pub tallies: Vec<AccountTally>,
+    /// The last account seen, reused while the same account posts on.
+    last_who: Option<(u64, Rc<AccountInfo>)>,
+    /// Posts of each account that were near-duplicates of another
+    /// account's within the window (only accounts that had any).
+    pub co_posts: HashMap<u64, u32>,
     reps: HashMap<u32, Rep>,
     by_exact: HashMap<u64, u32>,
     lsh: Lsh,
@@ -149,8 +178,8 @@ pub struct Engine<'a> {
     key_queue: VecDeque<(i64, Behaviour, u64)>,
     /// Episodes kept.
     pub bursts: Vec<Burst>,
-    /// Co-actions between pairs of accounts (lower index first), from kept episodes.
-    pub edges: HashMap<(u32, u32), EdgeCounts>,
+    /// Co-actions between pairs of accounts (lower key first), from kept episodes.
+    pub edges: HashMap<(u64, u64), EdgeCounts>,
     /// Posts read.
     pub posts: u64,
     last_time: i64,
@@ -167,9 +196,8 @@ impl<'a> Engine<'a> {
             params,
             background,
             span: background.span(),
-            accounts: Vec::new(),
-            account_ids: HashMap::new(),
-            tallies: Vec::new(),
+            last_who: None,
+            co_posts: HashMap::new(),
             reps: HashMap::new(),
             by_exact: HashMap::new(),
             lsh: Lsh::default(),
@@ -186,29 +214,19 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// The accounts seen, by index.
-    pub fn accounts(&self) -> &[AccountInfo] {
-        &self.accounts
-    }
-
-    fn account(&mut self, p: &InputPost) -> u32 {
-        let key = format!(
-            "{}\u{0}{}",
-            p.platform.as_deref().unwrap_or_default(),
-            p.account_id
-        );
-        if let Some(&i) = self.account_ids.get(&key) {
-            return i;
+    fn who(&mut self, key: u64, p: &InputPost) -> Rc<AccountInfo> {
+        if let Some((k, who)) = &self.last_who
+            && *k == key
+        {
+            return who.clone();
         }
-        let i = self.accounts.len() as u32;
-        self.accounts.push(AccountInfo {
+        let who = Rc::new(AccountInfo {
             id: p.account_id.clone(),
             handle: p.handle.clone(),
             platform: p.platform.clone(),
         });
-        self.tallies.push(AccountTally::default());
-        self.account_ids.insert(key, i);
-        i
+        self.last_who = Some((key, who.clone()));
+        who
     }
 
     /// Reads the next post; posts must come in time order.
@@ -217,19 +235,8 @@ impl<'a> Engine<'a> {
         self.last_time = t;
         self.posts += 1;
         self.evict(t - i64::from(self.params.window));
-        let account = self.account(p);
-        let tally = &mut self.tallies[account as usize];
-        if tally.posts > 0 {
-            let gap = (t - tally.last) as f64;
-            tally.gaps += 1;
-            let d = gap - tally.gap_mean;
-            tally.gap_mean += d / f64::from(tally.gaps);
-            tally.gap_m2 += d * (gap - tally.gap_mean);
-        } else {
-            tally.first = t;
-        }
-        tally.posts += 1;
-        tally.last = t;
+        let account = account_key(p);
+        let who = self.who(account, p);
         let mut entities = entities_in(&keys.text.tokens);
         if let Some(s) = p.state.as_deref()
             && let Some(official) = crate::model::MEXICAN_STATES.iter().find(|e| **e == s)
@@ -242,6 +249,7 @@ impl<'a> Engine<'a> {
             id: p.id.clone(),
             item: p.item,
             account,
+            who,
             time: t,
             text: p.text.clone(),
             entities,
@@ -435,13 +443,13 @@ impl<'a> Engine<'a> {
         o.posts
             .sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
         o.posts.dedup_by(|a, b| Rc::ptr_eq(a, b));
-        let accounts: BTreeSet<u32> = o.posts.iter().map(|p| p.account).collect();
+        let accounts: BTreeSet<u64> = o.posts.iter().map(|p| p.account).collect();
         if accounts.len() < 2 {
             return;
         }
         if o.behaviour == Behaviour::CoPost {
             for p in &o.posts {
-                self.tallies[p.account as usize].co_posts += 1;
+                *self.co_posts.entry(p.account).or_default() += 1;
             }
         }
         if (accounts.len() as u32) < self.params.min_accounts {
@@ -496,7 +504,7 @@ impl<'a> Engine<'a> {
 /// The busiest window of the posts (sorted by time): its distinct
 /// accounts, when it starts, and its posts.
 fn peak(posts: &[Rc<PostRec>], window: i64) -> Peak {
-    let mut counts: HashMap<u32, u32> = HashMap::new();
+    let mut counts: HashMap<u64, u32> = HashMap::new();
     let mut best = Peak {
         accounts: 0,
         at: posts.first().map_or(0, |p| p.time),
@@ -542,7 +550,7 @@ fn pair_up(
     posts: &[Rc<PostRec>],
     window: i64,
     behaviour: Behaviour,
-    edges: &mut HashMap<(u32, u32), EdgeCounts>,
+    edges: &mut HashMap<(u64, u64), EdgeCounts>,
 ) {
     for (i, p) in posts.iter().enumerate() {
         for (seen, q) in posts[..i].iter().rev().enumerate() {

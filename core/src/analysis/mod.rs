@@ -30,7 +30,7 @@ pub mod text;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
@@ -308,7 +308,8 @@ pub struct InputSummary {
     pub posts: u64,
     /// Of which vault items.
     pub items: u64,
-    /// Distinct accounts.
+    /// Distinct accounts (estimated within about 2% past a few thousand:
+    /// counting them exactly would take memory that grows with the input).
     pub accounts: u64,
     /// First post.
     pub first: Option<chrono::DateTime<chrono::Utc>>,
@@ -380,6 +381,7 @@ pub fn analyze_with(
     let mut items = 0u64;
     source(&mut |p| {
         survey.add(p.time, &PostKeys::new(p));
+        survey.add_account(detect::account_key(p));
         items += u64::from(p.item);
         if survey.posts.is_multiple_of(PROGRESS_EVERY) {
             if cancel.load(Ordering::Relaxed) {
@@ -421,50 +423,63 @@ pub fn analyze_with(
         done: engine.posts,
         total: engine.posts,
     });
-    let found = campaigns::campaigns(&engine.bursts, engine.accounts());
-    let mut in_campaigns: BTreeMap<u32, u32> = BTreeMap::new();
-    let index: std::collections::HashMap<(Option<&str>, &str), u32> = engine
-        .accounts()
-        .iter()
-        .enumerate()
-        .map(|(i, a)| ((a.platform.as_deref(), a.id.as_str()), i as u32))
-        .collect();
+    let found = campaigns::campaigns(&engine.bursts);
+    // The accounts in campaigns, by key, with their names and how many campaigns each is in.
+    let mut in_campaigns: HashMap<u64, (detect::AccountInfo, u32)> = HashMap::new();
     for c in &found {
         for a in &c.accounts {
-            if let Some(&i) = index.get(&(a.platform.as_deref(), a.id.as_str())) {
-                *in_campaigns.entry(i).or_default() += 1;
-            }
+            let key = detect::account_key(&InputPost {
+                account_id: a.id.clone(),
+                platform: a.platform.clone(),
+                ..InputPost::default()
+            });
+            let info = detect::AccountInfo {
+                id: a.id.clone(),
+                handle: a.handle.clone(),
+                platform: a.platform.clone(),
+            };
+            in_campaigns.entry(key).or_insert((info, 0)).1 += 1;
         }
+    }
+    // A third pass, only for those accounts: their tallies for the signals.
+    let mut tallies: HashMap<u64, detect::AccountTally> = HashMap::new();
+    if !in_campaigns.is_empty() {
+        let mut read = 0u64;
+        source(&mut |p| {
+            read += 1;
+            let key = detect::account_key(p);
+            if in_campaigns.contains_key(&key) {
+                tallies.entry(key).or_default().add(p.time);
+            }
+            if read.is_multiple_of(PROGRESS_EVERY) && cancel.load(Ordering::Relaxed) {
+                return Err(cancelled());
+            }
+            Ok(())
+        })?;
     }
     let mut accounts: Vec<(u32, AccountSignals)> = in_campaigns
         .iter()
-        .map(|(&i, &n)| {
-            let info = &engine.accounts()[i as usize];
-            (
-                n,
-                signals::account_signals(info, &engine.tallies[i as usize], n),
-            )
+        .map(|(key, (info, n))| {
+            let mut tally = tallies.get(key).cloned().unwrap_or_default();
+            tally.co_posts = engine.co_posts.get(key).copied().unwrap_or(0);
+            (*n, signals::account_signals(info, &tally, *n))
         })
         .collect();
     accounts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
     let mut edges: Vec<Edge> = engine
         .edges
         .iter()
-        .filter(|((a, b), _)| in_campaigns.contains_key(a) && in_campaigns.contains_key(b))
-        .map(|((a, b), n)| {
-            let (ia, ib) = (
-                &engine.accounts()[*a as usize],
-                &engine.accounts()[*b as usize],
-            );
+        .filter_map(|((a, b), n)| {
+            let (ia, ib) = (&in_campaigns.get(a)?.0, &in_campaigns.get(b)?.0);
             let (a, b) = if ia.id <= ib.id { (ia, ib) } else { (ib, ia) };
-            Edge {
+            Some(Edge {
                 a: a.id.clone(),
                 b: b.id.clone(),
                 co_post: n[Behaviour::CoPost as usize],
                 co_link: n[Behaviour::CoLink as usize],
                 co_repost: n[Behaviour::CoRepost as usize],
                 co_reply: n[Behaviour::CoReply as usize],
-            }
+            })
         })
         .collect();
     edges.sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
@@ -476,7 +491,7 @@ pub fn analyze_with(
         input: InputSummary {
             posts: engine.posts,
             items,
-            accounts: engine.accounts().len() as u64,
+            accounts: survey.accounts(),
             first: first.and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
             last: last.and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
         },

@@ -21,6 +21,8 @@ use super::{Behaviour, PostKeys};
 pub const SKETCH_WIDTH: usize = 1 << 20;
 /// Rows of the sketch.
 pub const SKETCH_DEPTH: usize = 4;
+/// Bits of HyperLogLog register index (4,096 registers: about 1.6% error).
+const HLL_BITS: u32 = 12;
 /// Share times kept for the window estimate, at most.
 pub const SAMPLE_TIMES: usize = 4_000_000;
 
@@ -100,6 +102,8 @@ pub struct Survey {
     sample_times: usize,
     /// A key is sampled when its mixed hash is a multiple of this.
     modulus: u64,
+    /// HyperLogLog registers counting distinct accounts (2^12 of them).
+    registers: Vec<u8>,
 }
 
 impl Default for Survey {
@@ -117,7 +121,36 @@ impl Survey {
             sample: HashMap::new(),
             sample_times: 0,
             modulus: 1,
+            registers: vec![0; 1 << HLL_BITS],
         }
+    }
+
+    /// Counts an account (by its key) for the distinct-account estimate.
+    pub fn add_account(&mut self, key: u64) {
+        let h = mix(key);
+        let index = (h >> (64 - HLL_BITS)) as usize;
+        let rank = ((h << HLL_BITS) | (1 << (HLL_BITS - 1))).leading_zeros() as u8 + 1;
+        if rank > self.registers[index] {
+            self.registers[index] = rank;
+        }
+    }
+
+    /// Distinct accounts seen: HyperLogLog's estimate (linear counting while few).
+    pub fn accounts(&self) -> u64 {
+        let m = self.registers.len() as f64;
+        let sum: f64 = self
+            .registers
+            .iter()
+            .map(|r| 2f64.powi(-i32::from(*r)))
+            .sum();
+        let estimate = 0.7213 / (1.0 + 1.079 / m) * m * m / sum;
+        let zeros = self.registers.iter().filter(|r| **r == 0).count();
+        let value = if estimate <= 2.5 * m && zeros > 0 {
+            m * (m / zeros as f64).ln()
+        } else {
+            estimate
+        };
+        value.round() as u64
     }
 
     /// Counts one post (posts come in time order).
@@ -219,6 +252,12 @@ mod tests {
         assert!(s.background.count(Behaviour::CoPost, k) < 52);
         assert_eq!(s.background.count(Behaviour::CoLink, k), 0);
         assert_eq!(s.background.span(), 400);
+        for a in 0..3000u64 {
+            s.add_account(a);
+            s.add_account(a);
+        }
+        let n = s.accounts();
+        assert!((2900..3100).contains(&n), "{n}");
     }
 
     #[test]
