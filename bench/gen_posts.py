@@ -12,9 +12,12 @@ the perturbations real campaigns use: accents dropped, a word changed, emoji
 and mentions added, hashtags reordered, case changed; short campaign texts
 (three to five words) are planted too.
 
-Usage: bench/gen_posts.py N SEED OUT.csv TRUTH.json
+Usage: bench/gen_posts.py N SEED OUT.csv TRUTH.json [WEEKS]
 The truth: {"campaign_accounts": [user ids], "campaign_posts": [message ids],
-"campaigns": N}. Deterministic for a given N and SEED.
+"campaigns": N}. Deterministic for a given N and SEED. With WEEKS > 1, one
+week of N / WEEKS posts is made and written WEEKS times, each a week later
+with new message ids (the same accounts, campaigns repeated weekly): a
+large input made quickly, for measuring memory as the input grows.
 """
 import csv
 import json
@@ -23,6 +26,9 @@ import sys
 import unicodedata
 
 N, SEED, OUT, TRUTH = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+WEEKS = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+TOTAL = N
+N = N // WEEKS
 rng = random.Random(SEED)
 START = 1_714_521_600  # 2024-05-01T00:00:00Z
 WEEK = 7 * 86_400
@@ -149,11 +155,20 @@ while len(rows) < N:
         rows.append((new_id(), uid, handle, "", "", text, t, ""))
 
 rows.sort(key=lambda r: (r[6], r[0]))
+all_posts = set()
 with open(OUT, "w", newline="", encoding="utf-8") as f:
     w = csv.writer(f)
     w.writerow(["message_id", "user_id", "username", "repost_id", "reply_id", "message", "timestamp", "urls"])
-    w.writerows(rows)
+    for week in range(WEEKS):
+        if week == 0:
+            w.writerows(rows)
+            all_posts |= truth_posts
+            continue
+        shift = week * WEEK
+        for (mid, uid, handle, rep, rpl, msg, ts, urls) in rows:
+            w.writerow((f"{mid}{week:02d}", uid, handle, rep, rpl, msg, ts + shift, urls))
+        all_posts |= {f"{m}{week:02d}" for m in truth_posts}
 with open(TRUTH, "w") as f:
-    json.dump({"campaigns": n_campaigns, "campaign_accounts": sorted(truth_accounts),
-               "campaign_posts": sorted(truth_posts)}, f)
-print(f"{len(rows)} posts, {n_campaigns} campaigns, {len(truth_posts)} campaign posts by {len(truth_accounts)} accounts", file=sys.stderr)
+    json.dump({"campaigns": n_campaigns * WEEKS, "campaign_accounts": sorted(truth_accounts),
+               "campaign_posts": sorted(all_posts)}, f)
+print(f"{len(rows) * WEEKS} posts, {n_campaigns * WEEKS} campaigns, {len(all_posts)} campaign posts by {len(truth_accounts)} accounts", file=sys.stderr)
