@@ -62,6 +62,27 @@ impl App {
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
 
+    /// Clicks the first element matching `css` whose text contains `needle`.
+    pub async fn click_text(&self, css: &str, needle: &str) {
+        for _ in 0..100 {
+            let all = self
+                .client
+                .find_all(Locator::Css(css))
+                .await
+                .unwrap_or_default();
+            for el in all {
+                if el.text().await.is_ok_and(|t| t.contains(needle)) {
+                    el.click()
+                        .await
+                        .unwrap_or_else(|e| panic!("click {css} ({needle}): {e}"));
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("no {css} shows {needle:?}");
+    }
+
     /// Scrolls the element into view, as a person would to look at it.
     pub async fn scroll_to(&self, css: &str) {
         let el = self.find(css).await;

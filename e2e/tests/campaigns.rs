@@ -79,7 +79,8 @@ async fn an_imported_file_is_analysed_and_its_campaign_opened() {
     app.click("#nav-settings").await;
     app.choose_language("en").await;
     app.click("#nav-cases").await;
-    app.click("#case-list li:first-child button").await;
+    app.click_text("#case-list button", "Saqueos en Puebla")
+        .await;
     app.click("#analysis-open").await;
     app.wait_text("#analysis-title", "Campaign analysis").await;
     app.click("#campaign-list button").await;
