@@ -38,10 +38,10 @@ results="$work/results.jsonl"
 measure() {
   local log="$work/time.txt"
   set +e
-  /usr/bin/time -f "%e %M" -o "$log" "$@"
+  /usr/bin/time -f "%e %M" -o "$log" "$@" >>"$work/commands.log" 2>&1
   local code=$?
   set -e
-  echo "$(cat "$log" | tail -1) $code"
+  echo "$(tail -1 "$log") $code"
 }
 
 run_testigo() {  # N CSV -> appends import/analyze figures
@@ -64,8 +64,8 @@ for n in $SIZES; do
   read -r pairs_s pairs_kb _ < <(measure sh -c "'$pairs_bin' '$csv' $WINDOW > '$work/pairs-$n.csv'")
   db="$work/qut-$n.db"
   read -r pre_s pre_kb _ < <(measure compute_networks "$db" preprocess --format csv "$csv")
-  read -r cot_s cot_kb _ < <(measure compute_networks "$db" compute co_tweet --time_window $WINDOW --output_file "$work/cotweet-$n.csv" --output_format csv)
-  read -r cos_s cos_kb cos_code < <(measure timeout "$QUT_TIMEOUT" compute_networks "$db" compute co_similar_tweet --time_window $WINDOW --similarity_threshold 0.8 --output_file "$work/cosim-$n.csv" --output_format csv)
+  read -r cot_s cot_kb _ < <(measure compute_networks "$db" compute co_tweet --time_window $WINDOW --min_edge_weight 1 --output_file "$work/cotweet-$n.graphml" --output_format graphml)
+  read -r cos_s cos_kb cos_code < <(measure timeout "$QUT_TIMEOUT" compute_networks "$db" compute co_similar_tweet --time_window $WINDOW --min_edge_weight 1 --similarity_threshold 0.8 --output_file "$work/cosim-$n.graphml" --output_format graphml)
   python3 - "$n" "$work" "$t" "$pairs_s" "$pre_s" "$pre_kb" "$cot_s" "$cot_kb" "$cos_s" "$cos_kb" "$cos_code" "$QUT_TIMEOUT" >>"$results" <<'PY'
 import csv, json, sys
 n, work, t = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
@@ -79,15 +79,15 @@ def pr(pred, true):
     hit = len(pred & true)
     return (hit / len(pred) if pred else 1.0, hit / len(true) if true else 1.0)
 def edges(path):
+    """Edges of the toolkit's GraphML output (its CSV writer fails in 1.5)."""
+    import xml.etree.ElementTree as ET
     out = set()
     try:
-        with open(path, newline="") as f:
-            r = csv.reader(f)
-            head = next(r, None)
-            for row in r:
-                if len(row) >= 2:
-                    out.add(tuple(sorted((row[0], row[1]))))
-    except FileNotFoundError:
+        for _, el in ET.iterparse(path):
+            if el.tag.endswith("edge"):
+                out.add(tuple(sorted((el.get("source"), el.get("target")))))
+            el.clear()
+    except (FileNotFoundError, ET.ParseError):
         pass
     return out
 ours = set()
@@ -95,8 +95,8 @@ with open(f"{work}/pairs-{n}.csv") as f:
     for line in f:
         x, y, _ = line.rstrip("\n").split(",")
         ours.add(tuple(sorted((x, y))))
-cot = edges(f"{work}/cotweet-{n}.csv")
-cos = edges(f"{work}/cosim-{n}.csv")
+cot = edges(f"{work}/cotweet-{n}.graphml")
+cos = edges(f"{work}/cosim-{n}.graphml")
 cos_done = cos_code == "0"
 qut_acc = {u for e in (cos if cos_done else cot) for u in e}
 t.update({

@@ -468,17 +468,36 @@ impl<'a> Engine<'a> {
             .iter()
             .map(|k| self.background.count(o.behaviour, *k))
             .sum();
+        // The hours the thing was posted in at all: its own rate is its
+        // count over those, so a text said every morning is compared with
+        // mornings, not with the whole week.
+        let active = keys
+            .iter()
+            .map(|k| self.background.active_hours(o.behaviour, *k))
+            .max()
+            .unwrap_or(1);
         let outside = total.saturating_sub(peak.posts);
         let start = o.posts[0].time;
         let end = o.posts[o.posts.len() - 1].time;
-        let log10_p = significance(u64::from(peak.accounts), outside, window, self.span);
+        // An active hour stands for at least four windows of time: with a
+        // long window, each hour is too short to show a rate.
+        let per_hour = 3600.max(4 * window) as u64;
+        let active_span = (active * per_hour).min(self.span.max(1) as u64) as i64;
+        let expected = expected(outside, window, active_span);
+        let log10_p = significance(u64::from(peak.accounts), outside, window, active_span);
         // Short texts ("buenos días") are said by many people at once without
         // any plan: they need twice the accounts in one window.
         let short = o.behaviour == Behaviour::CoPost
             && o.key.split(' ').count() < 4
             && peak.accounts < 2 * self.params.min_accounts;
         let few = peak.accounts < self.params.min_accounts;
-        if self.params.significance && (log10_p > self.params.log10_alpha() || short || few) {
+        // A routine that peaks a little every day is no campaign however
+        // many say it: the busiest window must be several times what its
+        // own rate gives, as well as unlikely.
+        let routine = f64::from(peak.accounts) < self.params.min_ratio * expected;
+        if self.params.significance
+            && (log10_p > self.params.log10_alpha() || short || few || routine)
+        {
             return;
         }
         if o.behaviour != Behaviour::CoHashtag {
@@ -566,16 +585,23 @@ fn pair_up(
 }
 
 /// log10 of the chance that `accounts` or more posts of one thing fall in
-/// one window by coincidence, when the same thing was posted `outside`
-/// times elsewhere in `span` seconds of data: a Poisson tail at the rate
-/// of those other posts, multiplied by the number of windows in the data
-/// (each was a chance). Nothing posted elsewhere: no coincidence at all.
-pub fn significance(accounts: u64, outside: u64, window: i64, span: i64) -> f64 {
+/// one window by coincidence, when it was posted `outside` times more in
+/// `active` seconds (the hours it was posted in at all): a Poisson tail at
+/// that rate, multiplied by the number of windows in those seconds (each
+/// was a chance). Nothing posted outside: no coincidence to compare with.
+pub fn significance(accounts: u64, outside: u64, window: i64, active: i64) -> f64 {
+    let lambda = expected(outside, window, active);
     let window = window.max(1) as f64;
-    let span = (span as f64).max(window);
-    let lambda = outside as f64 / span * window;
-    let windows = (span / window).max(1.0);
+    let active = (active as f64).max(window);
+    let windows = (active / window).max(1.0);
     (log10_poisson_tail(accounts, lambda) + windows.log10()).min(0.0)
+}
+
+/// Posts of a thing expected in one window at the rate it was posted
+/// `outside` times in `active` seconds.
+pub fn expected(outside: u64, window: i64, active: i64) -> f64 {
+    let window = window.max(1) as f64;
+    outside as f64 / (active as f64).max(window) * window
 }
 
 /// log10 P(X >= n) for X ~ Poisson(lambda).
@@ -634,11 +660,14 @@ mod tests {
 
     #[test]
     fn a_burst_is_unlikely_and_steady_repetition_is_not() {
-        // 23 accounts in a minute, the text posted 46 times more in 3 days.
-        assert!(significance(23, 46, 60, 3 * 86_400) < -30.0);
-        // A quote 25 times in its busiest hour, posted 975 more times over 3 days.
-        assert!(significance(25, 975, 3600, 3 * 86_400) > -3.0);
-        // Nothing posted elsewhere: nothing to compare with, never a coincidence.
+        // 23 accounts in a minute, the text posted 46 times more in 3 active hours.
+        assert!(significance(23, 46, 60, 3 * 3600) < -20.0);
+        // A quote 25 times in its busiest hour, 975 times more over 72 hours.
+        assert!(significance(25, 975, 3600, 72 * 3600) > -3.0);
+        // A greeting 20 times in a minute, 9,780 times more in 2 hours each
+        // morning for 7 days: compared with mornings, it is no burst.
+        assert!(significance(20, 9780, 60, 14 * 3600) > -3.0);
+        // Nothing posted elsewhere: never a coincidence.
         assert_eq!(significance(3, 0, 60, 10), f64::NEG_INFINITY);
     }
 }

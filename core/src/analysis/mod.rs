@@ -163,6 +163,9 @@ pub struct Params {
     pub significance: bool,
     /// The threshold, as log10 (-3 is one in a thousand).
     pub significance_log10: f64,
+    /// The busiest window must hold at least this many times the accounts
+    /// its own rate gives (a routine said every morning is not a campaign).
+    pub min_ratio: f64,
     /// MinHash functions and LSH bands.
     pub minhash: (u32, u32),
     /// Version of the method: results of different versions differ.
@@ -180,8 +183,9 @@ impl Params {
             similarity: 0.75,
             significance: true,
             significance_log10: -3.0,
+            min_ratio: 5.0,
             minhash: (minhash::HASHES as u32, minhash::BANDS as u32),
-            method_version: 1,
+            method_version: 2,
         }
     }
 

@@ -4,7 +4,9 @@
 //! coordination window estimated from the data as CooRnet does.
 //!
 //! Counts go into a count-min sketch of fixed size ([`SKETCH_WIDTH`] x
-//! [`SKETCH_DEPTH`] counters, 16 MiB): memory does not grow with the input,
+//! [`SKETCH_DEPTH`] counters, 16 MiB), and so does the number of distinct
+//! hours each thing was posted in (a 4 MiB presence filter of (thing, hour)
+//! pairs and a 4 MiB sketch): memory does not grow with the input,
 //! and a count can only be overestimated, which makes a burst look less
 //! unusual, never more. The window estimate keeps the share times of a
 //! sample of repeated texts and links, the sample halving whenever it
@@ -32,9 +34,20 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// How often things occur in the whole input, and its time span.
+/// Bits of the presence filter of (key, hour) pairs (4 MiB).
+const HOUR_BITS: usize = 1 << 25;
+/// Counters per row of the active-hours sketch.
+const ACTIVE_WIDTH: usize = 1 << 18;
+
+/// How often things occur in the whole input, in how many distinct hours,
+/// and the input's time span.
 pub struct Background {
     counters: Vec<u32>,
+    /// Which (key, hour) pairs were seen: a bit each, by hash (a collision
+    /// can only hide an hour, never add one).
+    hours_seen: Vec<u64>,
+    /// How many distinct hours each key was posted in, as a count-min sketch.
+    active: Vec<u32>,
     first: Option<i64>,
     last: Option<i64>,
 }
@@ -43,6 +56,8 @@ impl Background {
     fn new() -> Background {
         Background {
             counters: vec![0; SKETCH_WIDTH * SKETCH_DEPTH],
+            hours_seen: vec![0; HOUR_BITS / 64],
+            active: vec![0; ACTIVE_WIDTH * SKETCH_DEPTH],
             first: None,
             last: None,
         }
@@ -58,10 +73,35 @@ impl Background {
         out
     }
 
-    fn add(&mut self, behaviour: Behaviour, key: u64) {
-        for s in Self::slots(behaviour, key) {
+    fn add(&mut self, behaviour: Behaviour, key: u64, time: i64) {
+        let slots = Self::slots(behaviour, key);
+        for s in slots {
             self.counters[s] = self.counters[s].saturating_add(1);
         }
+        let hour = time.div_euclid(3600) as u64;
+        let bit =
+            (mix(slots[0] as u64 ^ hour.wrapping_mul(0x9e37_79b9_7f4a_7c15)) as usize) % HOUR_BITS;
+        let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+        if self.hours_seen[word] & mask == 0 {
+            self.hours_seen[word] |= mask;
+            for (row, s) in slots.iter().enumerate() {
+                let i = row * ACTIVE_WIDTH + (s % SKETCH_WIDTH) % ACTIVE_WIDTH;
+                self.active[i] = self.active[i].saturating_add(1);
+            }
+        }
+    }
+
+    /// In how many distinct hours this key was posted (at least 1).
+    pub fn active_hours(&self, behaviour: Behaviour, key: u64) -> u64 {
+        Self::slots(behaviour, key)
+            .iter()
+            .enumerate()
+            .map(|(row, s)| {
+                u64::from(self.active[row * ACTIVE_WIDTH + (s % SKETCH_WIDTH) % ACTIVE_WIDTH])
+            })
+            .min()
+            .unwrap_or(0)
+            .max(1)
     }
 
     /// How many posts had this key (never fewer than the truth).
@@ -160,21 +200,21 @@ impl Survey {
         b.first = Some(b.first.map_or(time, |f| f.min(time)));
         b.last = Some(b.last.map_or(time, |l| l.max(time)));
         if !keys.text.tokens.is_empty() {
-            b.add(Behaviour::CoPost, keys.text.exact);
+            b.add(Behaviour::CoPost, keys.text.exact, time);
             self.sample(keys.text.exact, time);
         }
         for (_, k) in &keys.links {
-            self.background.add(Behaviour::CoLink, *k);
+            self.background.add(Behaviour::CoLink, *k, time);
             self.sample(*k ^ 1, time);
         }
         for (_, k) in &keys.hashtags {
-            self.background.add(Behaviour::CoHashtag, *k);
+            self.background.add(Behaviour::CoHashtag, *k, time);
         }
         if let Some((_, k)) = &keys.repost {
-            self.background.add(Behaviour::CoRepost, *k);
+            self.background.add(Behaviour::CoRepost, *k, time);
         }
         if let Some((_, k)) = &keys.reply {
-            self.background.add(Behaviour::CoReply, *k);
+            self.background.add(Behaviour::CoReply, *k, time);
         }
     }
 
@@ -252,6 +292,15 @@ mod tests {
         assert!(s.background.count(Behaviour::CoPost, k) < 52);
         assert_eq!(s.background.count(Behaviour::CoLink, k), 0);
         assert_eq!(s.background.span(), 400);
+        assert_eq!(s.background.active_hours(Behaviour::CoPost, k), 1);
+        let mut daily = Survey::new();
+        for day in 0..5 {
+            for m in 0..10 {
+                daily.add(day * 86_400 + m * 60, &keys("buenos dias"));
+            }
+        }
+        let g = Normalized::new("buenos dias").exact;
+        assert_eq!(daily.background.active_hours(Behaviour::CoPost, g), 5);
         for a in 0..3000u64 {
             s.add_account(a);
             s.add_account(a);
