@@ -186,15 +186,35 @@ pub fn campaigns(bursts: &[Burst]) -> Vec<Campaign> {
             }
         }
     }
+    // Episodes of shared hashtags do not join campaigns together: many
+    // unrelated groups use the same hashtag at once. Each joins the
+    // campaign it shares the most accounts with (at least two), or stands
+    // alone.
+    let is_tag = |pos: usize| bursts[order[pos]].behaviour == Behaviour::CoHashtag;
     let mut dsu = Dsu((0..order.len()).collect());
-    let mut pairs: Vec<(usize, usize)> = shared
-        .into_iter()
-        .filter(|(_, n)| *n >= 2)
-        .map(|(k, _)| k)
-        .collect();
+    let mut pairs: Vec<((usize, usize), u32)> =
+        shared.into_iter().filter(|(_, n)| *n >= 2).collect();
     pairs.sort_unstable();
-    for (x, y) in pairs {
-        dsu.union(x, y);
+    for &((x, y), _) in &pairs {
+        if !is_tag(x) && !is_tag(y) {
+            dsu.union(x, y);
+        }
+    }
+    let mut best: BTreeMap<usize, (u32, usize)> = BTreeMap::new();
+    for &((x, y), n) in &pairs {
+        let (tag, other) = match (is_tag(x), is_tag(y)) {
+            (true, false) => (x, y),
+            (false, true) => (y, x),
+            _ => continue,
+        };
+        let root = dsu.find(other);
+        let e = best.entry(tag).or_insert((0, root));
+        if n > e.0 || (n == e.0 && root < e.1) {
+            *e = (n, root);
+        }
+    }
+    for (tag, (_, root)) in best {
+        dsu.union(tag, root);
     }
     let mut groups: BTreeMap<usize, Vec<&Burst>> = BTreeMap::new();
     for (pos, &b) in order.iter().enumerate() {
