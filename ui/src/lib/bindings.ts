@@ -1535,7 +1535,8 @@ posts: number;
  */
 items: number; 
 /**
- * Distinct accounts.
+ * Distinct accounts (estimated within about 2% past a few thousand:
+ * counting them exactly would take memory that grows with the input).
  */
 accounts: number; 
 /**
@@ -2366,6 +2367,11 @@ significance: boolean;
  * The threshold, as log10 (-3 is one in a thousand).
  */
 significance_log10: number; 
+/**
+ * The busiest window must hold at least this many times the accounts
+ * its own rate gives (a routine said every morning is not a campaign).
+ */
+min_ratio: number; 
 /**
  * MinHash functions and LSH bands.
  */
