@@ -7,7 +7,9 @@
 use std::sync::atomic::AtomicBool;
 
 use testigo_core::analysis::{InputPost, Window, analyze};
-use testigo_core::posts::formats::{Format, read};
+
+#[path = "qut_source.rs"]
+mod qut_source;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -15,26 +17,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: analyze_csv FILE.csv [WINDOW]".into());
     };
     let window = Window::parse(args.get(2).map_or("1m", String::as_str))?;
-    let mut source = |f: &mut dyn FnMut(&InputPost) -> testigo_core::Result<()>| {
-        let reader = std::io::BufReader::new(std::fs::File::open(file).map_err(|e| {
-            testigo_core::Error::invalid(format!("{file}: {e}"), format!("{file}: {e}"))
-        })?);
-        read(Format::Qut, reader, &mut |row| {
-            let Ok(p) = row else { return Ok(()) };
-            f(&InputPost {
-                id: p.message_id,
-                account_id: p.user_id.clone().unwrap_or_else(|| p.handle.clone()),
-                handle: p.handle,
-                platform: Some("x".into()),
-                time: p.posted_at,
-                text: p.text,
-                links: p.links,
-                reply_to: p.reply_to,
-                repost_of: p.repost_of,
-                ..InputPost::default()
-            })
-        })
-    };
+    let mut source =
+        |f: &mut dyn FnMut(&InputPost) -> testigo_core::Result<()>| qut_source::each_post(file, f);
     let never = AtomicBool::new(false);
     let a = analyze(&mut source, 0, window, &mut |_| {}, &never)?;
     println!("{}", serde_json::to_string(&a)?);

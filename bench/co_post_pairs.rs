@@ -10,7 +10,9 @@
 use std::io::Write;
 
 use testigo_core::analysis::{InputPost, co_post_pairs};
-use testigo_core::posts::formats::{Format, read};
+
+#[path = "qut_source.rs"]
+mod qut_source;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -18,22 +20,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: co_post_pairs FILE.csv WINDOW_SECONDS".into());
     };
     let window: u32 = window.parse()?;
-    let mut source = |f: &mut dyn FnMut(&InputPost) -> testigo_core::Result<()>| {
-        let reader = std::io::BufReader::new(std::fs::File::open(file).map_err(|e| {
-            testigo_core::Error::invalid(format!("{file}: {e}"), format!("{file}: {e}"))
-        })?);
-        read(Format::Qut, reader, &mut |row| {
-            let Ok(p) = row else { return Ok(()) };
-            f(&InputPost {
-                id: p.message_id,
-                account_id: p.user_id.clone().unwrap_or_else(|| p.handle.clone()),
-                handle: p.handle,
-                time: p.posted_at,
-                text: p.text,
-                ..InputPost::default()
-            })
-        })
-    };
+    let mut source =
+        |f: &mut dyn FnMut(&InputPost) -> testigo_core::Result<()>| qut_source::each_post(file, f);
     let pairs = co_post_pairs(&mut source, window)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for e in pairs {

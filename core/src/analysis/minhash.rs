@@ -23,7 +23,7 @@ pub const ROWS: usize = HASHES / BANDS;
 pub type Signature = [u32; HASHES];
 
 /// The finalizer of SplitMix64: a fast, well-mixed permutation of u64.
-fn mix(mut z: u64) -> u64 {
+pub(crate) fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)

@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 
+use super::minhash::mix;
 use super::{Behaviour, PostKeys};
 
 /// Counters per row of the sketch.
@@ -27,12 +28,6 @@ pub const SKETCH_DEPTH: usize = 4;
 const HLL_BITS: u32 = 12;
 /// Share times kept for the window estimate, at most.
 pub const SAMPLE_TIMES: usize = 4_000_000;
-
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
 
 /// Bits of the presence filter of (key, hour) pairs (4 MiB).
 const HOUR_BITS: usize = 1 << 25;
