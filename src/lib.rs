@@ -158,10 +158,23 @@ fn json_error(e: &serde_json::Error) -> Error {
 
 /// One JSON document on stdout, with any control character inside its
 /// strings written as a JSON escape (`shown::json`): the same value.
+/// Prints a value as pretty JSON, made safe for a terminal as it is written
+/// (an analysis of a million posts is not held twice in memory).
 fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), Error> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| json_error(&e))?;
-    term::out(&shown::json(&text));
-    Ok(())
+    let mut out = shown::JsonOut::new(std::io::BufWriter::new(std::io::stdout().lock()));
+    let written = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(|e| if e.is_io() { None } else { Some(e) })
+        .and_then(|()| {
+            out.write_all(b"\n")
+                .and_then(|()| out.flush())
+                .map_err(|_| None)
+        });
+    match written {
+        Ok(()) => Ok(()),
+        Err(Some(e)) => Err(json_error(&e)),
+        // stdout closed (a pipe whose reader stopped): nothing more to say.
+        Err(None) => std::process::exit(0),
+    }
 }
 
 fn dispatch(cli: Cli) -> Result<ExitCode, Error> {

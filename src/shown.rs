@@ -123,6 +123,43 @@ pub fn json(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A writer that passes a JSON document on as [`json`] makes it safe, as it
+/// is written: for documents too large to hold twice in memory.
+pub struct JsonOut<W: std::io::Write> {
+    inner: W,
+    /// The start of a character split between two writes.
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> JsonOut<W> {
+    /// Writes to `inner`.
+    pub fn new(inner: W) -> Self {
+        JsonOut {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for JsonOut<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        let whole = match std::str::from_utf8(&self.pending) {
+            Ok(s) => s.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(e) => return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+        };
+        let text = String::from_utf8_lossy(&self.pending[..whole]);
+        self.inner.write_all(json(&text).as_bytes())?;
+        self.pending.drain(..whole);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Text on one line, cut to `max` characters with an ellipsis.
 pub(super) fn short(s: &str, max: usize) -> String {
     let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -136,6 +173,21 @@ pub(super) fn short(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_written_in_pieces_is_escaped_as_json_escapes_it_whole() {
+        use std::io::Write as _;
+        let doc = "{\"t\": \"a\u{202e}b\u{9b}c é\u{1F600}\"}\n";
+        let mut out = JsonOut::new(Vec::new());
+        // Byte by byte: every character is split between writes.
+        for b in doc.as_bytes() {
+            out.write_all(&[*b]).expect("write");
+        }
+        assert_eq!(String::from_utf8(out.inner).expect("utf-8"), json(doc));
+        assert_eq!(json(doc), "{\"t\": \"a\\u202eb\\u009bc é\u{1F600}\"}\n");
+        let mut bad = JsonOut::new(Vec::new());
+        assert!(bad.write_all(&[0xff, b'a']).is_err());
+    }
 
     /// Input, then how `Shown` displays it.
     const CASES: &[(&str, &str)] = &[

@@ -282,6 +282,11 @@ fn the_planted_campaign_is_found_explained_and_exported() {
     assert!(graph.contains("<edge "));
     let json: Value = serde_json::from_slice(&first[2]).unwrap();
     assert_eq!(json["campaigns"], a["campaigns"]);
+    // The custody log holds the SHA-256 of exactly these results.
+    assert_eq!(
+        logged.last().unwrap()["sha256"],
+        crate::support::sha256(&first[2])
+    );
     // The human form.
     let out = env.ok(&["analyze", "--case", "c"]);
     assert!(out.contains("6 accounts posted 3 variants"), "{out}");

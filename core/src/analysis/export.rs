@@ -6,7 +6,8 @@
 //!
 //! Main type: [`ExportFormat`].
 
-use std::fmt::Write as _;
+use std::collections::HashMap;
+use std::io;
 
 use super::Analysis;
 use crate::error::{Error, Result};
@@ -46,24 +47,26 @@ impl ExportFormat {
     }
 }
 
-/// The results in `format`.
-pub fn render(a: &Analysis, format: ExportFormat) -> Result<Vec<u8>> {
+/// Writes the results in `format` to `w`, as it goes: nothing is built
+/// whole in memory first.
+pub fn write(a: &Analysis, format: ExportFormat, w: &mut dyn io::Write) -> io::Result<()> {
     match format {
-        ExportFormat::Json => Ok(results_json(a)?.into_bytes()),
-        ExportFormat::Csv => csv(a),
-        ExportFormat::Graphml => Ok(graphml(a).into_bytes()),
+        ExportFormat::Json => serde_json::to_writer_pretty(w, a).map_err(io::Error::from),
+        ExportFormat::Csv => csv(a, w),
+        ExportFormat::Graphml => graphml(a, w),
     }
 }
 
-/// The results as stored and exported: pretty JSON, the same bytes for
-/// the same input and parameters.
-pub fn results_json(a: &Analysis) -> Result<String> {
-    serde_json::to_string_pretty(a).map_err(|e| {
+/// The results in `format`, in memory (for tests and small results).
+pub fn render(a: &Analysis, format: ExportFormat) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    write(a, format, &mut out).map_err(|e| {
         Error::invalid(
-            format!("cannot write the results as JSON: {e}"),
-            format!("no se pueden escribir los resultados en JSON: {e}"),
+            format!("cannot write the results: {e}"),
+            format!("no se pueden escribir los resultados: {e}"),
         )
-    })
+    })?;
+    Ok(out)
 }
 
 /// A cell a spreadsheet will not run: one starting with `=`, `+`, `-`,
@@ -78,14 +81,8 @@ pub fn spreadsheet_safe(s: &str) -> String {
     }
 }
 
-fn csv(a: &Analysis) -> Result<Vec<u8>> {
-    let fail = |e: csv::Error| {
-        Error::invalid(
-            format!("cannot write the CSV: {e}"),
-            format!("no se puede escribir el CSV: {e}"),
-        )
-    };
-    let mut w = csv::Writer::from_writer(Vec::new());
+fn csv(a: &Analysis, out: &mut dyn io::Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "campaign",
         "strength",
@@ -98,8 +95,7 @@ fn csv(a: &Analysis) -> Result<Vec<u8>> {
         "posted_at",
         "behaviours",
         "text",
-    ])
-    .map_err(fail)?;
+    ])?;
     for c in &a.campaigns {
         for p in &c.timeline {
             let handle = c
@@ -122,16 +118,10 @@ fn csv(a: &Analysis) -> Result<Vec<u8>> {
                 behaviours.join(" "),
                 p.text.clone(),
             ];
-            w.write_record(row.iter().map(|s| spreadsheet_safe(s)))
-                .map_err(fail)?;
+            w.write_record(row.iter().map(|s| spreadsheet_safe(s)))?;
         }
     }
-    w.into_inner().map_err(|e| {
-        Error::invalid(
-            format!("cannot write the CSV: {e}"),
-            format!("no se puede escribir el CSV: {e}"),
-        )
-    })
+    w.flush()
 }
 
 /// Text fit for an XML attribute or element: markup escaped, and the
@@ -153,10 +143,9 @@ pub fn xml_text(s: &str) -> String {
     out
 }
 
-fn graphml(a: &Analysis) -> String {
-    let mut s = String::new();
-    s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    s.push_str("<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n");
+fn graphml(a: &Analysis, s: &mut dyn io::Write) -> io::Result<()> {
+    s.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
+    s.write_all(b"<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n")?;
     for (id, for_, name, ty) in [
         ("handle", "node", "handle", "string"),
         ("platform", "node", "platform", "string"),
@@ -168,47 +157,54 @@ fn graphml(a: &Analysis) -> String {
         ("co_repost", "edge", "co_repost", "int"),
         ("co_reply", "edge", "co_reply", "int"),
     ] {
-        let _ = writeln!(
+        writeln!(
             s,
             "  <key id=\"{id}\" for=\"{for_}\" attr.name=\"{name}\" attr.type=\"{ty}\"/>"
-        );
+        )?;
     }
-    s.push_str("  <graph id=\"testigo\" edgedefault=\"undirected\">\n");
+    s.write_all(b"  <graph id=\"testigo\" edgedefault=\"undirected\">\n")?;
+    // The campaigns of each account, in the campaigns' order.
+    let mut campaigns_of: HashMap<&str, Vec<&str>> = HashMap::new();
+    for c in &a.campaigns {
+        for x in &c.accounts {
+            let of = campaigns_of.entry(x.id.as_str()).or_default();
+            if of.last() != Some(&c.id.as_str()) {
+                of.push(c.id.as_str());
+            }
+        }
+    }
     for acct in &a.accounts {
-        let campaigns: Vec<&str> = a
-            .campaigns
-            .iter()
-            .filter(|c| c.accounts.iter().any(|x| x.id == acct.id))
-            .map(|c| c.id.as_str())
-            .collect();
-        let _ = writeln!(s, "    <node id=\"{}\">", xml_text(&acct.id));
-        let _ = writeln!(
+        let campaigns = campaigns_of
+            .get(acct.id.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        writeln!(s, "    <node id=\"{}\">", xml_text(&acct.id))?;
+        writeln!(
             s,
             "      <data key=\"handle\">{}</data>",
             xml_text(&acct.handle)
-        );
+        )?;
         if let Some(p) = &acct.platform {
-            let _ = writeln!(s, "      <data key=\"platform\">{}</data>", xml_text(p));
+            writeln!(s, "      <data key=\"platform\">{}</data>", xml_text(p))?;
         }
-        let _ = writeln!(
+        writeln!(
             s,
             "      <data key=\"campaigns\">{}</data>",
             xml_text(&campaigns.join(" "))
-        );
-        let _ = writeln!(
+        )?;
+        writeln!(
             s,
             "      <data key=\"campaign_count\">{}</data>",
             campaigns.len()
-        );
-        s.push_str("    </node>\n");
+        )?;
+        s.write_all(b"    </node>\n")?;
     }
     for (i, e) in a.edges.iter().enumerate() {
-        let _ = writeln!(
+        writeln!(
             s,
             "    <edge id=\"e{i}\" source=\"{}\" target=\"{}\">",
             xml_text(&e.a),
             xml_text(&e.b)
-        );
+        )?;
         let weight = e.co_post + e.co_link + e.co_repost + e.co_reply;
         for (k, v) in [
             ("weight", weight),
@@ -217,12 +213,11 @@ fn graphml(a: &Analysis) -> String {
             ("co_repost", e.co_repost),
             ("co_reply", e.co_reply),
         ] {
-            let _ = writeln!(s, "      <data key=\"{k}\">{v}</data>");
+            writeln!(s, "      <data key=\"{k}\">{v}</data>")?;
         }
-        s.push_str("    </edge>\n");
+        s.write_all(b"    </edge>\n")?;
     }
-    s.push_str("  </graph>\n</graphml>\n");
-    s
+    s.write_all(b"  </graph>\n</graphml>\n")
 }
 
 #[cfg(test)]

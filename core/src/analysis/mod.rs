@@ -381,7 +381,7 @@ pub fn analyze_with(
     on_progress: &mut dyn FnMut(Progress),
     cancel: &AtomicBool,
 ) -> Result<Analysis> {
-    let mut survey = survey::Survey::new();
+    let mut survey = survey::Survey::new(params.window_mode == Window::Auto);
     let mut items = 0u64;
     source(&mut |p| {
         survey.add(p.time, &PostKeys::new(p));

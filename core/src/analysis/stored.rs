@@ -98,6 +98,71 @@ fn each_post(
     Ok(())
 }
 
+/// The results as kept in the `analyses` table: their JSON export,
+/// compressed with zlib (a BLOB; it is repetitive, and a million posts'
+/// results would otherwise sit in memory whole, twice), and the SHA-256 of
+/// that JSON, computed as it is written.
+fn keep(analysis: &Analysis) -> Result<(Vec<u8>, String)> {
+    struct Keeping {
+        hash: Sha256,
+        zlib: flate2::write::ZlibEncoder<Vec<u8>>,
+    }
+    impl std::io::Write for Keeping {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let n = self.zlib.write(buf)?;
+            self.hash.update(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.zlib.flush()
+        }
+    }
+    let fail = |e: std::io::Error| {
+        Error::invalid(
+            format!("cannot keep the results: {e}"),
+            format!("no se pueden guardar los resultados: {e}"),
+        )
+    };
+    let mut k = Keeping {
+        hash: Sha256::new(),
+        zlib: flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default()),
+    };
+    super::export::write(analysis, super::export::ExportFormat::Json, &mut k).map_err(fail)?;
+    let bytes = k.zlib.finish().map_err(fail)?;
+    Ok((bytes, hex::encode(k.hash.finalize())))
+}
+
+/// Reads kept results: a BLOB is [`keep`]'s compressed JSON; TEXT is the
+/// plain JSON the first version of this table held.
+fn read_kept(value: rusqlite::types::ValueRef<'_>) -> std::result::Result<Analysis, String> {
+    use rusqlite::types::ValueRef;
+    match value {
+        ValueRef::Text(t) => serde_json::from_slice(t).map_err(|e| e.to_string()),
+        ValueRef::Blob(b) => {
+            serde_json::from_reader(std::io::BufReader::new(flate2::read::ZlibDecoder::new(b)))
+                .map_err(|e| e.to_string())
+        }
+        _ => Err("no results".to_string()),
+    }
+}
+
+/// A writer that counts what passes through it.
+struct Counted<'a> {
+    inner: &'a mut dyn std::io::Write,
+    bytes: u64,
+}
+
+impl std::io::Write for Counted<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 impl Vault {
     /// Runs a campaign analysis of a case and keeps its results (the
     /// latest run is what [`Vault::analysis`] gives). `cancel` stops it
@@ -140,8 +205,7 @@ impl Vault {
         let case_id = case.id.clone();
         let mut source = |f: &mut dyn FnMut(&InputPost) -> Result<()>| each_post(db, &case_id, f);
         let analysis = super::analyze_with(&mut source, total, params, on_progress, cancel)?;
-        let text = super::export::results_json(&analysis)?;
-        let sha = hex::encode(Sha256::digest(text.as_bytes()));
+        let (result, sha) = keep(&analysis)?;
         let parameters = serde_json::to_string(&analysis.parameters).unwrap_or_default();
         let id = ulid::Ulid::new().to_string();
         let now = Utc::now();
@@ -149,7 +213,7 @@ impl Vault {
         let tx = self.db.unchecked_transaction()?;
         tx.execute(
             "INSERT INTO analyses (id, case_id, created_at, parameters, result, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, case.id, format_time(&now), parameters, text, sha],
+            params![id, case.id, format_time(&now), parameters, result, sha],
         )?;
         custody::append(
             &tx,
@@ -179,19 +243,19 @@ impl Vault {
     /// The latest analysis of a case, if any ran.
     pub fn analysis(&self, case: &str) -> Result<Option<StoredAnalysis>> {
         let case = self.resolve_case(case)?;
-        let row: Option<(String, String, String, String)> = self
+        let row: Option<(String, String, String, Result<Analysis, String>)> = self
             .db
             .query_row(
-                "SELECT id, created_at, result, sha256 FROM analyses WHERE case_id = ?1
+                "SELECT id, created_at, sha256, result FROM analyses WHERE case_id = ?1
                  ORDER BY created_at DESC, id DESC LIMIT 1",
                 [&case.id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, read_kept(r.get_ref(3)?))),
             )
             .optional()?;
-        let Some((id, at, result, sha)) = row else {
+        let Some((id, at, sha, analysis)) = row else {
             return Ok(None);
         };
-        let analysis: Analysis = serde_json::from_str(&result).map_err(|e| {
+        let analysis = analysis.map_err(|e| {
             Error::corrupt(
                 format!("the stored analysis {id} cannot be read ({e}); run the analysis again"),
                 format!("el análisis guardado {id} no se puede leer ({e}); vuelve a ejecutar el análisis"),
@@ -221,13 +285,14 @@ impl Vault {
                 "este caso todavía no se ha analizado: ejecuta antes el análisis",
             ));
         };
-        let bytes = super::export::render(&stored.analysis, format)?;
-        let (path, ()) = crate::private::write_atomically(dest, |w| {
-            std::io::Write::write_all(w, &bytes).map_err(Error::io(
+        let (path, bytes) = crate::private::write_atomically(dest, |w| {
+            let mut counted = Counted { inner: w, bytes: 0 };
+            super::export::write(&stored.analysis, format, &mut counted).map_err(Error::io(
                 crate::error::IoContext::Writing(dest.to_path_buf()),
-            ))
+            ))?;
+            Ok(counted.bytes)
         })?;
-        Ok((path, stored.id, bytes.len() as u64))
+        Ok((path, stored.id, bytes))
     }
 
     /// The items that hold a campaign's evidence, for sealing or printing

@@ -8,10 +8,10 @@
 //! hours each thing was posted in (a 4 MiB presence filter of (thing, hour)
 //! pairs and a 4 MiB sketch): memory does not grow with the input,
 //! and a count can only be overestimated, which makes a burst look less
-//! unusual, never more. The window estimate keeps the share times of a
-//! sample of repeated texts and links, the sample halving whenever it
-//! passes [`SAMPLE_TIMES`] times (chosen by hash, so the same input gives
-//! the same sample).
+//! unusual, never more. Only when the window is to be estimated does the
+//! survey keep the share times of a sample of texts and links, the sample
+//! halving whenever it passes [`SAMPLE_TIMES`] times (chosen by hash, so the
+//! same input gives the same sample); it is dropped once the estimate is made.
 //!
 //! Main types: [`Survey`], [`Background`].
 
@@ -27,7 +27,7 @@ pub const SKETCH_DEPTH: usize = 4;
 /// Bits of HyperLogLog register index (4,096 registers: about 1.6% error).
 const HLL_BITS: u32 = 12;
 /// Share times kept for the window estimate, at most.
-pub const SAMPLE_TIMES: usize = 4_000_000;
+pub const SAMPLE_TIMES: usize = 1 << 20;
 
 /// Bits of the presence filter of (key, hour) pairs (4 MiB).
 const HOUR_BITS: usize = 1 << 25;
@@ -133,7 +133,8 @@ pub struct Survey {
     pub background: Background,
     /// Posts read.
     pub posts: u64,
-    sample: HashMap<u64, Vec<i64>>,
+    /// Share times of a sample of texts and links, when estimating the window.
+    sample: Option<HashMap<u64, Vec<i64>>>,
     sample_times: usize,
     /// A key is sampled when its mixed hash is a multiple of this.
     modulus: u64,
@@ -141,19 +142,14 @@ pub struct Survey {
     registers: Vec<u8>,
 }
 
-impl Default for Survey {
-    fn default() -> Self {
-        Survey::new()
-    }
-}
-
 impl Survey {
-    /// An empty survey.
-    pub fn new() -> Survey {
+    /// An empty survey; `estimate_window` keeps the sample of share times
+    /// that [`Survey::estimated_window`] needs.
+    pub fn new(estimate_window: bool) -> Survey {
         Survey {
             background: Background::new(),
             posts: 0,
-            sample: HashMap::new(),
+            sample: estimate_window.then(HashMap::new),
             sample_times: 0,
             modulus: 1,
             registers: vec![0; 1 << HLL_BITS],
@@ -214,16 +210,19 @@ impl Survey {
     }
 
     fn sample(&mut self, key: u64, time: i64) {
+        let Some(sample) = self.sample.as_mut() else {
+            return;
+        };
         if !mix(key).is_multiple_of(self.modulus) {
             return;
         }
-        self.sample.entry(key).or_default().push(time);
+        sample.entry(key).or_default().push(time);
         self.sample_times += 1;
         while self.sample_times > SAMPLE_TIMES {
             self.modulus *= 2;
             let m = self.modulus;
-            self.sample.retain(|k, _| mix(*k).is_multiple_of(m));
-            self.sample_times = self.sample.values().map(Vec::len).sum();
+            sample.retain(|k, _| mix(*k).is_multiple_of(m));
+            self.sample_times = sample.values().map(Vec::len).sum();
         }
     }
 
@@ -231,10 +230,11 @@ impl Survey {
     /// `estimate_coord_interval` with q = 0.1, p = 0.5): for every text or
     /// link posted more than once, the seconds from its first post until
     /// more than half of its posts were out; the 10th percentile of those.
-    /// `None` when nothing was posted twice.
-    pub fn estimated_window(&self) -> Option<f64> {
-        let mut delays: Vec<i64> = self
-            .sample
+    /// `None` when nothing was posted twice (or the survey was made
+    /// without `estimate_window`). The sample is dropped: it is needed once.
+    pub fn estimated_window(&mut self) -> Option<f64> {
+        let sample = self.sample.take()?;
+        let mut delays: Vec<i64> = sample
             .values()
             .filter(|times| times.len() > 1)
             .map(|times| {
@@ -277,7 +277,7 @@ mod tests {
 
     #[test]
     fn counts_are_never_under_and_the_span_is_first_to_last() {
-        let mut s = Survey::new();
+        let mut s = Survey::new(true);
         for t in 0..50 {
             s.add(100 + t, &keys("la misma frase"));
         }
@@ -288,7 +288,7 @@ mod tests {
         assert_eq!(s.background.count(Behaviour::CoLink, k), 0);
         assert_eq!(s.background.span(), 400);
         assert_eq!(s.background.active_hours(Behaviour::CoPost, k), 1);
-        let mut daily = Survey::new();
+        let mut daily = Survey::new(true);
         for day in 0..5 {
             for m in 0..10 {
                 daily.add(day * 86_400 + m * 60, &keys("buenos dias"));
@@ -306,7 +306,7 @@ mod tests {
 
     #[test]
     fn the_window_estimate_follows_the_quickest_tenth() {
-        let mut s = Survey::new();
+        let mut s = Survey::new(true);
         // Nine texts whose halves are out after 600 s, one after 20 s.
         let mut posts: Vec<(i64, String)> = Vec::new();
         for i in 0..9 {
@@ -324,7 +324,7 @@ mod tests {
         // Delays: 20 and nine of 600; the 10th percentile lies between.
         let w = s.estimated_window().unwrap_or_default();
         assert!((20.0..600.0).contains(&w), "{w}");
-        assert_eq!(Survey::new().estimated_window(), None);
+        assert_eq!(Survey::new(true).estimated_window(), None);
         assert_eq!(quantile(&[0, 10], 0.5), 5.0);
     }
 }

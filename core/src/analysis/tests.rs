@@ -191,8 +191,10 @@ fn the_planted_campaign_is_found_and_the_popular_quote_is_not() {
 #[test]
 fn the_same_input_gives_the_same_bytes() {
     let (posts, _) = data();
-    let a = export::results_json(&run(&posts, Window::OneMinute)).expect("json");
-    let b = export::results_json(&run(&posts, Window::OneMinute)).expect("json");
+    let a =
+        export::render(&run(&posts, Window::OneMinute), export::ExportFormat::Json).expect("json");
+    let b =
+        export::render(&run(&posts, Window::OneMinute), export::ExportFormat::Json).expect("json");
     assert_eq!(a, b);
     for f in [export::ExportFormat::Csv, export::ExportFormat::Graphml] {
         let x = export::render(&run(&posts, Window::OneMinute), f).expect("render");
