@@ -38,7 +38,8 @@ run init
 run case new "Campaña contra periodista" --description "Ola de amenazas tras el reportaje del 3 de marzo"
 run add "$work/capturas" --case "Campaña contra periodista" --platform X --author @patriota_0231 \
   --category threat --category bot --threat-level high --state cdmx --hashtag "#FueraPrensa"
-run link "https://x.com/patriota_0231/status/1765432109876543210" --case "Campaña contra periodista" \
+# --no-fetch: the demo contacts no one. Without it the page is captured (WARC).
+run link "https://x.com/patriota_0231/status/1765432109876543210" --case "Campaña contra periodista" --no-fetch \
   --author @patriota_0231 --platform X --text "Ya sabemos dónde vives, cuida tu línea" --category threat
 run note "Llamada anónima a la redacción; se denunció ante la Fiscalía" --case "Campaña contra periodista" \
   --reported-to "Fiscalía CDMX; CI-FIDCANNA-123; en trámite"

@@ -105,7 +105,7 @@ pub fn import_posts(
     outln!(
         "{} testigo analyze --case {}",
         tr("Next:", "Siguiente:"),
-        Shown(case)
+        super::shown::arg(case)
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -237,14 +237,18 @@ pub fn analyze(
         );
         return Ok(ExitCode::SUCCESS);
     }
-    outln!(
-        "{} {}:",
-        a.campaigns.len(),
-        tr(
-            "campaigns found, strongest first",
-            "campañas encontradas, de la más fuerte a la más débil"
-        )
-    );
+    if a.campaigns.len() == 1 {
+        outln!("{}", tr("1 campaign found:", "1 campaña encontrada:"));
+    } else {
+        outln!(
+            "{} {}:",
+            a.campaigns.len(),
+            tr(
+                "campaigns found, strongest first",
+                "campañas encontradas, de la más fuerte a la más débil"
+            )
+        );
+    }
     for (i, c) in a.campaigns.iter().enumerate() {
         print_campaign(i + 1, c);
     }
@@ -259,7 +263,7 @@ pub fn analyze(
     outln!(
         "{} testigo analyze --case {} --export csv|graphml|json --out FILE",
         tr("Export:", "Exportar:"),
-        Shown(case)
+        super::shown::arg(case)
     );
     Ok(ExitCode::SUCCESS)
 }

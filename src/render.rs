@@ -401,11 +401,20 @@ pub fn outcome_summary(outcomes: &[AddOutcome]) -> String {
     format!(
         "{} {}, {} {}{skipped}, {} {}",
         count(AddStatus::Added),
-        tr("added", "agregados"),
+        match count(AddStatus::Added) {
+            1 => tr("added", "agregado"),
+            _ => tr("added", "agregados"),
+        },
         count(AddStatus::Duplicate),
-        tr("duplicates", "duplicados"),
+        match count(AddStatus::Duplicate) {
+            1 => tr("duplicate", "duplicado"),
+            _ => tr("duplicates", "duplicados"),
+        },
         count(AddStatus::Error),
-        tr("errors", "errores"),
+        match count(AddStatus::Error) {
+            1 => tr("error", "error"),
+            _ => tr("errors", "errores"),
+        },
     )
 }
 

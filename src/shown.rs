@@ -160,6 +160,20 @@ impl<W: std::io::Write> std::io::Write for JsonOut<W> {
     }
 }
 
+/// An argument of a command Testigo suggests, written so it can be pasted
+/// into a shell: as it is when it holds only letters, digits and `_-./:@%+=,`,
+/// else in single quotes; hazards escaped as [`Shown`] escapes them.
+pub fn arg(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || "_-./:@%+=,".contains(c));
+    if plain {
+        Shown(s).to_string()
+    } else {
+        format!("'{}'", Shown(&s.replace('\'', "'\\''")))
+    }
+}
+
 /// Text on one line, cut to `max` characters with an ellipsis.
 pub(super) fn short(s: &str, max: usize) -> String {
     let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -173,6 +187,17 @@ pub(super) fn short(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggested_arguments_paste_into_a_shell() {
+        assert_eq!(arg("bench"), "bench");
+        assert_eq!(arg("Campaña-1"), "Campaña-1");
+        assert_eq!(arg("Ola de publicaciones"), "'Ola de publicaciones'");
+        assert_eq!(arg("it's"), "'it'\\''s'");
+        assert_eq!(arg("a;rm -rf ~"), "'a;rm -rf ~'");
+        assert_eq!(arg(""), "''");
+        assert_eq!(arg("x\u{1b}[2J"), "'x\\x1b[2J'");
+    }
 
     #[test]
     fn json_written_in_pieces_is_escaped_as_json_escapes_it_whole() {
