@@ -21,6 +21,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         |f: &mut dyn FnMut(&InputPost) -> testigo_core::Result<()>| qut_source::each_post(file, f);
     let never = AtomicBool::new(false);
     let a = analyze(&mut source, 0, window, &mut |_| {}, &never)?;
-    println!("{}", serde_json::to_string(&a)?);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer(&mut out, &a)?;
+    std::io::Write::write_all(&mut out, b"\n")?;
     Ok(())
 }

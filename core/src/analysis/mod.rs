@@ -427,7 +427,8 @@ pub fn analyze_with(
         done: engine.posts,
         total: engine.posts,
     });
-    let found = campaigns::campaigns(&engine.bursts);
+    // The episodes' posts are copied into the campaigns: let them go once they are.
+    let found = campaigns::campaigns(&std::mem::take(&mut engine.bursts));
     // The accounts in campaigns, by key, with their names and how many campaigns each is in.
     let mut in_campaigns: HashMap<u64, (detect::AccountInfo, u32)> = HashMap::new();
     for c in &found {
