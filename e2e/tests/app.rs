@@ -12,6 +12,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use fantoccini::key::Key;
 use support::{App, png};
 
 #[tokio::test]
@@ -56,8 +57,63 @@ async fn a_person_documents_a_campaign() {
     app.wait_text("#item-count", "2 elementos").await;
     app.shot("es-1280-03-case-grid").await;
 
+    // The evidence is what the person came for: at 1024x640, with the
+    // import summary and the chart showing, the first row of cards is in
+    // view without scrolling, its thumbnails drawn.
+    app.resize(1024, 640).await;
+    app.find("#case-chart canvas").await;
+    app.first_thumbnail_shown().await;
+    app.shot("es-1024-03-case-grid").await;
+    let row = app.first_row().await;
+    eprintln!("es, 1024x640, the first row of cards: {row:?}");
+    assert!(row.in_view(), "es, 1024x640: {row:?}");
+    app.resize(1280, 800).await;
+
+    // The "Add" menu works by keyboard: Enter opens it on its first item,
+    // arrows move, Escape closes it and gives focus back to its button.
+    let active = async || {
+        app.client
+            .execute("return document.activeElement.id", vec![])
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    app.find("#add-menu")
+        .await
+        .send_keys(&Key::Enter)
+        .await
+        .unwrap();
+    app.find("#add-menu-list").await;
+    assert_eq!(active().await, "add-files");
+    let expanded = app
+        .find("#add-menu")
+        .await
+        .attr("aria-expanded")
+        .await
+        .unwrap();
+    assert_eq!(expanded.as_deref(), Some("true"));
+    let press = async |key: Key| {
+        let focused = app.client.active_element().await.unwrap();
+        focused.send_keys(&key).await.unwrap();
+    };
+    press(Key::Down).await;
+    assert_eq!(active().await, "add-folder");
+    press(Key::Up).await;
+    press(Key::Up).await;
+    assert_eq!(
+        active().await,
+        "add-note",
+        "up from the first wraps to the last"
+    );
+    app.shot("es-1280-03-add-menu").await;
+    press(Key::Escape).await;
+    assert_eq!(app.count("#add-menu-list").await, 0);
+    assert_eq!(active().await, "add-menu");
+
     // A note with accents, for searching.
-    app.click("#add-note").await;
+    app.choose_add("#add-note").await;
     app.type_in(
         "#note-text",
         "Llamada amenazante a la línea de la redacción",
@@ -139,9 +195,58 @@ async fn a_person_documents_a_campaign() {
     app.shot("en-1280-02-cases").await;
     app.click("#case-list li:first-child button").await;
     app.wait_text("#item-count", "3 items").await;
+    // The same screenshot pasted again: a summary in English, nothing added.
+    app.paste_files(&[("uno.png", "image/png", png(3))]).await;
+    app.wait_text("#import-summary", "1 duplicate").await;
+    app.wait_text("#item-count", "3 items").await;
     app.shot("en-1280-03-case-grid").await;
     app.resize(1024, 640).await;
+    app.find("#case-chart canvas").await;
+    app.first_thumbnail_shown().await;
     app.shot("en-1024-03-case-grid").await;
+    let row = app.first_row().await;
+    eprintln!("en, 1024x640, the first row of cards: {row:?}");
+    assert!(row.in_view(), "en, 1024x640: {row:?}");
+    // Under each thumbnail, shown until it is decoded: the file's name. A
+    // thumbnail that cannot be had says so instead of staying blank.
+    let name = app
+        .client
+        .execute(
+            "return document.querySelector('#item-grid .card .thumb .name').textContent",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let name = name.as_str().unwrap_or_default();
+    assert!(name.ends_with(".png"), "{name}");
+    app.client
+        .execute(
+            "document.querySelector('#item-grid .card img').src = 'testigo://localhost/thumb/none';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    app.wait_text("#item-grid .card .thumb", "No preview").await;
+    app.shot("en-1024-03-no-preview").await;
+    // More filters, with how many of them are on.
+    app.click("#more-filters-toggle").await;
+    app.find("#more-filters")
+        .await
+        .find(fantoccini::Locator::Css("select"))
+        .await
+        .unwrap()
+        .select_by_value("X")
+        .await
+        .unwrap();
+    app.wait_text("#item-count", "1 item").await;
+    app.wait_text("#more-filters-toggle", "1").await;
+    app.shot("en-1024-03-more-filters").await;
+    app.click("#clear-filters").await;
+    app.wait_text("#item-count", "3 items").await;
+    app.click("#more-filters-toggle").await;
+    // The chart folds away, and stays folded (checked after the restart).
+    app.click("#chart-toggle").await;
+    assert_eq!(app.count("#case-chart").await, 0);
     app.click("#item-grid .card").await;
     app.find("#item-detail").await;
     app.shot("en-1024-04-item-detail").await;
@@ -180,6 +285,9 @@ async fn a_person_documents_a_campaign() {
     app.wait_text("#item-count", "3 items").await;
     assert_eq!(app.count("#item-grid .card").await, 3);
     app.wait_text("#nav-cases", "Cases").await;
+    assert_eq!(app.count("#case-chart").await, 0, "the chart stays folded");
+    app.click("#chart-toggle").await;
+    app.find("#case-chart canvas").await;
     app.quit().await;
 }
 
@@ -288,7 +396,7 @@ async fn evidence_is_added_every_way_sealed_and_verified() {
     std::fs::write(folder.join("rota.png"), b"\x89PNG\r\n\x1a\nno").unwrap();
     app.answer_dialog(serde_json::json!([folder.to_str().unwrap()]))
         .await;
-    app.click("#add-folder").await;
+    app.choose_add("#add-folder").await;
     let summary = app.wait_text("#import-summary", "3 agregados").await;
     assert!(summary.contains("1 error"), "{summary}");
     app.wait_text("#item-count", "3 elementos").await;
@@ -303,7 +411,7 @@ async fn evidence_is_added_every_way_sealed_and_verified() {
     // cannot be fetched, and the link is kept with the reason.
     let good = page_server();
     let gone = closed_port_url();
-    app.click("#add-link").await;
+    app.choose_add("#add-link").await;
     // Two lines, as pasted from a list (WebDriver's typing drops newlines).
     app.find("#link-url").await;
     app.client
@@ -516,7 +624,7 @@ async fn the_web_view_reaches_only_files_the_person_chose() {
     std::fs::write(folder.join("dentro.png"), png(29)).unwrap();
     app.answer_dialog(serde_json::json!([folder.to_str().unwrap()]))
         .await;
-    app.click("#add-folder").await;
+    app.choose_add("#add-folder").await;
     app.wait_text("#import-summary", "1 agregado").await;
     app.wait_text("#item-count", "1 elemento").await;
     std::os::unix::fs::symlink(&outside, folder.join("enlace.png")).unwrap();
@@ -545,7 +653,7 @@ async fn the_web_view_reaches_only_files_the_person_chose() {
     // the link is skipped and listed with its reason, not followed.
     app.answer_dialog(serde_json::json!([folder.to_str().unwrap()]))
         .await;
-    app.click("#add-folder").await;
+    app.choose_add("#add-folder").await;
     let summary = app.wait_text("#import-summary", "1 omitido").await;
     assert!(summary.contains("enlace.png"), "{summary}");
     assert!(summary.contains("enlace simbólico"), "{summary}");
@@ -658,7 +766,7 @@ async fn the_web_view_reaches_only_files_the_person_chose() {
         )
         .await
         .unwrap();
-    app.click("#add-files").await;
+    app.choose_add("#add-files").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     app.wait_text("#item-count", "1 elemento").await;
 

@@ -125,7 +125,7 @@ async fn a_sealed_report_is_submitted_and_its_receipt_shown_in_spanish() {
     app.click("#case-create").await;
     app.wait_text("#case-title", "Amenazas a la defensora")
         .await;
-    app.click("#add-note").await;
+    app.choose_add("#add-note").await;
     app.type_in("#note-text", "Mensaje directo: «sabemos dónde vives»")
         .await;
     app.click("#note-add").await;

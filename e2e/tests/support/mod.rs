@@ -212,6 +212,59 @@ impl App {
             .unwrap_or_else(|e| panic!("invoke {command}: {e}"))
     }
 
+    /// In a case: opens the "Add" menu and chooses `item` in it
+    /// (`#add-files`, `#add-folder`, `#add-link`, `#add-note`).
+    pub async fn choose_add(&self, item: &str) {
+        self.click("#add-menu").await;
+        self.click(item).await;
+    }
+
+    /// In a case, the page scrolled to its top: where the first row of
+    /// evidence cards starts and ends, against the window's height, and
+    /// how many cards the row holds.
+    pub async fn first_row(&self) -> FirstRow {
+        let found = self
+            .client
+            .execute(
+                "const main = document.querySelector('main');
+                 main.scrollTop = 0;
+                 const cards = [...document.querySelectorAll('#item-grid .row[data-index=\"0\"] .card')];
+                 const boxes = cards.map((c) => c.getBoundingClientRect());
+                 return { top: Math.min(...boxes.map((b) => b.top)), bottom: Math.max(...boxes.map((b) => b.bottom)),
+                          window: window.innerHeight, cards: cards.length };",
+                vec![],
+            )
+            .await
+            .expect("measure the first row of cards");
+        let number = |k: &str| found[k].as_f64().unwrap_or(f64::NAN);
+        FirstRow {
+            top: number("top"),
+            bottom: number("bottom"),
+            window: number("window"),
+            cards: found["cards"].as_u64().unwrap_or(0) as usize,
+        }
+    }
+
+    /// Waits until the first card's thumbnail is decoded and shown.
+    pub async fn first_thumbnail_shown(&self) {
+        for _ in 0..100 {
+            let shown = self
+                .client
+                .execute(
+                    "const img = document.querySelector('#item-grid .card img');
+                     return !!img && img.complete && img.naturalWidth > 0;",
+                    vec![],
+                )
+                .await
+                .unwrap_or_default();
+            if shown == serde_json::Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("the first card's thumbnail never showed");
+    }
+
     /// On the settings screen: chooses the language (`es`, `en`) and saves.
     pub async fn choose_language(&self, lang: &str) {
         self.find("#pref-language")
@@ -250,6 +303,22 @@ impl App {
             )
             .await
             .expect("dispatch paste");
+    }
+}
+
+/// The first row of evidence cards, in CSS pixels from the window's top.
+#[derive(Debug)]
+pub struct FirstRow {
+    pub top: f64,
+    pub bottom: f64,
+    pub window: f64,
+    pub cards: usize,
+}
+
+impl FirstRow {
+    /// The whole row is inside the window.
+    pub fn in_view(&self) -> bool {
+        self.cards > 0 && self.top >= 0.0 && self.bottom <= self.window
     }
 }
 
