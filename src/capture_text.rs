@@ -140,16 +140,27 @@ pub fn line(id: &str, c: &Capture) -> String {
                 "la respuesta se guardó en el WARC"
             )
         ),
-        (e, None) => format!(
-            "{}  {id}  {}: {} ({})",
-            tr("not captured", "sin capturar"),
-            Shown(&c.requested_url),
-            Shown(e.unwrap_or("")),
-            tr(
-                "the link is kept; `testigo recapture ID` tries again",
-                "el enlace se guardó; `testigo recapture ID` lo intenta de nuevo"
-            )
-            .replace("ID", id)
-        ),
+        (e, None) => {
+            let mut line = format!(
+                "{}  {id}  {}: {} ({})",
+                tr("not captured", "sin capturar"),
+                Shown(&c.requested_url),
+                Shown(e.unwrap_or("")),
+                tr(
+                    "the link is kept; `testigo recapture ID` tries again",
+                    "el enlace se guardó; `testigo recapture ID` lo intenta de nuevo"
+                )
+                .replace("ID", id)
+            );
+            for d in c
+                .hops
+                .iter()
+                .filter_map(|h| super::term::detail_line(h.error.as_deref()))
+            {
+                line.push('\n');
+                line.push_str(&d);
+            }
+            line
+        }
     }
 }

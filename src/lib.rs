@@ -79,6 +79,9 @@ pub fn run() -> ExitCode {
         }
         Err(e) => {
             errln!("error: {}", term::message(&e));
+            if let Some(d) = term::detail_line(e.detail().as_deref()) {
+                errln!("{d}");
+            }
             if let Some(h) = term::hint(&e, name) {
                 errln!("{}: {h}", tr("hint", "sugerencia"));
             }
@@ -179,6 +182,7 @@ fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), Error> {
 
 fn dispatch(cli: Cli) -> Result<ExitCode, Error> {
     let json = cli.json;
+    term::set_verbose(cli.verbose);
     if let Command::Verify {
         file,
         pubkey,

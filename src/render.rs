@@ -386,7 +386,12 @@ pub fn outcome_line(o: &AddOutcome) -> String {
                 AddStatus::Skipped => tr("skipped", "omitido"),
                 _ => "error",
             };
-            format!("{status}  {what}: {}", Shown(reason))
+            let mut line = format!("{status}  {what}: {}", Shown(reason));
+            if let Some(d) = super::term::detail_line(o.error_detail.as_deref()) {
+                line.push('\n');
+                line.push_str(&d);
+            }
+            line
         }
     }
 }

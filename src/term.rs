@@ -24,6 +24,27 @@ pub fn lang() -> Lang {
     })
 }
 
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Asks for technical details under messages (`--verbose`).
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The technical detail of a failure as a line to print under its message,
+/// with `--verbose` only: messages say what happened and what to do; what a
+/// library or the system said is for whoever asks.
+pub fn detail_line(detail: Option<&str>) -> Option<String> {
+    let d = detail.filter(|d| !d.is_empty())?;
+    VERBOSE.load(std::sync::atomic::Ordering::Relaxed).then(|| {
+        format!(
+            "  {}: {}",
+            tr("technical details", "detalles técnicos"),
+            Shown(d)
+        )
+    })
+}
+
 /// Picks the English or Spanish text.
 pub fn tr<'a>(en: &'a str, es: &'a str) -> &'a str {
     match lang() {

@@ -138,7 +138,22 @@ fn a_slow_server_times_out_and_the_failure_is_recorded() {
     let (env, srv) = setup();
     let v = link(&env, &srv.url("/slow"), &["--timeout", "0.5"]);
     let c = capture(&v);
-    assert!(c["error"].as_str().unwrap().contains("timed out"), "{c}");
+    // Said for people; the libraries' words are kept in the request's record.
+    assert!(
+        c["error"].as_str().unwrap().contains("did not answer"),
+        "{c}"
+    );
+    assert!(
+        c["error_es"].as_str().unwrap().contains("no respondió"),
+        "{c}"
+    );
+    assert!(
+        c["hops"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("timed out"),
+        "{c}"
+    );
     assert_eq!(c["warc_sha256"], Value::Null);
     assert_eq!(v["sha256"], Value::Null, "no WARC without an answer");
     // `cat` says why there is nothing to write.
@@ -161,12 +176,46 @@ fn a_refused_connection_is_a_recorded_failure() {
         .port();
     let v = link(&env, &format!("http://127.0.0.1:{port}/gone"), &[]);
     assert_eq!(v["status"], "added");
+    let c = &v["capture"];
     assert!(
-        v["capture"]["error"]
+        c["error"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1 refused the connection"),
+        "{v}"
+    );
+    assert!(
+        c["error_es"]
+            .as_str()
+            .unwrap()
+            .contains("rechazó la conexión"),
+        "{v}"
+    );
+    assert!(
+        c["hops"][0]["error"]
             .as_str()
             .unwrap()
             .contains("could not connect"),
         "{v}"
+    );
+    // The technical words are shown on the terminal with --verbose only.
+    let said = |args: &[&str]| {
+        let out = env.run(args);
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout)
+    };
+    let quiet = said(&["link", &format!("http://127.0.0.1:{port}/a"), "--case", "c"]);
+    assert!(quiet.contains("refused the connection"), "{quiet}");
+    assert!(!quiet.contains("technical details"), "{quiet}");
+    let verbose = said(&[
+        "link",
+        &format!("http://127.0.0.1:{port}/b"),
+        "--case",
+        "c",
+        "--verbose",
+    ]);
+    assert!(
+        verbose.contains("technical details: could not connect"),
+        "{verbose}"
     );
 }
 

@@ -222,7 +222,7 @@ fn headers_claiming_more_than_their_bytes_can_hold_are_refused_up_front() {
         v[0]["error"]
             .as_str()
             .unwrap()
-            .contains("damaged or truncated"),
+            .contains("damaged or incomplete"),
         "{v}"
     );
 }

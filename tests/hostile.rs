@@ -39,7 +39,7 @@ fn truncated_and_lying_images_are_errors_not_files() {
     let good = write_image(&env, "good.png", 400, 300, 1, ImageFormat::Png);
     let bytes = std::fs::read(&good).unwrap();
     let e = import_error(&env, "half.png", &bytes[..bytes.len() / 2]);
-    assert!(e.contains("damaged or truncated"), "{e}");
+    assert!(e.contains("damaged or incomplete"), "{e}");
     let e = import_error(&env, "fake.jpg", b"\xff\xd8\xff\xe0 definitely not a jpeg");
     assert!(e.contains("JPEG"), "{e}");
     let e = import_error(&env, "text.png", b"hola, no soy una imagen");

@@ -205,21 +205,27 @@ pub fn decode(bytes: &[u8], format: ImageFormat) -> Result<Decoded> {
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_ALLOC);
-    let damaged = |e: image::ImageError| match e {
+    let damaged = |e: image::ImageError| {
+        match e {
         image::ImageError::Limits(l) => image_error(
             format!(
-                "the {name} image is too large to decode safely ({l}); limits are {MAX_SIDE} pixels a side and {MAX_PIXELS} pixels in all"
+                "the {name} image is too large to open safely; the limits are {MAX_SIDE} pixels a side and {MAX_PIXELS} pixels in all: make a smaller copy (a screenshot of it) and add that"
             ),
             format!(
-                "la imagen {name} es demasiado grande para decodificarla sin riesgo ({l}); los límites son {MAX_SIDE} píxeles por lado y {MAX_PIXELS} píxeles en total"
+                "la imagen {name} es demasiado grande para abrirla sin riesgo; los límites son {MAX_SIDE} píxeles por lado y {MAX_PIXELS} píxeles en total: haz una copia más pequeña (una captura de pantalla) y agrégala"
             ),
-        ),
+        )
+        .with_detail(l),
         other => image_error(
-            format!("cannot decode this {name} image ({other}); the file is damaged or truncated"),
             format!(
-                "no se puede decodificar esta imagen {name} ({other}); el archivo está dañado o incompleto"
+                "this {name} image cannot be opened: the file is damaged or incomplete; if you have the original, add that one"
             ),
-        ),
+            format!(
+                "esta imagen {name} no se puede abrir: el archivo está dañado o incompleto; si tienes el original, agrega ese"
+            ),
+        )
+        .with_detail(other),
+    }
     };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(limits.clone());

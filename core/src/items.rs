@@ -55,6 +55,10 @@ pub struct AddOutcome {
     /// Why it failed, in Spanish, where the message has been translated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_es: Option<String>,
+    /// The technical detail of the failure (a library's own words), for
+    /// "Detalles técnicos" and `--verbose`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_detail: Option<String>,
     /// Kind of the item.
     pub kind: Option<Kind>,
     /// An item in another case with the same bytes.
@@ -75,6 +79,7 @@ impl AddOutcome {
             sha256: None,
             error_es: (es != en).then_some(es),
             error: Some(en),
+            error_detail: error.detail(),
             kind: None,
             duplicate_of: None,
             near_duplicates: Vec::new(),

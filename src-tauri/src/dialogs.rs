@@ -268,9 +268,10 @@ async fn answer(
         .await
         .map_err(|e| {
             AppError::internal(
-                format!("the file dialog failed: {e}"),
-                format!("el diálogo de archivos falló: {e}"),
+                "the file dialog closed unexpectedly; try again",
+                "el diálogo de archivos se cerró de forma inesperada; inténtalo de nuevo",
             )
+            .with_detail(e)
         })
 }
 

@@ -64,6 +64,9 @@ pub struct AppError {
     pub kind: AppErrorKind,
     /// Details from the core, in the UI's language where translated.
     pub message: String,
+    /// The technical detail (a library's or the system's own words), shown
+    /// behind "Detalles técnicos".
+    pub detail: Option<String>,
 }
 
 impl AppError {
@@ -75,6 +78,7 @@ impl AppError {
                 "the vault is locked; unlock it first",
                 "la bóveda está bloqueada; ábrela primero",
             ),
+            detail: None,
         }
     }
 
@@ -83,7 +87,15 @@ impl AppError {
         AppError {
             kind: AppErrorKind::Internal,
             message: in_ui_language(en, es),
+            detail: None,
         }
+    }
+
+    /// The same error with a technical detail.
+    #[must_use]
+    pub fn with_detail(mut self, detail: impl std::fmt::Display) -> AppError {
+        self.detail = Some(detail.to_string());
+        self
     }
 }
 
@@ -119,6 +131,7 @@ impl AppError {
         AppError {
             kind,
             message: e.localized(lang),
+            detail: e.detail(),
         }
     }
 }
@@ -144,11 +157,11 @@ mod tests {
         let e: AppError = testigo_core::Error::WrongPassphrase.into();
         assert_eq!(
             serde_json::to_string(&e).unwrap(),
-            r#"{"kind":"wrong_passphrase","message":"wrong passphrase, or the vault's key file is damaged; check the passphrase and try again"}"#
+            r#"{"kind":"wrong_passphrase","message":"wrong passphrase, or the vault's key file is damaged; check the passphrase and try again","detail":null}"#
         );
         assert_eq!(
             serde_json::to_string(&AppError::locked()).unwrap(),
-            r#"{"kind":"locked","message":"the vault is locked; unlock it first"}"#
+            r#"{"kind":"locked","message":"the vault is locked; unlock it first","detail":null}"#
         );
     }
 }

@@ -242,8 +242,9 @@ pub fn open_in_browser(app: AppHandle, url: String) -> AppResult<()> {
     let target = testigo_core::urls::for_browser(&url)?;
     app.opener().open_url(target, None::<&str>).map_err(|e| {
         AppError::internal(
-            format!("the browser could not be opened: {e}"),
-            format!("no se pudo abrir el navegador: {e}"),
+            "no web browser could be opened; copy the address and open it yourself",
+            "no se pudo abrir ningún navegador; copia la dirección y ábrela tú",
         )
+        .with_detail(e)
     })
 }

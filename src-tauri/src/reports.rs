@@ -263,9 +263,16 @@ pub fn reveal(app: AppHandle, state: State<'_, AppState>, path: String) -> AppRe
     let path = state.written_by_app(Path::new(&path))?;
     app.opener().reveal_item_in_dir(&path).map_err(|e| {
         AppError::internal(
-            format!("the file manager could not be opened: {e}"),
-            format!("no se pudo abrir el administrador de archivos: {e}"),
+            format!(
+                "no file manager could show the folder; the file is saved at {}",
+                path.display()
+            ),
+            format!(
+                "ningún administrador de archivos pudo mostrar la carpeta; el archivo está guardado en {}",
+                path.display()
+            ),
         )
+        .with_detail(e)
     })
 }
 
@@ -278,16 +285,19 @@ pub fn open_written(app: AppHandle, state: State<'_, AppState>, path: String) ->
     app.opener()
         .open_path(path.to_string_lossy(), None::<&str>)
         .map_err(|e| {
-            AppError::from(testigo_core::Error::bilingual(
-                testigo_core::ErrorKind::Io,
-                format!(
-                    "no program on this computer opens {} ({e}); the file is saved: use \"Show in folder\" and open it from there",
-                    path.display()
-                ),
-                format!(
-                    "ningún programa de esta computadora abre {} ({e}); el archivo está guardado: usa «Mostrar en la carpeta» y ábrelo desde ahí",
-                    path.display()
-                ),
-            ))
+            AppError::from(
+                testigo_core::Error::bilingual(
+                    testigo_core::ErrorKind::Io,
+                    format!(
+                        "no program on this computer opens {}; the file is saved: use \"Show in folder\" and open it from there",
+                        path.display()
+                    ),
+                    format!(
+                        "ningún programa de esta computadora abre {}; el archivo está guardado: usa «Mostrar en la carpeta» y ábrelo desde ahí",
+                        path.display()
+                    ),
+                )
+                .with_detail(e),
+            )
         })
 }

@@ -122,9 +122,10 @@ impl AppState {
     pub fn set_prefs(&self, prefs: Prefs) -> AppResult<Prefs> {
         let failed = |e: &dyn std::fmt::Display| {
             AppError::internal(
-                format!("saving settings: {e}"),
-                format!("no se pudo guardar la configuración: {e}"),
+                "the settings could not be saved; check that the disk is not full, and try again",
+                "no se pudo guardar la configuración; revisa que el disco no esté lleno e inténtalo de nuevo",
             )
+            .with_detail(e)
         };
         if let Some(dir) = self.prefs_path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| failed(&e))?;

@@ -14,9 +14,10 @@ where
         .await
         .map_err(|e| {
             AppError::internal(
-                format!("{} stopped: {e}", what.0),
-                format!("{} se detuvo: {e}", what.1),
+                format!("{} stopped unexpectedly; nothing half-done was kept: try again", what.0),
+                format!("{} se detuvo de forma inesperada; no se guardó nada a medias: inténtalo de nuevo", what.1),
             )
+            .with_detail(e)
         })?
         .map_err(AppError::from)
 }

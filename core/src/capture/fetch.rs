@@ -76,8 +76,12 @@ pub struct Exchange {
     pub body: Vec<u8>,
     /// Why the body is incomplete.
     pub truncated: Option<Truncated>,
-    /// What went wrong in this exchange.
+    /// What went wrong in this exchange, in the words of the libraries
+    /// that saw it (kept in the capture's record).
     pub error: Option<String>,
+    /// The same said for people, in English and Spanish, where it has been
+    /// (a name not found, a refused connection, no answer in time...).
+    pub said: Option<crate::error::Message>,
 }
 
 impl Exchange {
@@ -94,6 +98,7 @@ impl Exchange {
             body: Vec::new(),
             truncated: None,
             error: None,
+            said: None,
         }
     }
 
@@ -218,7 +223,9 @@ fn chain(e: &dyn std::error::Error) -> String {
     }
 }
 
-fn describe(e: &reqwest::Error, url: &str) -> String {
+/// Why a request failed: in the libraries' words (for the record), and said
+/// for people in English and Spanish with what to do.
+fn describe(e: &reqwest::Error, url: &url::Url) -> (String, crate::error::Message) {
     // reqwest's own message repeats the URL, and hyper's "client error (…)"
     // layer says nothing a person can use: start at the causes below them.
     let mut why = Vec::new();
@@ -235,13 +242,64 @@ fn describe(e: &reqwest::Error, url: &str) -> String {
     } else {
         why.join(": ")
     };
-    if e.is_timeout() {
+    let technical = if e.is_timeout() {
         format!("timed out fetching {url}: {why}")
     } else if e.is_connect() {
         format!("could not connect to {url}: {why}")
     } else {
         format!("fetching {url} failed: {why}")
-    }
+    };
+    let host = url.host_str().unwrap_or_default();
+    let lower = why.to_lowercase();
+    let said = if e.is_timeout() {
+        crate::error::Message::new(
+            format!("{host} did not answer in time; try again later, or raise the timeout"),
+            format!(
+                "{host} no respondió a tiempo; inténtalo más tarde, o aumenta el tiempo de espera"
+            ),
+        )
+    } else if lower.contains("dns") || lower.contains("lookup address") {
+        crate::error::Message::new(
+            format!(
+                "the name {host} was not found: check the address, and that this computer is connected to the internet"
+            ),
+            format!(
+                "no se encontró el nombre {host}: revisa la dirección, y que esta computadora esté conectada a internet"
+            ),
+        )
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
+        crate::error::Message::new(
+            format!(
+                "the secure connection to {host} could not be checked (its certificate is not valid for it, or something is in between); nothing was kept from it"
+            ),
+            format!(
+                "no se pudo comprobar la conexión segura con {host} (su certificado no es válido para ese sitio, o hay algo en medio); no se guardó nada de ahí"
+            ),
+        )
+    } else if lower.contains("refused") {
+        crate::error::Message::new(
+            format!("{host} refused the connection; the site may be down: try again later"),
+            format!(
+                "{host} rechazó la conexión; puede que el sitio esté caído: inténtalo más tarde"
+            ),
+        )
+    } else if e.is_connect() {
+        crate::error::Message::new(
+            format!(
+                "could not connect to {host}; check that this computer is connected to the internet, and try again"
+            ),
+            format!(
+                "no se pudo conectar con {host}; revisa que esta computadora esté conectada a internet e inténtalo de nuevo"
+            ),
+        )
+    } else {
+        crate::error::Message::new(
+            format!("fetching the page from {host} failed partway; try again"),
+            format!("la descarga de la página de {host} falló a medias; inténtalo de nuevo"),
+        )
+    };
+    (technical, said)
 }
 
 fn request_headers(url: &url::Url, opts: &FetchOptions) -> Vec<(String, String)> {
@@ -292,14 +350,25 @@ async fn exchange(
     let sent = timeout_at(deadline, client.http.get(url.as_str()).headers(map).send()).await;
     let mut resp = match sent {
         Err(_) => {
+            let secs = opts.timeout.as_secs_f64();
+            let host = url.host_str().unwrap_or_default();
             ex.error = Some(format!(
-                "timed out fetching {url}: no answer within {} s",
-                opts.timeout.as_secs_f64()
+                "timed out fetching {url}: no answer within {secs} s"
+            ));
+            ex.said = Some(crate::error::Message::new(
+                format!(
+                    "{host} did not answer within {secs} s; try again later, or raise the timeout"
+                ),
+                format!(
+                    "{host} no respondió en {secs} s; inténtalo más tarde, o aumenta el tiempo de espera"
+                ),
             ));
             return ex;
         }
         Ok(Err(e)) => {
-            ex.error = Some(describe(&e, url.as_str()));
+            let (technical, said) = describe(&e, url);
+            ex.error = Some(technical);
+            ex.said = Some(said);
             return ex;
         }
         Ok(Ok(r)) => r,
@@ -391,7 +460,8 @@ async fn capture(client: Client, requested: String, opts: FetchOptions) -> Fetch
             && let Some(r) = client.guard.take_refusal(&url)
         {
             ex.error = Some(r.en.clone());
-            f.error_es = Some(r.es);
+            // Already said for people: it replaces what the resolver's failure would say.
+            ex.said = Some(crate::error::Message::new(r.en, r.es));
         }
         if f.exchanges.is_empty() && ex.status.is_some() {
             let remote = ex.remote_ip.as_deref().and_then(|ip| ip.parse().ok());
@@ -403,9 +473,18 @@ async fn capture(client: Client, requested: String, opts: FetchOptions) -> Fetch
         if ex.truncated == Some(Truncated::Length) && error.is_some() {
             f.error_es = Some(too_large(&url, ex.body.len(), opts.max_bytes).1);
         }
+        let said = ex.said.take();
         f.exchanges.push(ex);
         if let Some(e) = error {
-            f.error = Some(e);
+            // Said plainly where it can be; the libraries' words stay in
+            // the exchange, which the record keeps.
+            match said {
+                Some(m) => {
+                    f.error = Some(m.en);
+                    f.error_es = Some(m.es);
+                }
+                None => f.error = Some(e),
+            }
             break;
         }
         let Some(status) = status else { break };

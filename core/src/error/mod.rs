@@ -86,7 +86,7 @@ pub enum Error {
         source: io::Error,
     },
     /// See [`ErrorKind::Database`].
-    #[error("vault database: {0}")]
+    #[error("the vault's database failed; try again, and if it keeps failing run `testigo check`")]
     Database(#[source] rusqlite::Error),
     /// An error of another kind whose message has been written in Spanish
     /// too (see [`Error::bilingual`]); shown in English by `Display`.
@@ -98,6 +98,10 @@ pub enum Error {
         en: String,
         /// The message in Spanish.
         es: String,
+        /// The technical detail (a library's or the system's own words),
+        /// kept out of the sentence for people: shown behind "Detalles
+        /// técnicos" in the app and with `--verbose` in the CLI.
+        detail: Option<String>,
     },
 }
 
@@ -166,6 +170,34 @@ impl Error {
             kind,
             en: en.into(),
             es: es.into(),
+            detail: None,
+        }
+    }
+
+    /// The same error with a technical detail: what a library or the
+    /// system said, for whoever wants it (see [`Error::detail`]). Only
+    /// bilingual errors take one; the others have their own.
+    #[must_use]
+    pub fn with_detail(self, detail: impl std::fmt::Display) -> Error {
+        match self {
+            Error::Bilingual { kind, en, es, .. } => Error::Bilingual {
+                kind,
+                en,
+                es,
+                detail: Some(detail.to_string()),
+            },
+            other => other,
+        }
+    }
+
+    /// The technical detail behind the message, if any: a library's own
+    /// words, the operating system's error, the database's.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Error::Bilingual { detail, .. } => detail.clone(),
+            Error::Io { source, .. } => Some(source.to_string()),
+            Error::Database(e) => Some(e.to_string()),
+            _ => None,
         }
     }
 
@@ -204,7 +236,7 @@ impl Error {
             Error::Io { context, source } => {
                 format!("no se pudo {}: {}", context.es(), io_reason_es(source))
             }
-            Error::Database(e) => format!("base de datos de la bóveda: {e}"),
+            Error::Database(_) => "falló la base de datos de la bóveda; inténtalo de nuevo y, si sigue fallando, ejecuta `testigo check`".into(),
         }
     }
 
@@ -252,9 +284,10 @@ impl From<rusqlite::Error> for Error {
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
         Error::corrupt(
-            format!("stored JSON could not be read: {e}"),
-            format!("no se pudieron leer datos JSON guardados ({e}); la bóveda puede estar dañada"),
+            "data kept in the vault could not be read; the vault may be damaged: run `testigo check`",
+            "no se pudieron leer datos guardados en la bóveda; puede estar dañada: ejecuta `testigo check`",
         )
+        .with_detail(e)
     }
 }
 
@@ -319,10 +352,35 @@ mod tests {
     fn stored_json_errors_are_corrupt_in_both_languages() {
         let e: Error = serde_json::from_str::<u8>("{").unwrap_err().into();
         assert_eq!(e.kind(), ErrorKind::Corrupt);
-        assert!(e.to_string().starts_with("stored JSON could not be read"));
+        assert!(
+            e.to_string()
+                .starts_with("data kept in the vault could not be read")
+        );
         assert!(
             e.localized(Lang::Es)
-                .starts_with("no se pudieron leer datos JSON")
+                .starts_with("no se pudieron leer datos guardados")
+        );
+        // The parser's words are the detail, not part of the sentence.
+        let words = serde_json::from_str::<u8>("{").unwrap_err().to_string();
+        assert!(!e.to_string().contains(&words), "{e}");
+        assert_eq!(e.detail(), Some(words));
+    }
+
+    #[test]
+    fn technical_detail_stays_out_of_the_sentence() {
+        let e = Error::invalid("the image is damaged", "la imagen está dañada")
+            .with_detail("Format error decoding Png: ChunkType");
+        assert_eq!(e.to_string(), "the image is damaged");
+        assert_eq!(e.localized(Lang::Es), "la imagen está dañada");
+        assert_eq!(
+            e.detail().as_deref(),
+            Some("Format error decoding Png: ChunkType")
+        );
+        let db: Error = rusqlite::Error::QueryReturnedNoRows.into();
+        assert!(!db.to_string().contains("Query returned no rows"), "{db}");
+        assert!(
+            db.detail()
+                .is_some_and(|d| d.contains("Query returned no rows"))
         );
     }
 }

@@ -11,19 +11,30 @@ export const app = $state({
   view: "cases" as View,
   caseId: null as string | null,
   itemId: null as string | null,
-  toast: null as { text: string; error: boolean } | null,
+  toast: null as { text: string; error: boolean; detail: string | null } | null,
 });
 
 let toastTimer: ReturnType<typeof setTimeout> | undefined;
 
-export function toast(text: string, error = false): void {
-  app.toast = { text, error };
+/** A short message; an error with technical details stays until closed. */
+export function toast(text: string, error = false, detail: string | null = null): void {
+  app.toast = { text, error, detail };
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => (app.toast = null), error ? 8000 : 3500);
+  if (!detail) toastTimer = setTimeout(() => (app.toast = null), error ? 8000 : 3500);
 }
 
-/** A sentence for an error: the translated kind, then the detail. */
+/** A sentence for an error: the translated kind, then what happened and what to do. */
 export function errorText(e: unknown, t: (key: string) => string): string {
   if (isAppError(e)) return `${t(`error.${e.kind}`)}: ${e.message}`;
   return String(e);
+}
+
+/** The technical detail of an error (a library's or the system's words), if any. */
+export function errorDetail(e: unknown): string | null {
+  return isAppError(e) ? (e.detail ?? null) : null;
+}
+
+/** Shows an error: the sentence, with its technical detail behind "Detalles técnicos". */
+export function toastError(e: unknown, t: (key: string) => string): void {
+  toast(errorText(e, t), true, errorDetail(e));
 }

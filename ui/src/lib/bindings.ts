@@ -715,6 +715,11 @@ error: string | null;
  */
 error_es?: string | null; 
 /**
+ * The technical detail of the failure (a library's own words), for
+ * "Detalles técnicos" and `--verbose`.
+ */
+error_detail?: string | null; 
+/**
  * Kind of the item.
  */
 kind: Kind | null; 
@@ -798,7 +803,12 @@ kind: AppErrorKind;
 /**
  * Details from the core, in the UI's language where translated.
  */
-message: string }
+message: string; 
+/**
+ * The technical detail (a library's or the system's own words), shown
+ * behind "Detalles técnicos".
+ */
+detail: string | null }
 /**
  * What went wrong, for the UI to choose its words.
  */
