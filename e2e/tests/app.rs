@@ -32,7 +32,7 @@ async fn a_person_documents_a_campaign() {
     app.click("#unlock-submit").await;
 
     // Cases: empty, then create one.
-    app.wait_text("#cases-empty", "Aún no hay casos").await;
+    app.wait_text("#cases-empty", "Empieza con un caso").await;
     app.shot("es-1280-02-cases-empty").await;
     app.click("#new-case").await;
     app.type_in("#case-name", "Campaña contra Noroña").await;
