@@ -49,17 +49,24 @@ pub struct Normalized {
 impl Normalized {
     /// Normalizes a post's text.
     pub fn new(text: &str) -> Normalized {
-        let nfkc: String = text.nfkc().collect();
+        // Most posts are already NFKC (precomposed accents included): the
+        // quick check spares building a copy of each.
+        let nfkc: std::borrow::Cow<'_, str> =
+            match unicode_normalization::is_nfkc_quick(text.chars()) {
+                unicode_normalization::IsNormalized::Yes => std::borrow::Cow::Borrowed(text),
+                _ => std::borrow::Cow::Owned(text.nfkc().collect()),
+            };
         let mut tokens = Vec::new();
         let mut urls = Vec::new();
         let mut hashtags = Vec::new();
         let mut emoji_only = String::new();
         for chunk in nfkc.split_whitespace() {
-            let lower = chunk.to_lowercase();
-            if lower.starts_with("http://")
-                || lower.starts_with("https://")
-                || lower.starts_with("www.")
-            {
+            let starts = |prefix: &str| {
+                chunk
+                    .get(..prefix.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+            };
+            if starts("http://") || starts("https://") || starts("www.") {
                 urls.push(trim_url_end(chunk).to_string());
                 continue;
             }
@@ -99,8 +106,13 @@ impl Normalized {
                 let chars: Vec<char> = t.chars().collect();
                 if chars.len() >= 4 {
                     for w in chars.windows(3) {
-                        let s: String = w.iter().collect();
-                        shingles.push(hash_seeded(s.as_bytes(), 3));
+                        // The trigram's UTF-8 bytes, without a String for each.
+                        let mut buf = [0u8; 12];
+                        let mut n = 0;
+                        for c in w {
+                            n += c.encode_utf8(&mut buf[n..]).len();
+                        }
+                        shingles.push(hash_seeded(&buf[..n], 3));
                     }
                 }
             }
@@ -136,6 +148,20 @@ pub fn fold_word(s: &str) -> String {
 /// Splits a chunk into folded word tokens; emoji are collected apart.
 fn push_words(chunk: &str, tokens: &mut Vec<String>, emoji: &mut String) {
     let mut word = String::new();
+    if chunk.is_ascii() {
+        // No marks to strip, no emoji: the same words, without decomposing.
+        for c in chunk.chars() {
+            if c.is_ascii_alphanumeric() {
+                word.push(c.to_ascii_lowercase());
+            } else if !word.is_empty() {
+                tokens.push(std::mem::take(&mut word));
+            }
+        }
+        if !word.is_empty() {
+            tokens.push(word);
+        }
+        return;
+    }
     for c in chunk.nfd() {
         if is_combining_mark(c) {
             continue;
