@@ -86,7 +86,7 @@ pub enum Error {
         source: io::Error,
     },
     /// See [`ErrorKind::Database`].
-    #[error("the vault's database failed; try again, and if it keeps failing run `testigo check`")]
+    #[error("the vault's database failed; try again, and if it keeps failing, check the vault")]
     Database(#[source] rusqlite::Error),
     /// An error of another kind whose message has been written in Spanish
     /// too (see [`Error::bilingual`]); shown in English by `Display`.
@@ -236,7 +236,7 @@ impl Error {
             Error::Io { context, source } => {
                 format!("no se pudo {}: {}", context.es(), io_reason_es(source))
             }
-            Error::Database(_) => "falló la base de datos de la bóveda; inténtalo de nuevo y, si sigue fallando, ejecuta `testigo check`".into(),
+            Error::Database(_) => "falló la base de datos de la bóveda; inténtalo de nuevo y, si sigue fallando, revisa la bóveda".into(),
         }
     }
 
@@ -284,8 +284,8 @@ impl From<rusqlite::Error> for Error {
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
         Error::corrupt(
-            "data kept in the vault could not be read; the vault may be damaged: run `testigo check`",
-            "no se pudieron leer datos guardados en la bóveda; puede estar dañada: ejecuta `testigo check`",
+            "data kept in the vault could not be read; the vault may be damaged: check it",
+            "no se pudieron leer datos guardados en la bóveda; puede estar dañada: revísala",
         )
         .with_detail(e)
     }
