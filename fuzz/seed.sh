@@ -27,7 +27,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-for t in verify_zip verify_age image_import warc meta_extract; do
+for t in verify_zip verify_age image_import warc meta_extract posts_import; do
     mkdir -p "$corpus/$t"
     rm -f "$corpus/$t"/seed-*
 done
@@ -156,4 +156,11 @@ cp "$work/bundle.zip" "$corpus/verify_zip/seed-bundle.zip"
 # verify_age's first byte: even, the rest is an .age file; odd, a ZIP the harness encrypts.
 { printf '\x00'; cat "$work/bundle-age.zip.age"; } > "$corpus/verify_age/seed-bundle.zip.age"
 { printf '\x01'; cat "$work/bundle.zip"; } > "$corpus/verify_age/seed-bundle.zip"
+# posts_import's first byte picks the format (0 QUT, 1 twarc2, 2 Zeeschuimer,
+# 3 Telegram); the documented examples are the seeds.
+i=0
+for f in qut.csv twarc2.jsonl zeeschuimer.ndjson telegram.json; do
+    { printf "\\x0$i"; cat "$root/docs/examples/$f"; } > "$corpus/posts_import/seed-$f"
+    i=$((i + 1))
+done
 ls -l "$corpus"/*/seed-* | awk '{print $5, $9}'
