@@ -162,9 +162,69 @@ impl App {
             .unwrap_or(0)
     }
 
+    /// A screenshot of the window as `NAME.png`, and axe-core's check of
+    /// the same screen (`axe-NAME.json`, see [`App::axe`]): a serious or
+    /// critical violation fails the test.
     pub async fn shot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");
         std::fs::write(shots_dir().join(format!("{name}.png")), png).unwrap();
+        let grave: Vec<String> = self
+            .axe(name)
+            .await
+            .into_iter()
+            .filter(|l| l.contains(" serious ") || l.contains(" critical "))
+            .collect();
+        assert!(grave.is_empty(), "{name}: axe-core finds {grave:?}");
+    }
+
+    /// Runs axe-core (the UI's dev dependency) on the page as it is now,
+    /// with the WCAG 2.0 and 2.1 A and AA rules; writes what it found to
+    /// `axe-NAME.json` beside the screenshots and returns one line per rule
+    /// broken: `rule impact nodes`.
+    pub async fn axe(&self, name: &str) -> Vec<String> {
+        let src = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/node_modules/axe-core/axe.min.js"),
+        )
+        .expect("axe-core is installed with the UI's packages (scripts/build-ui.sh)");
+        self.client
+            .execute(&src, vec![])
+            .await
+            .expect("inject axe-core");
+        let found = self
+            .client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                axe.run(document, {
+                    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+                    resultTypes: ["violations"],
+                }).then((r) => done(r.violations.map((v) => ({
+                    id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.map((n) => n.target.join(" ")),
+                })))).catch((e) => done([{ id: "axe-error", impact: "critical", help: String(e), nodes: [] }]));"#,
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        std::fs::write(
+            shots_dir().join(format!("axe-{name}.json")),
+            serde_json::to_vec_pretty(&found).unwrap(),
+        )
+        .unwrap();
+        let lines: Vec<String> = found
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| {
+                format!(
+                    "{} {} {}",
+                    v["id"].as_str().unwrap_or(""),
+                    v["impact"].as_str().unwrap_or(""),
+                    v["nodes"].as_array().map_or(0, Vec::len)
+                )
+            })
+            .collect();
+        eprintln!("axe {name}: {lines:?}");
+        lines
     }
 
     pub async fn resize(&self, w: u32, h: u32) {
