@@ -12,11 +12,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use super::{Analysis, InputPost, Progress, Window};
 use crate::custody::{self, Action, NewEntry};
 use crate::error::{Error, Result};
+use crate::hashing::HashingWriter;
 use crate::model::{format_time, parse_stored_time};
 use crate::vault::Vault;
 
@@ -103,33 +103,19 @@ fn each_post(
 /// results would otherwise sit in memory whole, twice), and the SHA-256 of
 /// that JSON, computed as it is written.
 fn keep(analysis: &Analysis) -> Result<(Vec<u8>, String)> {
-    struct Keeping {
-        hash: Sha256,
-        zlib: flate2::write::ZlibEncoder<Vec<u8>>,
-    }
-    impl std::io::Write for Keeping {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            let n = self.zlib.write(buf)?;
-            self.hash.update(&buf[..n]);
-            Ok(n)
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            self.zlib.flush()
-        }
-    }
     let fail = |e: std::io::Error| {
         Error::invalid(
             format!("cannot keep the results: {e}"),
             format!("no se pueden guardar los resultados: {e}"),
         )
     };
-    let mut k = Keeping {
-        hash: Sha256::new(),
-        zlib: flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default()),
-    };
-    super::export::write(analysis, super::export::ExportFormat::Json, &mut k).map_err(fail)?;
-    let bytes = k.zlib.finish().map_err(fail)?;
-    Ok((bytes, hex::encode(k.hash.finalize())))
+    let mut w = HashingWriter::new(flate2::write::ZlibEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
+    super::export::write(analysis, super::export::ExportFormat::Json, &mut w).map_err(fail)?;
+    let (zlib, sha, _) = w.finish();
+    Ok((zlib.finish().map_err(fail)?, sha))
 }
 
 /// Reads kept results: a BLOB is [`keep`]'s compressed JSON; TEXT is the
@@ -143,23 +129,6 @@ fn read_kept(value: rusqlite::types::ValueRef<'_>) -> std::result::Result<Analys
                 .map_err(|e| e.to_string())
         }
         _ => Err("no results".to_string()),
-    }
-}
-
-/// A writer that counts what passes through it.
-struct Counted<'a> {
-    inner: &'a mut dyn std::io::Write,
-    bytes: u64,
-}
-
-impl std::io::Write for Counted<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
     }
 }
 
@@ -286,11 +255,11 @@ impl Vault {
             ));
         };
         let (path, bytes) = crate::private::write_atomically(dest, |w| {
-            let mut counted = Counted { inner: w, bytes: 0 };
+            let mut counted = HashingWriter::new(w);
             super::export::write(&stored.analysis, format, &mut counted).map_err(Error::io(
                 crate::error::IoContext::Writing(dest.to_path_buf()),
             ))?;
-            Ok(counted.bytes)
+            Ok(counted.finish().2)
         })?;
         Ok((path, stored.id, bytes))
     }

@@ -252,12 +252,7 @@ fn describe(e: &reqwest::Error, url: &url::Url) -> (String, crate::error::Messag
     let host = url.host_str().unwrap_or_default();
     let lower = why.to_lowercase();
     let said = if e.is_timeout() {
-        crate::error::Message::new(
-            format!("{host} did not answer in time; try again later, or raise the timeout"),
-            format!(
-                "{host} no respondió a tiempo; inténtalo más tarde, o aumenta el tiempo de espera"
-            ),
-        )
+        no_answer(host, None)
     } else if lower.contains("dns") || lower.contains("lookup address") {
         crate::error::Message::new(
             format!(
@@ -300,6 +295,20 @@ fn describe(e: &reqwest::Error, url: &url::Url) -> (String, crate::error::Messag
         )
     };
     (technical, said)
+}
+
+/// A server that did not answer (within `secs` seconds, where known), said for people.
+fn no_answer(host: &str, secs: Option<f64>) -> crate::error::Message {
+    let (within_en, within_es) = match secs {
+        Some(s) => (format!("within {s} s"), format!("en {s} s")),
+        None => ("in time".to_string(), "a tiempo".to_string()),
+    };
+    crate::error::Message::new(
+        format!("{host} did not answer {within_en}; try again later, or raise the timeout"),
+        format!(
+            "{host} no respondió {within_es}; inténtalo más tarde, o aumenta el tiempo de espera"
+        ),
+    )
 }
 
 fn request_headers(url: &url::Url, opts: &FetchOptions) -> Vec<(String, String)> {
@@ -355,14 +364,7 @@ async fn exchange(
             ex.error = Some(format!(
                 "timed out fetching {url}: no answer within {secs} s"
             ));
-            ex.said = Some(crate::error::Message::new(
-                format!(
-                    "{host} did not answer within {secs} s; try again later, or raise the timeout"
-                ),
-                format!(
-                    "{host} no respondió en {secs} s; inténtalo más tarde, o aumenta el tiempo de espera"
-                ),
-            ));
+            ex.said = Some(no_answer(host, Some(secs)));
             return ex;
         }
         Ok(Err(e)) => {
